@@ -1,0 +1,71 @@
+using MyOwnCluster.Buffers;
+
+namespace MyOwnCluster.Execution;
+
+/// <summary>How a function is entered.</summary>
+public enum InvocationMode
+{
+    /// <summary>Call an exported function with integer arguments; its i32 result is the result.</summary>
+    Direct = 0,
+
+    /// <summary>WASI program: argv, environment, stdin = input, stdout = output, exit code = result.</summary>
+    Posix = 1,
+}
+
+/// <summary>How an invocation ended.</summary>
+public enum InvocationOutcome
+{
+    Ok = 0,
+
+    /// <summary>The caller asked for something that cannot be called (bad start function, wrong arguments).</summary>
+    BadRequest = 1,
+
+    /// <summary>No function (or tech id) by that name.</summary>
+    NotFound = 2,
+
+    /// <summary>The guest trapped, faulted or misused the guest API.</summary>
+    GuestError = 3,
+
+    /// <summary>The guest ran past its deadline.</summary>
+    Timeout = 4,
+
+    /// <summary>The guest exceeded its memory cap.</summary>
+    OutOfMemory = 5,
+
+    /// <summary>This silo cannot run this kind of function (e.g. no /dev/kvm).</summary>
+    Unavailable = 6,
+}
+
+/// <summary>One function call: what to run, how, and with which input.</summary>
+[GenerateSerializer, Immutable]
+public sealed record InvocationRequest(
+    [property: Id(0)] string Function,
+    [property: Id(1)] string StartFunction,
+    [property: Id(2)] InvocationMode Mode,
+    [property: Id(3)] IReadOnlyList<long> Arguments,
+    [property: Id(4)] ExchangeBufferData Input)
+{
+    /// <summary>Posix mode: argv after argv[0].</summary>
+    [Id(5)] public IReadOnlyList<string> PosixArguments { get; init; } = [];
+
+    /// <summary>Posix mode: the environment (none of the host's).</summary>
+    [Id(6)] public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Posix mode: argv[0]; the function name when null.</summary>
+    [Id(7)] public string? Program { get; init; }
+}
+
+/// <summary>What a call produced: result code, output buffer and, when it failed, why.</summary>
+[GenerateSerializer, Immutable]
+public sealed record InvocationResult(
+    [property: Id(0)] InvocationOutcome Outcome,
+    [property: Id(1)] long Result,
+    [property: Id(2)] ExchangeBufferData Output,
+    [property: Id(3)] string? Error)
+{
+    /// <summary>Posix mode: what the program wrote to stderr (capped).</summary>
+    [Id(4)] public byte[] Stderr { get; init; } = [];
+
+    public static InvocationResult Failed(InvocationOutcome outcome, string error) =>
+        new(outcome, -1, ExchangeBufferData.Empty, error);
+}

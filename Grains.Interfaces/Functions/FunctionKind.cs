@@ -1,0 +1,32 @@
+namespace MyOwnCluster.Functions;
+
+/// <summary>How a registered blob runs; derived from its content type.</summary>
+public enum FunctionKind
+{
+    /// <summary>Not executable: a published file.</summary>
+    File = 0,
+    Wasm = 1,
+    KvmElf = 2,
+    Js = 3,
+}
+
+/// <summary>Maps content types to function kinds.</summary>
+public static class ContentTypes
+{
+    public const string Wasm = "application/wasm";
+    public const string Elf = "application/x-elf";
+    public const string MocKvm = "application/x-moc-kvm";
+    public const string JavaScript = "text/javascript";
+    public const string JavaScriptApplication = "application/javascript";
+
+    public static FunctionKind KindOf(string contentType)
+    {
+        var mediaType = contentType.Split(';', 2)[0].Trim().ToLowerInvariant();
+        return mediaType switch
+        {
+            Wasm => FunctionKind.Wasm,
+            Elf or MocKvm => FunctionKind.KvmElf,
+            _ => FunctionKind.File,
+        };
+    }
+}

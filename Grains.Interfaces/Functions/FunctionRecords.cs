@@ -1,0 +1,33 @@
+namespace MyOwnCluster.Functions;
+
+/// <summary>One registered version of a named blob.</summary>
+[GenerateSerializer, Immutable]
+public sealed record BlobVersion(
+    [property: Id(0)] string TechId,
+    [property: Id(1)] string ContentType,
+    [property: Id(2)] long Size,
+    [property: Id(3)] DateTimeOffset RegisteredAt);
+
+/// <summary>A named blob: a function when its content type is executable, a file otherwise.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FunctionInfo(
+    [property: Id(0)] string Name,
+    [property: Id(1)] FunctionKind Kind,
+    [property: Id(2)] BlobVersion Current,
+    [property: Id(3)] IReadOnlyList<BlobVersion> Versions);
+
+/// <summary>What the register call hands to the function grain (bytes already stored by tech id).</summary>
+[GenerateSerializer, Immutable]
+public sealed record RegisterBlobRequest(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string ContentType,
+    [property: Id(2)] byte[] Bytes);
+
+/// <summary>Outcome of a registration: either the new current version, or why the blob was refused.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RegisterBlobResult(
+    [property: Id(0)] FunctionInfo? Function,
+    [property: Id(1)] string? Error)
+{
+    public bool Succeeded => Function is not null;
+}

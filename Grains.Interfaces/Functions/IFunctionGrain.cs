@@ -1,0 +1,14 @@
+namespace MyOwnCluster.Functions;
+
+/// <summary>A named blob (key: its name) and its version history; the current version is what a call by name runs.</summary>
+public interface IFunctionGrain : IGrainWithStringKey
+{
+    /// <summary>Validates (for executable kinds), stores the bytes by tech id and makes them current.</summary>
+    Task<RegisterBlobResult> RegisterAsync(RegisterBlobRequest request);
+
+    /// <summary>The current version, or null when nothing is registered under this name.</summary>
+    Task<FunctionInfo?> GetAsync();
+
+    /// <summary>Forgets the name (blobs stay addressable by tech id). Returns false when it did not exist.</summary>
+    Task<bool> DeleteAsync();
+}

@@ -1,0 +1,76 @@
+using MyOwnCluster.Buffers;
+
+namespace MyOwnCluster.Buffers;
+
+/// <summary>
+/// A live exchange buffer inside one invocation: status code, headers (names lowercased: they compare
+/// case-insensitively) and a growable body. Reads never consume.
+/// </summary>
+public sealed class ExchangeBuffer
+{
+    private byte[] body;
+    private int length;
+
+    public ExchangeBuffer(ReadOnlySpan<byte> initialBody = default)
+    {
+        body = initialBody.Length == 0 ? [] : initialBody.ToArray();
+        length = initialBody.Length;
+    }
+
+    public int StatusCode { get; set; } = 200;
+
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.Ordinal);
+
+    public ReadOnlySpan<byte> Body => body.AsSpan(0, length);
+
+    public int Length => length;
+
+    public void Append(ReadOnlySpan<byte> bytes)
+    {
+        if (length + bytes.Length > body.Length)
+        {
+            Array.Resize(ref body, Math.Max(length + bytes.Length, Math.Max(256, body.Length * 2)));
+        }
+
+        bytes.CopyTo(body.AsSpan(length));
+        length += bytes.Length;
+    }
+
+    public void SetHeader(string name, string value) => Headers[name.ToLowerInvariant()] = value;
+
+    public ExchangeBufferData ToData() =>
+        new(StatusCode, new Dictionary<string, string>(Headers), Body.ToArray());
+
+    public static ExchangeBuffer FromData(ExchangeBufferData data)
+    {
+        var buffer = new ExchangeBuffer(data.Body) { StatusCode = data.StatusCode };
+        foreach (var (name, value) in data.Headers)
+        {
+            buffer.SetHeader(name, value);
+        }
+
+        return buffer;
+    }
+
+    /// <summary>The founding project's map encoding: u32le count of strings, then (u32le length, bytes) key, value, ...</summary>
+    public static byte[] EncodeMap(IEnumerable<KeyValuePair<string, string>> entries)
+    {
+        var list = entries.ToList();
+        var output = new MemoryStream();
+        Span<byte> u32 = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(u32, (uint)(list.Count * 2));
+        output.Write(u32);
+        foreach (var (key, value) in list)
+        {
+            foreach (var text in new[] { key, value })
+            {
+                var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(u32, (uint)bytes.Length);
+                output.Write(u32);
+                output.Write(bytes);
+            }
+        }
+
+        return output.ToArray();
+    }
+}

@@ -1,0 +1,22 @@
+namespace MyOwnCluster.Execution;
+
+/// <summary>Per-call limits (orleans.json section "Limits").</summary>
+public sealed class ExecutionOptions
+{
+    public const string Section = "Limits";
+
+    /// <summary>Wall-clock deadline of one call.</summary>
+    public int CallTimeoutMs { get; set; } = 5000;
+
+    /// <summary>Cap on a wasm instance's linear memory (and a KVM guest's RAM).</summary>
+    public long MemoryBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Cap on one exchange buffer's body.</summary>
+    public int MaxBufferBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>Cap on the number of live buffers in one invocation.</summary>
+    public int MaxBuffers { get; set; } = 4096;
+
+    /// <summary>Cap on what one call may log (print_debug, stderr) before lines are dropped.</summary>
+    public int MaxLogBytes { get; set; } = 64 * 1024;
+}

@@ -1,0 +1,16 @@
+namespace MyOwnCluster.Execution;
+
+/// <summary>What an engine needs to run a function: its identity and a way to fetch its bytes on a cache miss.</summary>
+public sealed record FunctionTarget(string Name, string TechId, Func<ValueTask<byte[]>> LoadBytes);
+
+/// <summary>One way of running functions (Wasm, KVM, JS); one instance per silo, registered in DI.</summary>
+public interface IFunctionEngine
+{
+    Functions.FunctionKind Kind { get; }
+
+    /// <summary>Checks that the bytes can run here (compiles, imports resolvable); null when fine, else the reason.</summary>
+    string? Validate(ReadOnlySpan<byte> bytes, IReadOnlySet<string> registeredFunctions);
+
+    /// <summary>Runs one call in a fresh isolated instance; failures are results, never exceptions.</summary>
+    Task<InvocationResult> InvokeAsync(FunctionTarget target, InvocationRequest request);
+}

@@ -1,0 +1,111 @@
+using System.Buffers;
+using System.Buffers.Text;
+using MyOwnCluster.Buffers;
+using Wasmtime;
+
+namespace MyOwnCluster.Execution.Wasm;
+
+/// <summary>The founding project's richer guest API, import module <c>core</c> (exchange buffers, time, base64).</summary>
+public sealed class CoreModule : IWasmHostModule
+{
+    public const string Name = "core";
+    private const int Failure = -1;
+
+    public void Define(Linker linker)
+    {
+        linker.DefineFunction(Name, "get_input_buffer_id", (Caller caller) => WasmCall.Of(caller).Guest.InputBufferId);
+        linker.DefineFunction(Name, "get_output_buffer_id", (Caller caller) => WasmCall.Of(caller).Guest.OutputBufferId);
+        linker.DefineFunction(Name, "create_exchange_buffer", (Caller caller) => WasmCall.Of(caller).Guest.RegisterBuffer([]));
+        linker.DefineFunction(Name, "write_exchange_buffer", (Caller caller, int id, int ptr, int len) =>
+            GuestBufferCalls.Write(caller, "write_exchange_buffer", id, ptr, len));
+        linker.DefineFunction(Name, "write_exchange_buffer_header", (Caller caller, int id, int namePtr, int nameLen, int valuePtr, int valueLen) =>
+            GuestBufferCalls.WriteHeader(caller, "write_exchange_buffer_header", id, namePtr, nameLen, valuePtr, valueLen));
+        linker.DefineFunction(Name, "write_exchange_buffer_status_code", (Caller caller, int id, int code) =>
+        {
+            var guest = WasmCall.Of(caller).Guest;
+            var buffer = guest.GetBuffer(id);
+            if (buffer is null || code < 100 || code > 999)
+            {
+                guest.LogGuestError("write_exchange_buffer_status_code", $"unknown buffer {id} or invalid status {code}");
+                return Failure;
+            }
+
+            buffer.StatusCode = code;
+            return 0;
+        });
+        linker.DefineFunction(Name, "read_exchange_buffer", (Caller caller, int id, int resultPtr, int resultLen) =>
+        {
+            var guest = WasmCall.Of(caller).Guest;
+            var buffer = guest.GetBuffer(id);
+            if (buffer is null)
+            {
+                guest.LogGuestError("read_exchange_buffer", $"unknown buffer {id}");
+                return Failure;
+            }
+
+            return TwoCallResult(caller, "read_exchange_buffer", buffer.Body, resultPtr, resultLen);
+        });
+        linker.DefineFunction(Name, "read_exchange_buffer_headers", (Caller caller, int id) =>
+        {
+            var guest = WasmCall.Of(caller).Guest;
+            var buffer = guest.GetBuffer(id);
+            if (buffer is null)
+            {
+                guest.LogGuestError("read_exchange_buffer_headers", $"unknown buffer {id}");
+                return 0;
+            }
+
+            return guest.RegisterBuffer(ExchangeBuffer.EncodeMap(buffer.Headers));
+        });
+        linker.DefineFunction(Name, "free_buffer", (Caller caller, int id) =>
+            WasmCall.Of(caller).Guest.FreeBuffer(id) ? 0 : Failure);
+        linker.DefineFunction(Name, "print_debug", (Caller caller, int ptr, int len) =>
+        {
+            WasmCall.Of(caller).Guest.PrintDebug(GuestMemory.String(caller, "print_debug", ptr, len));
+            return 0;
+        });
+        linker.DefineFunction(Name, "is_trace", (Caller caller) => 0);
+        linker.DefineFunction(Name, "get_time", (Caller caller, int destPtr, int destLen) =>
+        {
+            if ((uint)destLen < 8)
+            {
+                WasmCall.Of(caller).Guest.LogGuestError("get_time", "destination shorter than 8 bytes");
+                return Failure;
+            }
+
+            var nanoseconds = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(GuestMemory.Span(caller, "get_time", destPtr, 8), nanoseconds);
+            return 0;
+        });
+        linker.DefineFunction(Name, "base64_encode", (Caller caller, int ptr, int len) =>
+        {
+            var input = GuestMemory.Span(caller, "base64_encode", ptr, len);
+            var encoded = new byte[Base64.GetMaxEncodedToUtf8Length(input.Length)];
+            Base64.EncodeToUtf8(input, encoded, out _, out var written);
+            return GuestBufferCalls.NewBuffer(caller, encoded.AsSpan(0, written));
+        });
+        linker.DefineFunction(Name, "base64_decode", (Caller caller, int ptr, int len) =>
+        {
+            var input = GuestMemory.Span(caller, "base64_decode", ptr, len);
+            var decoded = new byte[Base64.GetMaxDecodedFromUtf8Length(input.Length)];
+            if (Base64.DecodeFromUtf8(input, decoded, out _, out var written) != OperationStatus.Done)
+            {
+                WasmCall.Of(caller).Guest.LogGuestError("base64_decode", "input is not valid base64");
+                return 0;
+            }
+
+            return GuestBufferCalls.NewBuffer(caller, decoded.AsSpan(0, written));
+        });
+    }
+
+    /// <summary>The "two-call" convention: always return the full size, copy only when the destination is big enough.</summary>
+    internal static int TwoCallResult(Caller caller, string hostFunction, ReadOnlySpan<byte> value, int resultPtr, int resultLen)
+    {
+        if ((uint)resultLen >= (uint)value.Length && value.Length > 0)
+        {
+            value.CopyTo(GuestMemory.Span(caller, hostFunction, resultPtr, value.Length));
+        }
+
+        return value.Length;
+    }
+}

@@ -1,0 +1,15 @@
+namespace MyOwnCluster.Execution.Wasm;
+
+/// <summary>The store data of one wasm invocation: what host functions reach through <c>Caller.GetData()</c>.</summary>
+public sealed class WasmCall(GuestContext guest)
+{
+    public GuestContext Guest { get; } = guest;
+
+    /// <summary>Set by WASI proc_exit: the exit code that ends a posix program normally.</summary>
+    public int? ExitCode { get; set; }
+
+    /// <summary>Per-call state of the WASI host (file table etc.), created by it on first use.</summary>
+    public object? WasiState { get; set; }
+
+    public static WasmCall Of(Wasmtime.Caller caller) => (WasmCall)caller.GetData()!;
+}

@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MyOwnCluster.Functions;
+using Wasmtime;
+
+namespace MyOwnCluster.Execution.Wasm;
+
+/// <summary>
+/// The silo's WebAssembly engine: one Wasmtime engine and linker with every host module, compiled modules
+/// cached by tech id, and a fresh store + instance per call with a memory cap and an epoch deadline.
+/// </summary>
+public sealed class WasmEngine : IFunctionEngine, IDisposable
+{
+    private const int EpochTickMs = 10;
+    private readonly Engine engine;
+    private readonly Linker linker;
+    private readonly ConcurrentDictionary<string, Lazy<Task<Module>>> modules = new();
+    private readonly ExecutionOptions limits;
+    private readonly ILogger logger;
+    private readonly Timer epochTicker;
+
+    public WasmEngine(IEnumerable<IWasmHostModule> hostModules, IOptions<ExecutionOptions> limits, ILogger<WasmEngine> logger)
+    {
+        this.limits = limits.Value;
+        this.logger = logger;
+        engine = new Engine(new Config()
+            .WithEpochInterruption(true)
+            .WithOptimizationLevel(OptimizationLevel.Speed));
+        linker = new Linker(engine);
+        foreach (var module in hostModules)
+        {
+            module.Define(linker);
+        }
+
+        epochTicker = new Timer(_ => engine.IncrementEpoch(), null, EpochTickMs, EpochTickMs);
+    }
+
+    public FunctionKind Kind => FunctionKind.Wasm;
+
+    public string? Validate(ReadOnlySpan<byte> bytes, IReadOnlySet<string> registeredFunctions)
+    {
+        Module module;
+        try
+        {
+            module = Module.FromBytes(engine, "validate", bytes);
+        }
+        catch (WasmtimeException e)
+        {
+            return $"the module does not compile: {e.Message}";
+        }
+
+        using (module)
+        using (var store = new Store(engine))
+        {
+            var missing = new List<string>();
+            foreach (var import in module.Imports)
+            {
+                var reason = CheckImport(store, import, registeredFunctions);
+                if (reason is not null)
+                {
+                    missing.Add(reason);
+                }
+            }
+
+            return missing.Count == 0 ? null : "unknown imports: " + string.Join(", ", missing);
+        }
+    }
+
+    public async Task<InvocationResult> InvokeAsync(FunctionTarget target, InvocationRequest request)
+    {
+        Module module;
+        try
+        {
+            module = await GetModuleAsync(target);
+        }
+        catch (Exception e)
+        {
+            modules.TryRemove(target.TechId, out _);
+            logger.LogError(e, "Cannot load module {Function} ({TechId})", target.Name, target.TechId);
+            return InvocationResult.Failed(InvocationOutcome.GuestError, $"cannot load module: {e.Message}");
+        }
+
+        var guest = new GuestContext(target.Name, request, limits, logger);
+        return WasmInvocation.Run(engine, linker, module, guest, EpochTicks());
+    }
+
+    public void Dispose()
+    {
+        epochTicker.Dispose();
+        foreach (var entry in modules.Values)
+        {
+            if (entry.IsValueCreated && entry.Value.IsCompletedSuccessfully)
+            {
+                entry.Value.Result.Dispose();
+            }
+        }
+
+        linker.Dispose();
+        engine.Dispose();
+    }
+
+    /// <summary>Compiled module for a tech id, compiled at most once per silo.</summary>
+    internal Task<Module> GetModuleAsync(FunctionTarget target) =>
+        modules.GetOrAdd(target.TechId, _ => new Lazy<Task<Module>>(async () =>
+        {
+            var bytes = await target.LoadBytes();
+            return Module.FromBytes(engine, target.Name, bytes);
+        })).Value;
+
+    private ulong EpochTicks() => (ulong)Math.Max(1, (limits.CallTimeoutMs + EpochTickMs - 1) / EpochTickMs);
+
+    private string? CheckImport(Store store, Import import, IReadOnlySet<string> registeredFunctions)
+    {
+        var name = $"{import.ModuleName}.{import.Name}";
+        if (import is not FunctionImport functionImport)
+        {
+            return $"{name} (only function imports are provided)";
+        }
+
+        var provided = linker.GetFunction(store, import.ModuleName, import.Name);
+        if (provided is null)
+        {
+            return registeredFunctions.Contains(import.ModuleName) ? null : name;
+        }
+
+        var sameSignature = provided.Parameters.SequenceEqual(functionImport.Parameters)
+            && provided.Results.SequenceEqual(functionImport.Results);
+        return sameSignature ? null : $"{name} (wrong signature)";
+    }
+}

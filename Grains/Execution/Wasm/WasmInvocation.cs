@@ -1,0 +1,116 @@
+using Wasmtime;
+
+namespace MyOwnCluster.Execution.Wasm;
+
+/// <summary>One call into a fresh instance: instantiate, enter the start function, and turn every failure into a result.</summary>
+internal static class WasmInvocation
+{
+    public static InvocationResult Run(Engine engine, Linker linker, Module module, GuestContext guest, ulong epochTicks)
+    {
+        var call = new WasmCall(guest);
+        using var store = new Store(engine, call);
+        store.SetLimits(memorySize: guest.Limits.MemoryBytes, tableElements: 100_000, instances: 1, tables: 4, memories: 1);
+        store.SetEpochDeadline(epochTicks);
+        var request = guest.Request;
+        Instance? instance = null;
+        try
+        {
+            instance = linker.Instantiate(store, module);
+            var function = instance.GetFunction(request.StartFunction);
+            if (function is null)
+            {
+                return InvocationResult.Failed(InvocationOutcome.BadRequest, $"the module exports no function '{request.StartFunction}'");
+            }
+
+            var arguments = request.Mode == InvocationMode.Posix ? [] : request.Arguments;
+            var boxed = BoxArguments(function, arguments, out var argumentError);
+            if (boxed is null)
+            {
+                return InvocationResult.Failed(InvocationOutcome.BadRequest, argumentError!);
+            }
+
+            var returned = function.Invoke(boxed);
+            return Completed(guest, ToResult(returned));
+        }
+        catch (TrapException trap) when (call.ExitCode is { } exitCode)
+        {
+            _ = trap;
+            return Completed(guest, exitCode);
+        }
+        catch (TrapException trap) when (trap.Type == TrapCode.Interrupt)
+        {
+            return Failed(guest, InvocationOutcome.Timeout, $"the function ran past its {guest.Limits.CallTimeoutMs} ms deadline");
+        }
+        catch (TrapException trap)
+        {
+            var outcome = NearMemoryCap(instance, guest) ? InvocationOutcome.OutOfMemory : InvocationOutcome.GuestError;
+            var suffix = outcome == InvocationOutcome.OutOfMemory ? $" (memory cap of {guest.Limits.MemoryBytes} bytes reached)" : "";
+            return Failed(guest, outcome, $"trap: {FirstLine(trap.Message)}{suffix}");
+        }
+        catch (WasmtimeException e)
+        {
+            var outcome = e.Message.Contains("memory", StringComparison.OrdinalIgnoreCase) && e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
+                ? InvocationOutcome.OutOfMemory
+                : InvocationOutcome.GuestError;
+            return Failed(guest, outcome, $"cannot run the module: {FirstLine(e.Message)}");
+        }
+    }
+
+    private static InvocationResult Completed(GuestContext guest, long result) =>
+        new(InvocationOutcome.Ok, result, guest.Output.ToData(), null) { Stderr = guest.Stderr.ToArray() };
+
+    private static InvocationResult Failed(GuestContext guest, InvocationOutcome outcome, string error) =>
+        InvocationResult.Failed(outcome, error) with { Stderr = guest.Stderr.ToArray() };
+
+    private static ValueBox[]? BoxArguments(Function function, IReadOnlyList<long> arguments, out string? error)
+    {
+        error = null;
+        var parameters = function.Parameters;
+        if (parameters.Count != arguments.Count)
+        {
+            error = $"the function takes {parameters.Count} arguments, {arguments.Count} given";
+            return null;
+        }
+
+        var boxed = new ValueBox[arguments.Count];
+        for (var i = 0; i < arguments.Count; i++)
+        {
+            switch (parameters[i])
+            {
+                case ValueKind.Int32 when arguments[i] is >= int.MinValue and <= uint.MaxValue:
+                    boxed[i] = unchecked((int)arguments[i]);
+                    break;
+                case ValueKind.Int64:
+                    boxed[i] = arguments[i];
+                    break;
+                default:
+                    error = $"argument {i} must be {parameters[i]}, got {arguments[i]}";
+                    return null;
+            }
+        }
+
+        return boxed;
+    }
+
+    private static long ToResult(object? returned) => returned switch
+    {
+        null => 0,
+        int i => i,
+        long l => l,
+        object[] { Length: > 0 } many => ToResult(many[0]),
+        _ => 0,
+    };
+
+    /// <summary>A trap with memory at its cap is most likely a failed grow (a memory bomb), reported as such.</summary>
+    private static bool NearMemoryCap(Instance? instance, GuestContext guest)
+    {
+        var memory = instance?.GetMemory("memory");
+        return memory is not null && memory.GetLength() + Memory.PageSize > guest.Limits.MemoryBytes;
+    }
+
+    private static string FirstLine(string message)
+    {
+        var newline = message.IndexOf('\n');
+        return newline < 0 ? message : message[..newline];
+    }
+}
