@@ -1,0 +1,2 @@
+// Replaced by the real host in the next commit.
+Console.WriteLine("MyOwnCluster silo");
