@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using MyOwnCluster.Functions;
+
+namespace MyOwnCluster.Gateway.Api;
+
+/// <summary>Registering, listing and deleting named blobs (functions and files).</summary>
+public static class BlobEndpoints
+{
+    private const int MaxNameLength = 256;
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/blob/register", RegisterAsync);
+        api.MapGet("/functions", (IGrainFactory grains) => ListAsync(grains, executableOnly: true));
+        api.MapGet("/blobs", (IGrainFactory grains) => ListAsync(grains, executableOnly: false));
+        api.MapGet("/function/{name}", GetAsync);
+        api.MapDelete("/function/{name}", DeleteAsync);
+        api.MapDelete("/blob/{name}", DeleteAsync);
+    }
+
+    private static async Task<IResult> RegisterAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var body = await ApiJson.ReadAsync<RegisterBlobBody>(request);
+        var name = ValidName(body.Name);
+        var contentType = ApiJson.Required(body.ContentType, "content_type");
+        var bytes = ApiJson.DecodeBase64(body.Bytes, "bytes");
+        var result = await grains.GetGrain<IFunctionGrain>(name).RegisterAsync(new RegisterBlobRequest(name, contentType, bytes));
+        if (!result.Succeeded)
+        {
+            return ApiJson.Error(400, result.Error!);
+        }
+
+        return ApiJson.Ok(BlobSummary.From(result.Function!));
+    }
+
+    private static async Task<IResult> ListAsync(IGrainFactory grains, bool executableOnly)
+    {
+        var all = await grains.GetGrain<IFunctionCatalogGrain>(0).ListAsync();
+        return ApiJson.Ok(all.Where(f => !executableOnly || f.Kind != FunctionKind.File).Select(BlobSummary.From));
+    }
+
+    private static async Task<IResult> GetAsync(string name, IGrainFactory grains)
+    {
+        var info = await grains.GetGrain<IFunctionGrain>(ValidName(name)).GetAsync();
+        return info is null
+            ? ApiJson.Error(404, $"no function named '{name}'")
+            : ApiJson.Ok(new { function = BlobSummary.From(info), versions = info.Versions });
+    }
+
+    private static async Task<IResult> DeleteAsync(string name, IGrainFactory grains)
+    {
+        var deleted = await grains.GetGrain<IFunctionGrain>(ValidName(name)).DeleteAsync();
+        return deleted ? ApiJson.Ok(new { deleted = name }) : ApiJson.Error(404, $"no function named '{name}'");
+    }
+
+    /// <summary>Names are also import module names and URL segments: printable, no slashes or spaces, bounded.</summary>
+    public static string ValidName(string? name)
+    {
+        name = ApiJson.Required(name, "name");
+        if (name.Length > MaxNameLength || name.Any(c => c <= ' ' || c == '\u007f')
+            || name.StartsWith(Files.TechIds.Prefix, StringComparison.Ordinal))
+        {
+            throw new ApiException(400, $"invalid name '{name}': up to {MaxNameLength} printable characters without spaces");
+        }
+
+        return name;
+    }
+}

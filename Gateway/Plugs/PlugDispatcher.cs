@@ -1,0 +1,106 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using MyOwnCluster.Buffers;
+using MyOwnCluster.Execution;
+using MyOwnCluster.Gateway.Api;
+using MyOwnCluster.Routing;
+
+namespace MyOwnCluster.Gateway.Plugs;
+
+/// <summary>Serves every request that is not the management API: find the plug, run its function or serve its file.</summary>
+public sealed class PlugDispatcher(RouteCache routes, FunctionInvoker invoker, PublishedFiles files, IOptions<GatewayOptions> options)
+{
+    private static readonly HashSet<string> UnforwardedResponseHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te",
+    };
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var matcher = await routes.GetAsync();
+        var match = matcher.Match(request.Method, request.Path.Value ?? "/");
+        if (match is null)
+        {
+            await ApiJson.Error(404, $"nothing is plugged on {request.Method} {request.Path}").ExecuteAsync(context);
+            return;
+        }
+
+        if (match.Plug.Target == PlugTarget.File)
+        {
+            await files.ServeAsync(context, match.Plug.Name);
+            return;
+        }
+
+        var input = await ReadRequestAsync(context, match);
+        var invocation = new InvocationRequest(match.Plug.Name, match.Plug.StartFunction,
+            FunctionEndpoints.ParseMode(match.Plug.Mode), [], input);
+        var result = await invoker.InvokeAsync(invocation);
+        if (result.Outcome != InvocationOutcome.Ok)
+        {
+            await ApiJson.Error(ApiJson.StatusOf(result.Outcome), result.Error ?? result.Outcome.ToString()).ExecuteAsync(context);
+            return;
+        }
+
+        await WriteResponseAsync(context, result.Output);
+    }
+
+    private async Task<ExchangeBufferData> ReadRequestAsync(HttpContext context, RouteMatch match)
+    {
+        var request = context.Request;
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, values) in request.Headers)
+        {
+            headers[name.ToLowerInvariant()] = values.ToString();
+        }
+
+        headers["x-moc-method"] = request.Method;
+        headers["x-moc-url-path"] = request.Path.Value ?? "/";
+        headers["x-moc-url-query"] = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
+        headers["x-moc-plug-data"] = match.Plug.Data;
+        headers["x-moc-remote-addr"] = context.Connection.RemoteIpAddress?.ToString() ?? "";
+        foreach (var (name, value) in match.Parameters)
+        {
+            headers["x-moc-path-param-" + name.ToLowerInvariant()] = value;
+        }
+
+        var body = await ReadBodyAsync(request, options.Value.MaxRequestBodyBytes);
+        return new ExchangeBufferData(200, headers, body);
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long limit)
+    {
+        if (request.ContentLength is 0)
+        {
+            return [];
+        }
+
+        if (request.ContentLength > limit)
+        {
+            throw new ApiException(413, $"the request body exceeds the {limit} byte limit");
+        }
+
+        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 4096);
+        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+        return buffer.ToArray();
+    }
+
+    private static async Task WriteResponseAsync(HttpContext context, ExchangeBufferData output)
+    {
+        var response = context.Response;
+        response.StatusCode = output.StatusCode is >= 100 and <= 999 ? output.StatusCode : 200;
+        foreach (var (name, value) in output.Headers)
+        {
+            if (!UnforwardedResponseHeaders.Contains(name))
+            {
+                response.Headers[name] = value;
+            }
+        }
+
+        response.ContentLength = output.Body.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await response.Body.WriteAsync(output.Body, context.RequestAborted);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using MyOwnCluster.Execution;
+using MyOwnCluster.Files;
+
+namespace MyOwnCluster.Functions;
+
+/// <summary>Durable state of a name: its versions, newest last.</summary>
+[GenerateSerializer]
+public sealed class FunctionState
+{
+    [Id(0)] public List<BlobVersion> Versions { get; set; } = [];
+}
+
+/// <summary>A named blob and its history. Validation happens before anything is stored, so a refused blob leaves no trace.</summary>
+public sealed class FunctionGrain(
+    [PersistentState("function", "store")] IPersistentState<FunctionState> state,
+    ModuleValidator validator) : Grain, IFunctionGrain
+{
+    private const int MaxVersionsKept = 50;
+
+    public async Task<RegisterBlobResult> RegisterAsync(RegisterBlobRequest request)
+    {
+        var name = this.GetPrimaryKeyString();
+        var kind = ContentTypes.KindOf(request.ContentType);
+        var catalog = GrainFactory.GetGrain<IFunctionCatalogGrain>(0);
+        if (kind != FunctionKind.File)
+        {
+            var registered = (await catalog.ListAsync()).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+            var error = validator.Validate(kind, request.Bytes, registered);
+            if (error is not null)
+            {
+                return new RegisterBlobResult(null, error);
+            }
+        }
+
+        var techId = TechIds.Of(request.Bytes);
+        await GrainFactory.GetGrain<IBlobGrain>(techId).StoreAsync(new BlobContent(techId, request.ContentType, request.Bytes));
+        var version = new BlobVersion(techId, request.ContentType, request.Bytes.LongLength, DateTimeOffset.UtcNow);
+        state.State.Versions.Add(version);
+        if (state.State.Versions.Count > MaxVersionsKept)
+        {
+            state.State.Versions.RemoveAt(0);
+        }
+
+        await state.WriteStateAsync();
+        var info = Describe(name)!;
+        await catalog.SetAsync(info);
+        return new RegisterBlobResult(info, null);
+    }
+
+    public Task<FunctionInfo?> GetAsync() => Task.FromResult(Describe(this.GetPrimaryKeyString()));
+
+    public async Task<bool> DeleteAsync()
+    {
+        if (state.State.Versions.Count == 0)
+        {
+            return false;
+        }
+
+        await state.ClearStateAsync();
+        state.State = new FunctionState();
+        await GrainFactory.GetGrain<IFunctionCatalogGrain>(0).RemoveAsync(this.GetPrimaryKeyString());
+        return true;
+    }
+
+    private FunctionInfo? Describe(string name)
+    {
+        var versions = state.State.Versions;
+        if (versions.Count == 0)
+        {
+            return null;
+        }
+
+        var current = versions[^1];
+        return new FunctionInfo(name, ContentTypes.KindOf(current.ContentType), current, versions.ToArray());
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Configuration;
+
+namespace MyOwnCluster.Silo.Hosting;
+
+/// <summary>
+/// Where settings come from, lowest priority first: defaults, orleans.json (or --config FILE), MOC_* environment
+/// variables, command-line flags.
+/// </summary>
+public static class SiloConfiguration
+{
+    private static readonly Dictionary<string, string> EnvironmentKeys = new()
+    {
+        ["MOC_DATA"] = "Moc:Data",
+        ["MOC_HTTPS_PORT"] = "Moc:HttpsPort",
+        ["MOC_LISTEN_ADDRESS"] = "Moc:ListenAddress",
+        ["MOC_SILO_PORT"] = "Cluster:SiloPort",
+        ["MOC_GATEWAY_PORT"] = "Cluster:GatewayPort",
+    };
+
+    private static readonly Dictionary<string, string> Switches = new()
+    {
+        ["--data"] = "Moc:Data",
+        ["--https-port"] = "Moc:HttpsPort",
+        ["--listen"] = "Moc:ListenAddress",
+        ["--silo-port"] = "Cluster:SiloPort",
+        ["--gateway-port"] = "Cluster:GatewayPort",
+        ["--config"] = "ConfigFile",
+    };
+
+    public static void Apply(IConfigurationManager configuration, string[] args)
+    {
+        var flags = new ConfigurationBuilder().AddCommandLine(args, Switches).Build();
+        var file = flags["ConfigFile"] ?? Environment.GetEnvironmentVariable("MOC_CONFIG") ?? "orleans.json";
+        if (flags["ConfigFile"] is not null && !File.Exists(file))
+        {
+            throw new FileNotFoundException($"configuration file '{file}' does not exist");
+        }
+
+        configuration.AddJsonFile(Path.GetFullPath(file), optional: true, reloadOnChange: false);
+        configuration.AddInMemoryCollection(EnvironmentKeys
+            .Where(entry => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(entry.Key)))
+            .Select(entry => KeyValuePair.Create(entry.Value, Environment.GetEnvironmentVariable(entry.Key))));
+        configuration.AddCommandLine(args, Switches);
+    }
+}
