@@ -41,10 +41,11 @@ public static class GatewayHost
         BlobEndpoints.Map(api);
         FunctionEndpoints.Map(api);
         PlugEndpoints.Map(api);
-        api.MapFallback(() => ApiJson.Error(404, "unknown management route"));
+        // The default fallback pattern skips paths that look like file names; ours must not.
+        api.MapFallback("{*path}", () => ApiJson.Error(404, "unknown management route"));
 
         var dispatcher = app.Services.GetRequiredService<PlugDispatcher>();
-        app.MapFallback(dispatcher.HandleAsync);
+        app.MapFallback("{*path}", dispatcher.HandleAsync);
         return app;
     }
 

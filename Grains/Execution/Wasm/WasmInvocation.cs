@@ -32,27 +32,24 @@ internal static class WasmInvocation
             var returned = function.Invoke(boxed);
             return Completed(guest, ToResult(returned));
         }
-        catch (TrapException trap) when (call.ExitCode is { } exitCode)
+        catch (WasmtimeException) when (call.ExitCode is { } exitCode)
         {
-            _ = trap;
+            // proc_exit unwinds the guest by throwing from the host: a normal end with that exit code.
             return Completed(guest, exitCode);
         }
         catch (TrapException trap) when (trap.Type == TrapCode.Interrupt)
         {
             return Failed(guest, InvocationOutcome.Timeout, $"the function ran past its {guest.Limits.CallTimeoutMs} ms deadline");
         }
-        catch (TrapException trap)
-        {
-            var outcome = NearMemoryCap(instance, guest) ? InvocationOutcome.OutOfMemory : InvocationOutcome.GuestError;
-            var suffix = outcome == InvocationOutcome.OutOfMemory ? $" (memory cap of {guest.Limits.MemoryBytes} bytes reached)" : "";
-            return Failed(guest, outcome, $"trap: {FirstLine(trap.Message)}{suffix}");
-        }
         catch (WasmtimeException e)
         {
-            var outcome = e.Message.Contains("memory", StringComparison.OrdinalIgnoreCase) && e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
-                ? InvocationOutcome.OutOfMemory
-                : InvocationOutcome.GuestError;
-            return Failed(guest, outcome, $"cannot run the module: {FirstLine(e.Message)}");
+            var cause = Cause(e);
+            if (NearMemoryCap(instance, guest) || cause.Contains("memory minimum size", StringComparison.Ordinal))
+            {
+                return Failed(guest, InvocationOutcome.OutOfMemory, $"{cause} (memory cap of {guest.Limits.MemoryBytes} bytes reached)");
+            }
+
+            return Failed(guest, InvocationOutcome.GuestError, e is TrapException ? $"trap: {cause}" : cause);
         }
     }
 
@@ -101,16 +98,24 @@ internal static class WasmInvocation
         _ => 0,
     };
 
-    /// <summary>A trap with memory at its cap is most likely a failed grow (a memory bomb), reported as such.</summary>
+    /// <summary>A trap with memory within a tenth of its cap is most likely a failed grow (a memory bomb), reported as such.</summary>
     private static bool NearMemoryCap(Instance? instance, GuestContext guest)
     {
         var memory = instance?.GetMemory("memory");
-        return memory is not null && memory.GetLength() + Memory.PageSize > guest.Limits.MemoryBytes;
+        return memory is not null && memory.GetLength() > guest.Limits.MemoryBytes / 10 * 9;
     }
 
-    private static string FirstLine(string message)
+    /// <summary>The useful part of a Wasmtime error: the host function's own message, or the text after "Caused by:".</summary>
+    private static string Cause(WasmtimeException e)
     {
-        var newline = message.IndexOf('\n');
-        return newline < 0 ? message : message[..newline];
+        if (e.InnerException is { } inner)
+        {
+            return inner.Message;
+        }
+
+        const string marker = "Caused by:";
+        var at = e.Message.IndexOf(marker, StringComparison.Ordinal);
+        var text = at < 0 ? e.Message : e.Message[(at + marker.Length)..];
+        return string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 }

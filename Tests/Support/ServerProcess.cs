@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace MyOwnCluster.Tests.Support;
+
+/// <summary>The real server executable started on free loopback ports with a temporary data directory.</summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    public const string Token = "test-admin-token-0123456789";
+    private readonly StringBuilder log = new();
+    private Process? process;
+
+    private ServerProcess(string dataDirectory, bool ownsData)
+    {
+        DataDirectory = dataDirectory;
+        OwnsData = ownsData;
+        HttpsPort = FreePort();
+        SiloPort = FreePort();
+        GatewayPort = FreePort();
+    }
+
+    public string DataDirectory { get; }
+
+    public bool OwnsData { get; }
+
+    public int HttpsPort { get; }
+
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    public Uri BaseAddress => new($"https://127.0.0.1:{HttpsPort}");
+
+    public string Log { get { lock (log) { return log.ToString(); } } }
+
+    public static async Task<ServerProcess> StartAsync(string? dataDirectory = null, IDictionary<string, string>? environment = null)
+    {
+        var server = new ServerProcess(dataDirectory ?? TempDirectory.Create("moc-e2e"), dataDirectory is null);
+        await server.LaunchAsync(environment);
+        return server;
+    }
+
+    /// <summary>An HTTPS client that trusts exactly the certificate this server generated.</summary>
+    public HttpClient CreateClient(bool withToken = true)
+    {
+        var pem = File.ReadAllText(Path.Combine(DataDirectory, "tls", "cert.pem"));
+        var pinned = X509Certificate2.CreateFromPem(pem);
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+                certificate is not null && certificate.RawData.AsSpan().SequenceEqual(pinned.RawData),
+        };
+        var client = new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        if (withToken)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", Token);
+        }
+
+        return client;
+    }
+
+    public async Task StopAsync()
+    {
+        if (process is null || process.HasExited)
+        {
+            return;
+        }
+
+        // SIGTERM, as an operator or systemd would stop it.
+        _ = Kill(process.Id, 15);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+    }
+
+    public int? ExitCode => process is { HasExited: true } ? process.ExitCode : null;
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            process?.Kill(entireProcessTree: true);
+        }
+
+        process?.Dispose();
+        if (OwnsData)
+        {
+            TempDirectory.Delete(DataDirectory);
+        }
+    }
+
+    private async Task LaunchAsync(IDictionary<string, string>? environment)
+    {
+        var silo = Path.Combine(AppContext.BaseDirectory, "MyOwnCluster.Silo.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                silo, "--data", DataDirectory, "--https-port", HttpsPort.ToString(), "--listen", "127.0.0.1",
+                "--silo-port", SiloPort.ToString(), "--gateway-port", GatewayPort.ToString(),
+            },
+            WorkingDirectory = DataDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["MOC_ADMIN_TOKEN"] = Token;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await WaitUntilHealthyAsync();
+    }
+
+    private async Task WaitUntilHealthyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process!.HasExited)
+            {
+                throw new InvalidOperationException($"server exited with {process.ExitCode}:\n{Log}");
+            }
+
+            if (File.Exists(Path.Combine(DataDirectory, "tls", "cert.pem")))
+            {
+                try
+                {
+                    using var client = CreateClient(withToken: false);
+                    client.Timeout = TimeSpan.FromSeconds(5);
+                    if ((await client.GetAsync("/healthz")).StatusCode == HttpStatusCode.OK)
+                    {
+                        return;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+                catch (TaskCanceledException)
+                {
+                    // Not answering yet.
+                }
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"server did not become healthy:\n{Log}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (log)
+            {
+                log.AppendLine(line);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+}
+
+/// <summary>Temporary directories that tests clean up.</summary>
+public static class TempDirectory
+{
+    public static string Create(string prefix) => Directory.CreateTempSubdirectory(prefix + "-").FullName;
+
+    public static void Delete(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a leftover temp directory must not fail a test.
+        }
+    }
+}
