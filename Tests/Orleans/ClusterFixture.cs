@@ -1,0 +1,53 @@
+using Microsoft.Extensions.DependencyInjection;
+using MyOwnCluster.Execution;
+using MyOwnCluster.Execution.Wasm;
+using MyOwnCluster.Silo.Storage;
+using MyOwnCluster.Tests.Support;
+using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
+using Orleans.TestingHost;
+
+namespace MyOwnCluster.Tests.Orleans;
+
+/// <summary>An in-process Orleans test cluster whose grain storage is a real SQLite file.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(1);
+        builder.Properties["data"] = TempDirectory.Create("moc-orleans");
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+
+    private sealed class SiloConfigurator : IHostConfigurator
+    {
+        public void Configure(Microsoft.Extensions.Hosting.IHostBuilder hostBuilder) =>
+            hostBuilder.ConfigureServices((context, services) =>
+            {
+                var data = context.Configuration["data"]!;
+                services.AddGrainStorage("store", (provider, _) =>
+                    new SqliteGrainStorage(Path.Combine(data, "moc.db"), provider.GetRequiredService<Serializer>()));
+                services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
+                services.AddSingleton<IWasmHostModule, CoreModule>();
+                services.AddSingleton<IFunctionEngine, WasmEngine>();
+                services.AddSingleton<ModuleValidator>();
+                services.AddSingleton<FunctionInvoker>();
+            });
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "orleans-cluster";
+}
