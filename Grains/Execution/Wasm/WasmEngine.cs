@@ -13,6 +13,7 @@ namespace MyOwnCluster.Execution.Wasm;
 public sealed class WasmEngine : IFunctionEngine, IDisposable
 {
     private const int EpochTickMs = 10;
+    private const uint PooledInstances = 1000;
     private readonly Engine engine;
     private readonly Linker linker;
     private readonly ConcurrentDictionary<string, Lazy<Task<Module>>> modules = new();
@@ -24,9 +25,18 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     {
         this.limits = limits.Value;
         this.logger = logger;
+        // The pooling allocator keeps instance slots warm: a fresh instance per call costs no mmap/munmap.
+        using var pool = new PoolingAllocationConfig()
+            .WithMaxMemories(PooledInstances)
+            .WithMaxTables(PooledInstances)
+            .WithMaxCoreInstances(PooledInstances)
+            .WithMaxTableElements(100_000)
+            .WithMaxMemorySize((nuint)this.limits.MemoryBytes)
+            .WithMaxUnusedWarmSlots(64);
         engine = new Engine(new Config()
             .WithEpochInterruption(true)
-            .WithOptimizationLevel(OptimizationLevel.Speed));
+            .WithOptimizationLevel(OptimizationLevel.Speed)
+            .WithPoolingAllocationStrategy(pool));
         linker = new Linker(engine);
         foreach (var module in hostModules)
         {
