@@ -68,19 +68,19 @@ internal sealed class ApiClient : IDisposable
         SendAsync<BlobInfo[]>(HttpMethod.Get, "blobs", null, ct);
 
     public Task DeleteFunctionAsync(string name, CancellationToken ct) =>
-        SendAsync<JsonElement>(HttpMethod.Delete, "function/" + Uri.EscapeDataString(name), null, ct);
+        SendAsync(HttpMethod.Delete, "function/" + Uri.EscapeDataString(name), null, ct);
 
     public Task<CallResponse> CallAsync(CallRequest request, CancellationToken ct) =>
         SendAsync<CallResponse>(HttpMethod.Post, "function/call", request, ct);
 
     public Task PlugFunctionAsync(PlugFunctionRequest request, CancellationToken ct) =>
-        SendAsync<JsonElement>(HttpMethod.Post, "function/plug", request, ct);
+        SendAsync(HttpMethod.Post, "function/plug", request, ct);
 
     public Task PlugFileAsync(PlugFileRequest request, CancellationToken ct) =>
-        SendAsync<JsonElement>(HttpMethod.Post, "file/plug", request, ct);
+        SendAsync(HttpMethod.Post, "file/plug", request, ct);
 
     public Task UnplugAsync(UnplugRequest request, CancellationToken ct) =>
-        SendAsync<JsonElement>(HttpMethod.Post, "function/unplug", request, ct);
+        SendAsync(HttpMethod.Post, "function/unplug", request, ct);
 
     public Task<PlugInfo[]> ListPlugsAsync(CancellationToken ct) =>
         SendAsync<PlugInfo[]>(HttpMethod.Get, "plugs", null, ct);
@@ -90,26 +90,16 @@ internal sealed class ApiClient : IDisposable
 
     public void Dispose() => http.Dispose();
 
+    /// <summary>For commands whose success is the status code alone; the answer's body is not read.</summary>
+    private async Task SendAsync(HttpMethod method, string relativePath, object? body, CancellationToken ct) =>
+        await SendForTextAsync(method, relativePath, body, ct);
+
     private async Task<T> SendAsync<T>(HttpMethod method, string relativePath, object? body, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, relativePath);
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body, body.GetType(), options: Json);
-        }
-
-        using var response = await SendRawAsync(request, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw ToApiException(response.StatusCode, text);
-        }
-
+        var text = await SendForTextAsync(method, relativePath, body, ct);
         if (string.IsNullOrWhiteSpace(text))
         {
-            return typeof(T) == typeof(JsonElement)
-                ? default!
-                : throw new CliException($"the server sent an empty answer to {method} {relativePath}");
+            throw new CliException($"the server sent an empty answer to {method} {relativePath}");
         }
 
         try
@@ -121,6 +111,19 @@ internal sealed class ApiClient : IDisposable
         {
             throw new CliException($"the server's answer to {method} {relativePath} is not the expected JSON: {e.Message}");
         }
+    }
+
+    private async Task<string> SendForTextAsync(HttpMethod method, string relativePath, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, relativePath);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        }
+
+        using var response = await SendRawAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        return response.IsSuccessStatusCode ? text : throw ToApiException(response.StatusCode, text);
     }
 
     private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken ct)
