@@ -1,0 +1,220 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MyOwnCluster.Cli;
+
+/// <summary>Where to reach the server and how to prove we are its admin.</summary>
+/// <param name="TokenSource">Where the token came from, to name it when the server refuses it.</param>
+/// <param name="PinnedCertificates">DER bytes of certificates trusted even if self-signed (the local server's own).</param>
+internal sealed record ServerConnection(
+    Uri Server,
+    string? Token,
+    string TokenSource,
+    bool Insecure,
+    IReadOnlyList<byte[]> PinnedCertificates);
+
+/// <summary>The management REST API (<c>/my-own-cluster/api/</c>) as typed calls; every HTTP detail of the CLI lives here.</summary>
+internal sealed class ApiClient : IDisposable
+{
+    private const string ApiPrefix = "my-own-cluster/api/";
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+    };
+
+    private readonly HttpClient http;
+    private readonly ServerConnection connection;
+
+    public ApiClient(ServerConnection connection)
+    {
+        this.connection = connection;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = AcceptCertificate },
+        };
+        var baseAddress = connection.Server.AbsoluteUri.TrimEnd('/') + "/";
+        http = new HttpClient(handler)
+        {
+            BaseAddress = new Uri(new Uri(baseAddress), ApiPrefix),
+            // Calls run guest code under the server's own deadline; this only guards against a hung connection.
+            Timeout = TimeSpan.FromMinutes(5),
+        };
+        if (!string.IsNullOrEmpty(connection.Token))
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", connection.Token);
+        }
+    }
+
+    public Uri Server => connection.Server;
+
+    public Task<BlobInfo> RegisterBlobAsync(RegisterBlobRequest request, CancellationToken ct) =>
+        SendAsync<BlobInfo>(HttpMethod.Post, "blob/register", request, ct);
+
+    public Task<BlobInfo[]> ListFunctionsAsync(CancellationToken ct) =>
+        SendAsync<BlobInfo[]>(HttpMethod.Get, "functions", null, ct);
+
+    public Task<BlobInfo[]> ListBlobsAsync(CancellationToken ct) =>
+        SendAsync<BlobInfo[]>(HttpMethod.Get, "blobs", null, ct);
+
+    public Task DeleteFunctionAsync(string name, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, "function/" + Uri.EscapeDataString(name), null, ct);
+
+    public Task<CallResponse> CallAsync(CallRequest request, CancellationToken ct) =>
+        SendAsync<CallResponse>(HttpMethod.Post, "function/call", request, ct);
+
+    public Task PlugFunctionAsync(PlugFunctionRequest request, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "function/plug", request, ct);
+
+    public Task PlugFileAsync(PlugFileRequest request, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "file/plug", request, ct);
+
+    public Task UnplugAsync(UnplugRequest request, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "function/unplug", request, ct);
+
+    public Task<PlugInfo[]> ListPlugsAsync(CancellationToken ct) =>
+        SendAsync<PlugInfo[]>(HttpMethod.Get, "plugs", null, ct);
+
+    public Task<VersionInfo> GetVersionAsync(CancellationToken ct) =>
+        SendAsync<VersionInfo>(HttpMethod.Get, "version", null, ct);
+
+    public void Dispose() => http.Dispose();
+
+    /// <summary>For commands whose success is the status code alone; the answer's body is not read.</summary>
+    private async Task SendAsync(HttpMethod method, string relativePath, object? body, CancellationToken ct) =>
+        await SendForTextAsync(method, relativePath, body, ct);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string relativePath, object? body, CancellationToken ct)
+    {
+        var text = await SendForTextAsync(method, relativePath, body, ct);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new CliException($"the server sent an empty answer to {method} {relativePath}");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text, Json)
+                ?? throw new CliException($"the server sent 'null' to {method} {relativePath}");
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"the server's answer to {method} {relativePath} is not the expected JSON: {e.Message}");
+        }
+    }
+
+    private async Task<string> SendForTextAsync(HttpMethod method, string relativePath, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, relativePath);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        }
+
+        using var response = await SendRawAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        return response.IsSuccessStatusCode ? text : throw ToApiException(response.StatusCode, text);
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        try
+        {
+            return await http.SendAsync(request, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CliException(DescribeUnreachable(e), ExitCodes.Unreachable);
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new CliException(
+                $"no answer from {connection.Server} within {http.Timeout.TotalSeconds:0} s", ExitCodes.Unreachable);
+        }
+    }
+
+    private ApiException ToApiException(HttpStatusCode status, string body)
+    {
+        var code = (int)status;
+        var message = ReadErrorMessage(body) ?? $"{status} (HTTP {code})";
+        if (status == HttpStatusCode.Unauthorized)
+        {
+            message = string.IsNullOrEmpty(connection.Token)
+                ? $"unauthorized: {message}. No admin token was found: pass --token, set MOC_ADMIN_TOKEN, or point --data at the server's data directory (it holds admin-token)"
+                : $"unauthorized: {message}. The server refused the admin token from {connection.TokenSource}";
+        }
+
+        return new ApiException(code, $"{message} (HTTP {code})");
+    }
+
+    private static string? ReadErrorMessage(string body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return null;
+        }
+
+        try
+        {
+            var error = JsonSerializer.Deserialize<ErrorBody>(body, Json);
+            if (!string.IsNullOrWhiteSpace(error?.Message))
+            {
+                return error.Message;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not our JSON (a proxy's HTML page, say): show the start of it instead.
+        }
+
+        var trimmed = body.Trim();
+        return trimmed.Length <= 200 ? trimmed : trimmed[..200] + "...";
+    }
+
+    private string DescribeUnreachable(HttpRequestException e)
+    {
+        var server = connection.Server.GetLeftPart(UriPartial.Authority);
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            switch (inner)
+            {
+                case SocketException socket when socket.SocketErrorCode == SocketError.ConnectionRefused:
+                    return $"cannot connect to {server}: connection refused. Is the server running? (set --server or MOC_SERVER)";
+                case SocketException socket:
+                    return $"cannot connect to {server}: {socket.Message}";
+                case AuthenticationException:
+                    return $"the TLS certificate of {server} is not trusted: {inner.Message}. " +
+                        "Use --insecure for a self-signed server, or --data pointing at its data directory to pin its tls/cert.pem";
+            }
+        }
+
+        return $"cannot talk to {server}: {e.Message}";
+    }
+
+    private bool AcceptCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (errors == SslPolicyErrors.None || connection.Insecure)
+        {
+            return true;
+        }
+
+        // The local server's self-signed certificate is trusted when it is byte for byte the one in its data directory.
+        if (certificate is null)
+        {
+            return false;
+        }
+
+        var presented = certificate.GetRawCertData();
+        return connection.PinnedCertificates.Any(pinned => pinned.AsSpan().SequenceEqual(presented));
+    }
+}

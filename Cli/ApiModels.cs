@@ -1,0 +1,42 @@
+namespace MyOwnCluster.Cli;
+
+// The management REST API's JSON shapes, as the CLI sends and reads them (snake_case on the wire).
+
+internal sealed record RegisterBlobRequest(string Name, string ContentType, byte[] Bytes);
+
+internal sealed record BlobInfo(
+    string Name,
+    string? Kind,
+    string? TechId,
+    string? ContentType,
+    long Size,
+    DateTimeOffset? RegisteredAt,
+    int? Versions);
+
+internal sealed record CallRequest(
+    string Name,
+    string StartFunction,
+    string Mode,
+    IReadOnlyList<int>? Arguments,
+    byte[]? Input,
+    IReadOnlyList<string>? PosixArguments,
+    IReadOnlyDictionary<string, string>? Env);
+
+internal sealed record CallResponse(
+    int Result,
+    byte[]? Output,
+    int? Status,
+    Dictionary<string, string>? Headers,
+    byte[]? Stderr);
+
+internal sealed record PlugFunctionRequest(string Method, string Path, string Name, string StartFunction, string? Data);
+
+internal sealed record PlugFileRequest(string Method, string Path, string Name);
+
+internal sealed record UnplugRequest(string Method, string Path);
+
+internal sealed record PlugInfo(string Method, string Path, string? Target, string? Name, string? StartFunction, string? Data);
+
+internal sealed record VersionInfo(string? Version);
+
+internal sealed record ErrorBody(string? Message);

@@ -1,0 +1,163 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+
+namespace MyOwnCluster.Cli.Commands;
+
+/// <summary><c>push</c>, <c>call</c> and <c>rm</c>: registering, running and deleting functions (and named blobs).</summary>
+internal static class FunctionCommands
+{
+    public static IEnumerable<Command> Create(CliContext context) => [Push(context), Call(context), Remove(context)];
+
+    private static Command Push(CliContext context)
+    {
+        var name = new Argument<string>("NAME") { Description = "Function (blob) name" };
+        var file = new Argument<string>("FILE") { Description = "Module file: .wasm, .elf, .js, ..." };
+        var contentType = new Option<string?>("--content-type") { Description = "Override the content type guessed from the extension" };
+        var command = new Command("push", "Register FILE as the current version of function NAME") { name, file, contentType };
+        command.SetAction(async (parse, ct) =>
+        {
+            var path = parse.GetRequiredValue(file);
+            var request = new RegisterBlobRequest(
+                parse.GetRequiredValue(name),
+                parse.GetValue(contentType) ?? ContentTypes.ForFile(path),
+                await LocalFile.ReadAsync(path, ct));
+            using var api = context.CreateClient(parse);
+            var blob = await api.RegisterBlobAsync(request, ct);
+            await context.Out.WriteLineAsync(
+                $"pushed {blob.Name}: {blob.Kind ?? blob.ContentType}, {blob.Size} bytes, tech id {blob.TechId}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Call(CliContext context)
+    {
+        var name = new Argument<string>("NAME") { Description = "Function name (or techID://<sha>)" };
+        var args = new Argument<string[]>("ARGS")
+        {
+            Description = "Integer arguments (direct mode) or program arguments (posix mode)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var start = new Option<string>("--start") { Description = "Exported function to call", DefaultValueFactory = _ => "_start" };
+        var input = new Option<string?>("--input") { Description = "Input buffer body (text)" };
+        var inputFile = new Option<string?>("--input-file") { Description = "Input buffer body from a file" };
+        var mode = new Option<string>("--mode") { Description = "direct or posix", DefaultValueFactory = _ => "direct" };
+        mode.AcceptOnlyFromAmong("direct", "posix");
+        var posix = new Option<bool>("--posix") { Description = "Same as --mode posix" };
+        var env = new Option<string[]>("--env", "-e") { Description = "KEY=VALUE environment for posix mode (repeatable)" };
+        var command = new Command("call", "Call a function and print its output body")
+        {
+            name, args, start, input, inputFile, mode, posix, env,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var posixMode = parse.GetValue(posix) || parse.GetValue(mode) == "posix";
+            if (parse.GetValue(posix) && parse.GetResult(mode) is { Implicit: false } && parse.GetValue(mode) == "direct")
+            {
+                throw new CliException("--posix and --mode direct contradict each other", ExitCodes.Usage);
+            }
+
+            var arguments = parse.GetValue(args) ?? [];
+            var request = new CallRequest(
+                parse.GetRequiredValue(name),
+                parse.GetRequiredValue(start),
+                posixMode ? "posix" : "direct",
+                posixMode ? null : ParseIntegers(arguments),
+                await ReadInputAsync(parse.GetValue(input), parse.GetValue(inputFile), ct),
+                posixMode ? arguments : null,
+                ParseEnvironment(parse.GetValue(env) ?? [], posixMode));
+            using var api = context.CreateClient(parse);
+            var response = await api.CallAsync(request, ct);
+            await WriteResponseAsync(context, response, parse.GetValue(context.VerboseOption), ct);
+            return posixMode ? response.Result : ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Remove(CliContext context)
+    {
+        var name = new Argument<string>("NAME") { Description = "Function or blob name" };
+        var command = new Command("rm", "Delete a function or named blob") { name };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var api = context.CreateClient(parse);
+            await api.DeleteFunctionAsync(parse.GetRequiredValue(name), ct);
+            await context.Out.WriteLineAsync($"deleted {parse.GetRequiredValue(name)}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static int[] ParseIntegers(string[] arguments) =>
+        arguments.Select(a => int.TryParse(a, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new CliException($"argument '{a}' is not a 32-bit integer (direct mode takes integers; use --posix for strings)", ExitCodes.Usage))
+            .ToArray();
+
+    private static Dictionary<string, string>? ParseEnvironment(string[] pairs, bool posixMode)
+    {
+        if (pairs.Length == 0)
+        {
+            return null;
+        }
+
+        if (!posixMode)
+        {
+            throw new CliException("--env only applies to posix mode", ExitCodes.Usage);
+        }
+
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new CliException($"--env wants KEY=VALUE, not '{pair}'", ExitCodes.Usage);
+            }
+
+            environment[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        return environment;
+    }
+
+    private static async Task<byte[]?> ReadInputAsync(string? text, string? file, CancellationToken ct)
+    {
+        if (text is not null && file is not null)
+        {
+            throw new CliException("give either --input or --input-file, not both", ExitCodes.Usage);
+        }
+
+        return text is not null ? Encoding.UTF8.GetBytes(text)
+            : file is not null ? await LocalFile.ReadAsync(file, ct)
+            : null;
+    }
+
+    private static async Task WriteResponseAsync(CliContext context, CallResponse response, bool verbose, CancellationToken ct)
+    {
+        if (response.Output is { Length: > 0 } output)
+        {
+            await context.WriteRawAsync(output, ct);
+        }
+
+        if (response.Stderr is { Length: > 0 } log)
+        {
+            await context.Error.WriteAsync(Encoding.UTF8.GetString(log));
+        }
+
+        if (verbose)
+        {
+            await context.Error.WriteLineAsync($"result: {response.Result.ToString(CultureInfo.InvariantCulture)}");
+            if (response.Status is { } status)
+            {
+                await context.Error.WriteLineAsync($"status: {status.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            foreach (var (header, value) in response.Headers ?? [])
+            {
+                await context.Error.WriteLineAsync($"{header}: {value}");
+            }
+        }
+    }
+}

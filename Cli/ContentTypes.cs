@@ -1,0 +1,41 @@
+namespace MyOwnCluster.Cli;
+
+/// <summary>Content type of an uploaded file from its extension; the content type also says how a function runs.</summary>
+internal static class ContentTypes
+{
+    public const string Default = "application/octet-stream";
+
+    private static readonly Dictionary<string, string> ByExtension = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [".wasm"] = "application/wasm",
+        [".elf"] = "application/x-elf",
+        [".js"] = "text/javascript",
+        [".mjs"] = "text/javascript",
+        [".html"] = "text/html; charset=utf-8",
+        [".htm"] = "text/html; charset=utf-8",
+        [".css"] = "text/css; charset=utf-8",
+        [".json"] = "application/json",
+        [".txt"] = "text/plain; charset=utf-8",
+        [".md"] = "text/markdown; charset=utf-8",
+        [".xml"] = "application/xml",
+        [".csv"] = "text/csv; charset=utf-8",
+        [".svg"] = "image/svg+xml",
+        [".png"] = "image/png",
+        [".jpg"] = "image/jpeg",
+        [".jpeg"] = "image/jpeg",
+        [".gif"] = "image/gif",
+        [".webp"] = "image/webp",
+        [".ico"] = "image/x-icon",
+        [".pdf"] = "application/pdf",
+        [".woff"] = "font/woff",
+        [".woff2"] = "font/woff2",
+        [".ttf"] = "font/ttf",
+        [".map"] = "application/json",
+        [".zip"] = "application/zip",
+        [".gz"] = "application/gzip",
+        [".wat"] = "text/plain; charset=utf-8",
+    };
+
+    public static string ForFile(string path) =>
+        ByExtension.TryGetValue(Path.GetExtension(path), out var contentType) ? contentType : Default;
+}

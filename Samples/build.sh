@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds every sample guest into OUT_DIR (default Samples/build/): WAT with wat2wasm, C with clang for wasm32.
+# Usage: Samples/build.sh [OUT_DIR]
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="${1:-$here/build}"
+mkdir -p "$out"
+
+missing=()
+for tool in wat2wasm clang wasm-ld; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if ((${#missing[@]} > 0)); then
+    echo "build.sh: missing ${missing[*]} (Debian: apt-get install wabt clang lld)" >&2
+    exit 1
+fi
+
+for wat in "$here"/wat/*.wat; do
+    name="$(basename "$wat" .wat)"
+    echo "wat2wasm  $wat -> $out/$name.wasm"
+    wat2wasm "$wat" -o "$out/$name.wasm"
+done
+
+# No libc: -nostdlib, no entry point (the host calls the exports), _start exported.
+# No --allow-undefined: the imports carry import_module attributes (moc.h), so any
+# other undefined symbol (a typo, or a memcpy the optimizer invented) fails the link here.
+for c in "$here"/c/*.c; do
+    name="$(basename "$c" .c)"
+    echo "clang     $c -> $out/$name.wasm"
+    clang --target=wasm32 -nostdlib -O2 -Wall -Wextra -Werror \
+        -Wl,--no-entry -Wl,--export=_start -Wl,--strip-debug \
+        -o "$out/$name.wasm" "$c"
+done
