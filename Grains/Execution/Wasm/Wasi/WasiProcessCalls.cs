@@ -62,9 +62,12 @@ internal static class WasiProcessCalls
         linker.DefineFunction(module, "sock_shutdown", (Caller caller, int fd, int _) => NotASocket(caller, fd));
     }
 
-    /// <summary>A program never holds a socket (none are preopened and none can be created): ENOTSOCK, or EBADF for no fd.</summary>
+    /// <summary>
+    /// A program never holds a socket (none are preopened, none can be created): ENOTSOCK for byte streams and files.
+    /// A directory is not a stream at all, so like an unknown fd it is EBADF (Wasmtime answers the same).
+    /// </summary>
     private static int NotASocket(Caller caller, int fd) =>
-        WasiState.For(WasmCall.Of(caller)).Get(fd) is null ? WasiErrno.BadF : WasiErrno.NotSock;
+        WasiState.For(WasmCall.Of(caller)).Get(fd) is null or WasiDirectoryFd ? WasiErrno.BadF : WasiErrno.NotSock;
 
     private static int Sizes(Caller caller, string hostFunction, WasiState state, int[] offsets, byte[] blob, int countPtr, int sizePtr)
     {
