@@ -43,6 +43,11 @@ internal static class WasmInvocation
             // proc_exit unwinds by throwing; depending on the frame Wasmtime reports it as a trap or a plain error.
             return Completed(guest, exitCode);
         }
+        catch (WasmtimeException e) when (e.InnerException is GuestTrapException hostTrap)
+        {
+            // A host function refused the guest (bad pointer...): its message names the function, Wasmtime's does not.
+            return Failed(guest, InvocationOutcome.GuestError, $"trap: {hostTrap.Message}");
+        }
         catch (TrapException trap) when (trap.Type == TrapCode.Interrupt)
         {
             return Failed(guest, InvocationOutcome.Timeout, $"the function ran past its {guest.Limits.CallTimeoutMs} ms deadline");
