@@ -68,7 +68,7 @@ public sealed class WasiState
 
     internal WasiFd? Get(int fd) => (uint)fd < (uint)descriptors.Length ? descriptors[fd] : null;
 
-    /// <summary>The descriptor if open and holding the rights; otherwise BADF (unknown) or NOTCAPABLE (rights).</summary>
+    /// <summary>The descriptor if open and holding the rights; otherwise EBADF, as read(2) on a write-only fd answers.</summary>
     internal int Get(int fd, ulong rights, out WasiFd descriptor)
     {
         descriptor = Get(fd)!;
