@@ -8,8 +8,8 @@ public sealed class WasmCall(GuestContext guest)
     /// <summary>Set by WASI proc_exit: the exit code that ends a posix program normally.</summary>
     public int? ExitCode { get; set; }
 
-    /// <summary>Per-call state of the WASI host (file table etc.), created by it on first use.</summary>
-    public object? WasiState { get; set; }
+    /// <summary>Per-call state of the WASI host (descriptors, file tree); set up front in posix mode, else on first use.</summary>
+    public Wasi.WasiState? Wasi { get; set; }
 
     public static WasmCall Of(Wasmtime.Caller caller) => (WasmCall)caller.GetData()!;
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MyOwnCluster.Execution.Wasm.Wasi;
 using MyOwnCluster.Functions;
 using Wasmtime;
 
@@ -20,11 +21,19 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     private readonly ExecutionOptions limits;
     private readonly ILogger logger;
     private readonly Timer epochTicker;
+    private readonly IWasiFileSystemProvider? fileSystems;
+    private readonly IWasiUrlFetcher? urlFetcher;
 
-    public WasmEngine(IEnumerable<IWasmHostModule> hostModules, IOptions<ExecutionOptions> limits, ILogger<WasmEngine> logger)
+    public WasmEngine(
+        IEnumerable<IWasmHostModule> hostModules,
+        IOptions<ExecutionOptions> limits,
+        ILogger<WasmEngine> logger,
+        IWasiFileSystemProvider? fileSystems = null,
+        IWasiUrlFetcher? urlFetcher = null)
     {
         this.limits = limits.Value;
         this.logger = logger;
+<<<<<<< HEAD
         // The pooling allocator keeps instance slots warm: a fresh instance per call costs no mmap/munmap.
         using var pool = new PoolingAllocationConfig()
             .WithMaxMemories(PooledInstances)
@@ -33,6 +42,10 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
             .WithMaxTableElements(100_000)
             .WithMaxMemorySize((nuint)this.limits.MemoryBytes)
             .WithMaxUnusedWarmSlots(64);
+=======
+        this.fileSystems = fileSystems;
+        this.urlFetcher = urlFetcher;
+>>>>>>> wasi
         engine = new Engine(new Config()
             .WithEpochInterruption(true)
             .WithOptimizationLevel(OptimizationLevel.Speed)
@@ -92,7 +105,12 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         }
 
         var guest = new GuestContext(target.Name, request, limits, logger);
-        return WasmInvocation.Run(engine, linker, module, guest, EpochTicks());
+        if (request.Mode != InvocationMode.Posix)
+        {
+            return WasmInvocation.Run(engine, linker, module, guest, null, EpochTicks());
+        }
+
+        return await RunPosixAsync(target, module, guest);
     }
 
     public void Dispose()
@@ -117,6 +135,38 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
             var bytes = await target.LoadBytes();
             return Module.FromBytes(engine, target.Name, bytes);
         })).Value;
+
+    /// <summary>Posix mode: the function's file tree is loaded before the call and saved after it if the program changed it.</summary>
+    private async Task<InvocationResult> RunPosixAsync(FunctionTarget target, Module module, GuestContext guest)
+    {
+        Vfs fileSystem;
+        try
+        {
+            fileSystem = fileSystems is null ? new Vfs() : await fileSystems.LoadAsync(target.Name);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Cannot load the file tree of {Function}", target.Name);
+            return InvocationResult.Failed(InvocationOutcome.Unavailable, $"cannot load the function's files: {e.Message}");
+        }
+
+        var wasi = new WasiState(guest, fileSystem, urlFetcher);
+        var result = WasmInvocation.Run(engine, linker, module, guest, wasi, EpochTicks());
+        if (fileSystems is not null && fileSystem.IsDirty)
+        {
+            try
+            {
+                await fileSystems.SaveAsync(target.Name, fileSystem);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Cannot save the file tree of {Function}", target.Name);
+                return InvocationResult.Failed(InvocationOutcome.Unavailable, $"cannot save the function's files: {e.Message}");
+            }
+        }
+
+        return result;
+    }
 
     private ulong EpochTicks() => (ulong)Math.Max(1, (limits.CallTimeoutMs + EpochTickMs - 1) / EpochTickMs);
 

@@ -1,3 +1,4 @@
+using MyOwnCluster.Execution.Wasm.Wasi;
 using Wasmtime;
 
 namespace MyOwnCluster.Execution.Wasm;
@@ -5,9 +6,12 @@ namespace MyOwnCluster.Execution.Wasm;
 /// <summary>One call into a fresh instance: instantiate, enter the start function, and turn every failure into a result.</summary>
 internal static class WasmInvocation
 {
-    public static InvocationResult Run(Engine engine, Linker linker, Module module, GuestContext guest, ulong epochTicks)
+    /// <summary>Posix mode starts <c>_start</c> unless another start function is given.</summary>
+    public const string PosixStartFunction = "_start";
+
+    public static InvocationResult Run(Engine engine, Linker linker, Module module, GuestContext guest, WasiState? wasi, ulong epochTicks)
     {
-        var call = new WasmCall(guest);
+        var call = new WasmCall(guest) { Wasi = wasi };
         using var store = new Store(engine, call);
         store.SetLimits(memorySize: guest.Limits.MemoryBytes, tableElements: 100_000, instances: 1, tables: 4, memories: 1);
         store.SetEpochDeadline(epochTicks);
@@ -16,13 +20,15 @@ internal static class WasmInvocation
         try
         {
             instance = linker.Instantiate(store, module);
-            var function = instance.GetFunction(request.StartFunction);
+            var posix = request.Mode == InvocationMode.Posix;
+            var startName = posix && string.IsNullOrEmpty(request.StartFunction) ? PosixStartFunction : request.StartFunction;
+            var function = instance.GetFunction(startName);
             if (function is null)
             {
-                return InvocationResult.Failed(InvocationOutcome.BadRequest, $"the module exports no function '{request.StartFunction}'");
+                return InvocationResult.Failed(InvocationOutcome.BadRequest, $"the module exports no function '{startName}'");
             }
 
-            var arguments = request.Mode == InvocationMode.Posix ? [] : request.Arguments;
+            var arguments = posix ? [] : request.Arguments;
             var boxed = BoxArguments(function, arguments, out var argumentError);
             if (boxed is null)
             {
@@ -30,12 +36,17 @@ internal static class WasmInvocation
             }
 
             var returned = function.Invoke(boxed);
-            return Completed(guest, ToResult(returned));
+            return Completed(guest, posix ? 0 : ToResult(returned));
         }
         catch (WasmtimeException) when (call.ExitCode is { } exitCode)
         {
-            // proc_exit unwinds the guest by throwing from the host: a normal end with that exit code.
+            // proc_exit unwinds by throwing; depending on the frame Wasmtime reports it as a trap or a plain error.
             return Completed(guest, exitCode);
+        }
+        catch (WasmtimeException e) when (e.InnerException is GuestTrapException hostTrap)
+        {
+            // A host function refused the guest (bad pointer...): its message names the function, Wasmtime's does not.
+            return Failed(guest, InvocationOutcome.GuestError, $"trap: {hostTrap.Message}");
         }
         catch (TrapException trap) when (trap.Type == TrapCode.Interrupt)
         {

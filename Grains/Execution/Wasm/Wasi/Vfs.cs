@@ -1,0 +1,303 @@
+namespace MyOwnCluster.Execution.Wasm.Wasi;
+
+/// <summary>Limits of one function's file tree: total file bytes and number of entries (files + directories).</summary>
+public sealed record VfsQuota(long MaxBytes, int MaxEntries)
+{
+    public static VfsQuota Default { get; } = new(64L * 1024 * 1024, 10_000);
+}
+
+/// <summary>
+/// An in-memory file tree (what a posix program sees as its preopened <c>/</c>). Paths are always resolved relative
+/// to a directory of this tree and can never leave the directory they start from; every mutation is charged against
+/// the quota and marks the tree dirty so the owner knows to persist it. Not thread-safe: one call uses it at a time.
+/// </summary>
+public sealed partial class Vfs
+{
+    public const int MaxPathBytes = 4096;
+    public const int MaxNameBytes = 255;
+    private long nextInode = 1;
+
+    public Vfs(VfsQuota? quota = null)
+    {
+        Quota = quota ?? VfsQuota.Default;
+        Root = new VfsDirectory(nextInode++, NowNs());
+    }
+
+    public VfsQuota Quota { get; }
+
+    public VfsDirectory Root { get; }
+
+    public long UsedBytes { get; private set; }
+
+    /// <summary>Files and directories below the root.</summary>
+    public int EntryCount { get; private set; }
+
+    /// <summary>True when the tree changed since it was loaded or last marked clean: the owner should save it.</summary>
+    public bool IsDirty { get; private set; }
+
+    public void MarkClean() => IsDirty = false;
+
+    public static long NowNs() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+
+    /// <summary>
+    /// Walks a relative path from a directory. On success <paramref name="parent"/> is the directory holding the last
+    /// component and <paramref name="name"/> its name, or name is null when the path ends in "." / ".." (then
+    /// <paramref name="node"/> is that directory). <paramref name="node"/> is the existing target or null.
+    /// </summary>
+    internal static int Walk(VfsDirectory start, string path, out VfsDirectory parent, out string? name, out VfsNode? node)
+    {
+        parent = start;
+        name = null;
+        node = null;
+        if (path.Length == 0)
+        {
+            return WasiErrno.NoEnt;
+        }
+
+        if (path.Length > MaxPathBytes)
+        {
+            return WasiErrno.NameTooLong;
+        }
+
+        if (path[0] == '/')
+        {
+            return WasiErrno.NotCapable;
+        }
+
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            return WasiErrno.Inval;
+        }
+
+        var current = start;
+        var depth = 0;
+        var position = 0;
+        VfsNode? last = start;
+        string? lastName = null;
+        var lastParent = start;
+        while (position < path.Length)
+        {
+            var slash = path.IndexOf('/', position);
+            var end = slash < 0 ? path.Length : slash;
+            var component = path.AsSpan(position, end - position);
+            position = end + 1;
+            if (component.IsEmpty)
+            {
+                continue;
+            }
+
+            if (last is not VfsDirectory directory)
+            {
+                return last is null ? WasiErrno.NoEnt : WasiErrno.NotDir;
+            }
+
+            if (component is ".")
+            {
+                continue;
+            }
+
+            current = directory;
+            if (component is "..")
+            {
+                if (depth == 0)
+                {
+                    return WasiErrno.NotCapable;
+                }
+
+                depth--;
+                last = current.Parent;
+                lastName = null;
+                lastParent = current.Parent!;
+                continue;
+            }
+
+            if (component.Length > MaxNameBytes)
+            {
+                return WasiErrno.NameTooLong;
+            }
+
+            depth++;
+            lastParent = current;
+            lastName = component.ToString();
+            last = current.Entries.GetValueOrDefault(lastName);
+        }
+
+        parent = lastName is null ? (last as VfsDirectory ?? lastParent) : lastParent;
+        name = lastName;
+        node = last;
+        if (node is VfsFile && path.EndsWith('/'))
+        {
+            return WasiErrno.NotDir;
+        }
+
+        return WasiErrno.Success;
+    }
+
+    internal int CreateFile(VfsDirectory parent, string name, out VfsFile file)
+    {
+        file = null!;
+        var errno = ChargeEntry();
+        if (errno != WasiErrno.Success)
+        {
+            return errno;
+        }
+
+        file = new VfsFile(nextInode++, NowNs());
+        Attach(parent, name, file);
+        return WasiErrno.Success;
+    }
+
+    internal int CreateDirectory(VfsDirectory parent, string name, out VfsDirectory directory)
+    {
+        directory = null!;
+        var errno = ChargeEntry();
+        if (errno != WasiErrno.Success)
+        {
+            return errno;
+        }
+
+        directory = new VfsDirectory(nextInode++, NowNs());
+        Attach(parent, name, directory);
+        return WasiErrno.Success;
+    }
+
+    /// <summary>Unlinks an entry; a file stays readable through descriptors that still hold it, as in POSIX.</summary>
+    internal void Remove(VfsDirectory parent, string name)
+    {
+        if (!parent.Entries.Remove(name, out var node))
+        {
+            return;
+        }
+
+        node.Parent = null;
+        EntryCount -= CountEntries(node);
+        UsedBytes -= CountBytes(node);
+        Touch(parent);
+    }
+
+    internal void Move(VfsDirectory fromParent, string fromName, VfsDirectory toParent, string toName)
+    {
+        var node = fromParent.Entries[fromName];
+        fromParent.Entries.Remove(fromName);
+        if (toParent.Entries.ContainsKey(toName))
+        {
+            Remove(toParent, toName);
+        }
+
+        toParent.Entries[toName] = node;
+        node.Parent = toParent;
+        node.ChangeTimeNs = NowNs();
+        Touch(fromParent);
+        Touch(toParent);
+    }
+
+    /// <summary>Resizes a file within the quota; <see cref="WasiErrno.DQuot"/> when it would not fit.</summary>
+    internal int Resize(VfsFile file, long newLength)
+    {
+        if (newLength < 0)
+        {
+            return WasiErrno.Inval;
+        }
+
+        if (newLength > Array.MaxLength)
+        {
+            return WasiErrno.FBig;
+        }
+
+        var growth = newLength - file.Size;
+        if (growth > 0 && UsedBytes + growth > Quota.MaxBytes && file.Parent is not null)
+        {
+            return WasiErrno.DQuot;
+        }
+
+        Charge(file, growth);
+        file.SetLength((int)newLength);
+        return WasiErrno.Success;
+    }
+
+    /// <summary>Writes at an offset (growing the file) within the quota.</summary>
+    internal int Write(VfsFile file, long offset, ReadOnlySpan<byte> bytes)
+    {
+        var end = offset + bytes.Length;
+        if (offset < 0)
+        {
+            return WasiErrno.Inval;
+        }
+
+        if (end > Array.MaxLength)
+        {
+            return WasiErrno.FBig;
+        }
+
+        var growth = Math.Max(0, end - file.Size);
+        if (growth > 0 && UsedBytes + growth > Quota.MaxBytes && file.Parent is not null)
+        {
+            return WasiErrno.DQuot;
+        }
+
+        Charge(file, growth);
+        file.WriteAt((int)offset, bytes);
+        return WasiErrno.Success;
+    }
+
+    internal void Touch(VfsNode node)
+    {
+        node.ModifyTimeNs = node.ChangeTimeNs = NowNs();
+        IsDirty = true;
+    }
+
+    internal void MarkDirty() => IsDirty = true;
+
+    private static int CountEntries(VfsNode node)
+    {
+        if (node is not VfsDirectory directory)
+        {
+            return 1;
+        }
+
+        var count = 1;
+        foreach (var child in directory.Entries.Values)
+        {
+            count += CountEntries(child);
+        }
+
+        return count;
+    }
+
+    private static long CountBytes(VfsNode node)
+    {
+        if (node is VfsFile file)
+        {
+            return file.Size;
+        }
+
+        long bytes = 0;
+        foreach (var child in ((VfsDirectory)node).Entries.Values)
+        {
+            bytes += CountBytes(child);
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Unlinked files still held open are outside the tree: their bytes are neither charged nor persisted.</summary>
+    private void Charge(VfsFile file, long growth)
+    {
+        if (file.Parent is not null)
+        {
+            UsedBytes += growth;
+        }
+
+        Touch(file);
+    }
+
+    private int ChargeEntry() => EntryCount >= Quota.MaxEntries ? WasiErrno.DQuot : WasiErrno.Success;
+
+    private void Attach(VfsDirectory parent, string name, VfsNode node)
+    {
+        parent.Entries[name] = node;
+        node.Parent = parent;
+        EntryCount++;
+        Touch(parent);
+    }
+}

@@ -1,0 +1,37 @@
+using Wasmtime;
+
+namespace MyOwnCluster.Execution.Wasm.Wasi;
+
+/// <summary>
+/// Our WASI host: the same C# functions defined under an import module name, with the layout of that WASI version.
+/// Wasmtime's built-in WASI is deliberately not used: stdin/stdout are exchange buffers and files live in a <see cref="Vfs"/>.
+/// </summary>
+public abstract class WasiModule : IWasmHostModule
+{
+    private protected WasiModule(string name, bool preview0)
+    {
+        Name = name;
+        Preview0 = preview0;
+    }
+
+    public string Name { get; }
+
+    /// <summary>wasi_unstable: 56-byte filestat with a u32 nlink, whence cur/end/set = 0/1/2, 56-byte subscriptions.</summary>
+    public bool Preview0 { get; }
+
+    public void Define(Linker linker)
+    {
+        WasiProcessCalls.Define(linker, Name, Preview0);
+        WasiClockCalls.Define(linker, Name, Preview0);
+        WasiFdIoCalls.Define(linker, Name, Preview0);
+        WasiFdCalls.Define(linker, Name, Preview0);
+        WasiPathCalls.Define(linker, Name, Preview0);
+        WasiPathOpen.Define(linker, Name);
+    }
+}
+
+/// <summary>Import module <c>wasi_snapshot_preview1</c>.</summary>
+public sealed class WasiSnapshotPreview1Module() : WasiModule("wasi_snapshot_preview1", preview0: false);
+
+/// <summary>Import module <c>wasi_unstable</c> (preview0): older programs link against it.</summary>
+public sealed class WasiUnstableModule() : WasiModule("wasi_unstable", preview0: true);
