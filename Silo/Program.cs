@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Execution;
 using MyOwnCluster.Execution.Wasm;
+using MyOwnCluster.Execution.Wasm.Wasi;
 using MyOwnCluster.Gateway;
 using MyOwnCluster.Gateway.Security;
 using MyOwnCluster.Silo.Hosting;
@@ -44,6 +45,8 @@ builder.UseOrleans(silo =>
 
 builder.Services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
 builder.Services.AddSingleton<IWasmHostModule, CoreModule>();
+builder.Services.AddSingleton<IWasmHostModule, WasiSnapshotPreview1Module>();
+builder.Services.AddSingleton<IWasmHostModule, WasiUnstableModule>();
 builder.Services.AddSingleton<WasmEngine>();
 builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<WasmEngine>());
 builder.Services.AddSingleton<ModuleValidator>();

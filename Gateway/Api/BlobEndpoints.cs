@@ -15,9 +15,10 @@ public static class BlobEndpoints
         api.MapPost("/blob/register", RegisterAsync);
         api.MapGet("/functions", (IGrainFactory grains) => ListAsync(grains, executableOnly: true));
         api.MapGet("/blobs", (IGrainFactory grains) => ListAsync(grains, executableOnly: false));
-        api.MapGet("/function/{name}", GetAsync);
-        api.MapDelete("/function/{name}", DeleteAsync);
-        api.MapDelete("/blob/{name}", DeleteAsync);
+        // Names may contain '/' (files named by their path): a catch-all, and an escaped '/' is unescaped.
+        api.MapGet("/function/{**name}", GetAsync);
+        api.MapDelete("/function/{**name}", DeleteAsync);
+        api.MapDelete("/blob/{**name}", DeleteAsync);
     }
 
     private static async Task<IResult> RegisterAsync(HttpRequest request, IGrainFactory grains)
@@ -43,6 +44,7 @@ public static class BlobEndpoints
 
     private static async Task<IResult> GetAsync(string name, IGrainFactory grains)
     {
+        name = Uri.UnescapeDataString(name);
         var info = await grains.GetGrain<IFunctionGrain>(ValidName(name)).GetAsync();
         return info is null
             ? ApiJson.Error(404, $"no function named '{name}'")
@@ -51,6 +53,7 @@ public static class BlobEndpoints
 
     private static async Task<IResult> DeleteAsync(string name, IGrainFactory grains)
     {
+        name = Uri.UnescapeDataString(name);
         var deleted = await grains.GetGrain<IFunctionGrain>(ValidName(name)).DeleteAsync();
         return deleted ? ApiJson.Ok(new { deleted = name }) : ApiJson.Error(404, $"no function named '{name}'");
     }

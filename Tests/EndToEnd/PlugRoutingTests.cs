@@ -67,6 +67,9 @@ public sealed class PlugRoutingTests(ServerFixture fixture)
         var response = await client.GetAsync("/site/index.html");
         Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
         Assert.Equal(html, await response.Content.ReadAsByteArrayAsync());
+
+        Assert.Equal(HttpStatusCode.OK, (await client.DeleteAsync(Api.Prefix + "function/" + Uri.EscapeDataString("site/index.html"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/site/index.html")).StatusCode);
     }
 
     [Theory]

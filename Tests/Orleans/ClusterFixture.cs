@@ -39,6 +39,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                     new SqliteGrainStorage(Path.Combine(data, "moc.db"), provider.GetRequiredService<Serializer>()));
                 services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
                 services.AddSingleton<IWasmHostModule, CoreModule>();
+                services.AddSingleton<IWasmHostModule, Execution.Wasm.Wasi.WasiSnapshotPreview1Module>();
                 services.AddSingleton<IFunctionEngine, WasmEngine>();
                 services.AddSingleton<ModuleValidator>();
                 services.AddSingleton<FunctionInvoker>();

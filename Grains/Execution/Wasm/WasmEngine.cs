@@ -33,7 +33,6 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     {
         this.limits = limits.Value;
         this.logger = logger;
-<<<<<<< HEAD
         // The pooling allocator keeps instance slots warm: a fresh instance per call costs no mmap/munmap.
         using var pool = new PoolingAllocationConfig()
             .WithMaxMemories(PooledInstances)
@@ -42,10 +41,8 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
             .WithMaxTableElements(100_000)
             .WithMaxMemorySize((nuint)this.limits.MemoryBytes)
             .WithMaxUnusedWarmSlots(64);
-=======
         this.fileSystems = fileSystems;
         this.urlFetcher = urlFetcher;
->>>>>>> wasi
         engine = new Engine(new Config()
             .WithEpochInterruption(true)
             .WithOptimizationLevel(OptimizationLevel.Speed)
