@@ -26,6 +26,12 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
     private readonly VmPool pool;
 
     public KvmEngine(IOptions<ExecutionOptions> limits, ILogger<KvmEngine> logger)
+        : this(limits, logger, KvmSystem.DevicePath)
+    {
+    }
+
+    /// <summary>Tests point this at a missing device to see the engine without KVM.</summary>
+    internal KvmEngine(IOptions<ExecutionOptions> limits, ILogger<KvmEngine> logger, string devicePath)
     {
         this.limits = limits.Value;
         this.logger = logger;
@@ -35,7 +41,7 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         try
         {
             unavailable = VcpuSignal.EnsureInstalled();
-            system = unavailable is null ? KvmSystem.Open() : null;
+            system = unavailable is null ? KvmSystem.Open(devicePath) : null;
         }
         catch (Exception e) when (e is KvmException or DllNotFoundException or EntryPointNotFoundException)
         {

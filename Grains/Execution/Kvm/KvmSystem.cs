@@ -30,12 +30,12 @@ internal sealed unsafe class KvmSystem : IDisposable
     /// <summary>The host's supported CPUID leaves, given to every vCPU so the guest sees a sane x86-64 CPU.</summary>
     public Native.KvmCpuidEntry2[] SupportedCpuid { get; }
 
-    public static KvmSystem Open()
+    public static KvmSystem Open(string devicePath = DevicePath)
     {
-        var raw = Native.Open(DevicePath, Native.O_RDWR | Native.O_CLOEXEC);
+        var raw = Native.Open(devicePath, Native.O_RDWR | Native.O_CLOEXEC);
         if (raw < 0)
         {
-            throw Native.Failure($"open {DevicePath}");
+            throw Native.Failure($"open {devicePath}");
         }
 
         return new KvmSystem(new KvmFd(raw));
