@@ -48,11 +48,11 @@ public sealed class KvmEngineTests(KvmGuests guests, ITestOutputHelper output) :
     public async Task Named_start_functions_run_compute_loops()
     {
         var fib = await guests.Call(engine, "compute", "fib", [40]);
-        var sum = await guests.Call(engine, "compute", "sum_squares", [100_000, 1_000_003]);
+        var sum = await guests.Call(engine, "compute", "sum_squares", [10_000, 1_000_003]);
 
         Assert.Equal((InvocationOutcome.Ok, 102334155L), (fib.Outcome, fib.Result));
         var expected = 0L;
-        for (var i = 0L; i < 100_000; i++)
+        for (var i = 0L; i < 10_000; i++)
         {
             expected = (expected + (i * i)) % 1_000_003;
         }
@@ -120,6 +120,26 @@ public sealed class KvmEngineTests(KvmGuests guests, ITestOutputHelper output) :
         Assert.Equal((InvocationOutcome.Ok, 0L), (first.Outcome, first.Result));
         Assert.Equal((InvocationOutcome.Ok, 0L), (second.Outcome, second.Result));
         Assert.Equal(1, guests.Loads["counter"]);
+        Assert.Equal(1, engine.MachinesCreated);
+    }
+
+    [KvmFact]
+    public async Task A_faulted_vm_is_dropped_and_the_next_call_gets_a_fresh_one()
+    {
+        await guests.Call(engine, "bad", "ok");
+        await guests.Call(engine, "bad", "do_ud2");
+        var after = await guests.Call(engine, "bad", "ok");
+
+        Assert.Equal((InvocationOutcome.Ok, 42L), (after.Outcome, after.Result));
+        Assert.Equal(2, engine.MachinesCreated);
+    }
+
+    [KvmFact]
+    public async Task Start_name_underscore_start_means_the_elf_entry()
+    {
+        var result = await guests.Call(engine, "compute", "_start", [1, 2, 3, 4, 5, 6]);
+
+        Assert.Equal((InvocationOutcome.Ok, 21L), (result.Outcome, result.Result));
     }
 
     [KvmFact]

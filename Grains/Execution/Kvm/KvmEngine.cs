@@ -24,6 +24,7 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
     private readonly VcpuThreads? threads;
     private readonly ConcurrentDictionary<string, Lazy<Task<GuestSnapshot>>> snapshots = new();
     private readonly VmPool pool;
+    private int machinesCreated;
 
     public KvmEngine(IOptions<ExecutionOptions> limits, ILogger<KvmEngine> logger)
         : this(limits, logger, KvmSystem.DevicePath)
@@ -62,6 +63,9 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
     public FunctionKind Kind => FunctionKind.KvmElf;
 
     public bool IsAvailable => system is not null;
+
+    /// <summary>Micro-VMs created so far (pool misses): tells warm calls from cold ones.</summary>
+    public int MachinesCreated => Volatile.Read(ref machinesCreated);
 
     /// <summary>Opens /dev/kvm on its own, for <c>moc kvm-check</c> and health pages.</summary>
     public static KvmProbeResult Probe()
@@ -149,7 +153,7 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         KvmMachine machine;
         try
         {
-            machine = pool.Rent(target.TechId) ?? KvmMachine.Create(system!, snapshot);
+            machine = pool.Rent(target.TechId) ?? CreateMachine(snapshot);
         }
         catch (KvmException e)
         {
@@ -163,6 +167,13 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         return outcome.Clean
             ? new InvocationResult(InvocationOutcome.Ok, outcome.Result, guest.Output.ToData(), null)
             : InvocationResult.Failed(outcome.Outcome, outcome.Error!);
+    }
+
+    private KvmMachine CreateMachine(GuestSnapshot snapshot)
+    {
+        var machine = KvmMachine.Create(system!, snapshot);
+        Interlocked.Increment(ref machinesCreated);
+        return machine;
     }
 
     /// <summary>A VM that ended on hlt is reset and pooled; one stopped mid-instruction (fault, deadline) is dropped.</summary>
