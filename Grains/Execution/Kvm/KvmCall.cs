@@ -25,9 +25,8 @@ internal static class KvmCall
 
     public static CallOutcome Run(KvmMachine machine, ulong start, GuestContext guest, int maxHypercalls)
     {
-        var vcpu = machine.Vcpu;
         machine.Enter(start, guest.Request.Arguments);
-        using var deadline = CallDeadline.Start(vcpu, guest.Limits.CallTimeoutMs);
+        using var deadline = CallDeadline.Start(machine.Vcpu, guest.Limits.CallTimeoutMs);
         var hypercalls = 0;
         try
         {
@@ -35,39 +34,18 @@ internal static class KvmCall
             {
                 if (deadline.Expired)
                 {
-                    return TimedOut(guest);
+                    return CallOutcome.Fail(InvocationOutcome.Timeout, $"the function ran past its {guest.Limits.CallTimeoutMs} ms deadline");
                 }
 
-                var exit = vcpu.Run();
-                switch (exit.Kind)
+                var exit = machine.Vcpu.Run();
+                if (exit is { Kind: VmExitKind.IoOut, Port: GuestLayout.HypercallPort } && ++hypercalls > maxHypercalls)
                 {
-                    case VmExitKind.Hlt:
-                        return new CallOutcome(InvocationOutcome.Ok, unchecked((int)vcpu.GetRegs().Rax), null);
-                    case VmExitKind.IoOut when exit.Port == GuestLayout.HypercallPort:
-                        if (++hypercalls > maxHypercalls)
-                        {
-                            return GuestFault($"more than {maxHypercalls} hypercalls in one call (hypercall flood)");
-                        }
+                    return GuestFault($"more than {maxHypercalls} hypercalls in one call (hypercall flood)");
+                }
 
-                        Serve(machine, exit.Data, guest);
-                        break;
-                    case VmExitKind.IoOut when exit.Port == GuestLayout.FaultPort:
-                        return GuestFault(DescribeException(machine, (int)exit.Data));
-                    case VmExitKind.IoOut or VmExitKind.IoIn:
-                        return GuestFault($"port I/O on port 0x{exit.Port:x} is not allowed (hypercalls use port 0x{GuestLayout.HypercallPort:x})");
-                    case VmExitKind.Mmio:
-                        return GuestFault($"the guest {(exit.IsWrite ? "wrote to" : "read from")} unmapped address 0x{exit.Address:x} "
-                            + $"(guest memory is 0x0..0x{machine.MemoryBytes:x})");
-                    case VmExitKind.Shutdown:
-                        return GuestFault("the guest triple-faulted (an exception it could not handle; CPU shutdown)");
-                    case VmExitKind.FailEntry:
-                        return GuestFault($"the CPU refused to enter the guest (hardware reason 0x{exit.Address:x})");
-                    case VmExitKind.InternalError:
-                        return GuestFault($"KVM could not emulate the guest (internal error, suberror {exit.Address})");
-                    case VmExitKind.Interrupted:
-                        break;
-                    default:
-                        return GuestFault($"unexpected VM exit (reason {exit.Address})");
+                if (Handle(machine, exit, guest) is { } outcome)
+                {
+                    return outcome;
                 }
             }
         }
@@ -78,6 +56,36 @@ internal static class KvmCall
         catch (KvmException e)
         {
             return CallOutcome.Fail(InvocationOutcome.Unavailable, $"KVM failed while running the guest: {e.Message}");
+        }
+    }
+
+    /// <summary>Every exit, matched once: null means the guest may go on (hypercall served, or a signal that was not ours).</summary>
+    private static CallOutcome? Handle(KvmMachine machine, VmExit exit, GuestContext guest)
+    {
+        switch (exit.Kind)
+        {
+            case VmExitKind.Hlt:
+                return new CallOutcome(InvocationOutcome.Ok, unchecked((int)machine.Vcpu.GetRegs().Rax), null);
+            case VmExitKind.IoOut when exit.Port == GuestLayout.HypercallPort:
+                Serve(machine, exit.Data, guest);
+                return null;
+            case VmExitKind.Interrupted:
+                return null;
+            case VmExitKind.IoOut when exit.Port == GuestLayout.FaultPort:
+                return GuestFault(DescribeException(machine, (int)exit.Data));
+            case VmExitKind.IoOut or VmExitKind.IoIn:
+                return GuestFault($"port I/O on port 0x{exit.Port:x} is not allowed (hypercalls use port 0x{GuestLayout.HypercallPort:x})");
+            case VmExitKind.Mmio:
+                return GuestFault($"the guest {(exit.IsWrite ? "wrote to" : "read from")} unmapped address 0x{exit.Address:x} "
+                    + $"(guest memory is 0x0..0x{machine.MemoryBytes:x})");
+            case VmExitKind.Shutdown:
+                return GuestFault("the guest triple-faulted (an exception it could not handle; CPU shutdown)");
+            case VmExitKind.FailEntry:
+                return GuestFault($"the CPU refused to enter the guest (hardware reason 0x{exit.Address:x})");
+            case VmExitKind.InternalError:
+                return GuestFault($"KVM could not emulate the guest (internal error, suberror {exit.Address})");
+            default:
+                return GuestFault($"unexpected VM exit (reason {exit.Address})");
         }
     }
 
@@ -98,9 +106,6 @@ internal static class KvmCall
         var address = vector == 14 ? $" (address 0x{machine.Vcpu.GetSregs().Cr2:x})" : "";
         return $"the guest raised {name}{where}{address}";
     }
-
-    private static CallOutcome TimedOut(GuestContext guest) =>
-        CallOutcome.Fail(InvocationOutcome.Timeout, $"the function ran past its {guest.Limits.CallTimeoutMs} ms deadline");
 
     private static CallOutcome GuestFault(string error) => CallOutcome.Fail(InvocationOutcome.GuestError, error);
 }
