@@ -124,6 +124,17 @@ public sealed class KvmEngineTests(KvmGuests guests, ITestOutputHelper output) :
     }
 
     [KvmFact]
+    public async Task Msrs_and_debug_registers_are_reset_between_calls()
+    {
+        var stash = await guests.Call(engine, "counter", "stash", [0x1234_5678]);
+        var peek = await guests.Call(engine, "counter", "peek");
+
+        Assert.Equal(InvocationOutcome.Ok, stash.Outcome);
+        Assert.Equal((InvocationOutcome.Ok, 0L), (peek.Outcome, peek.Result));
+        Assert.Equal(1, engine.MachinesCreated);
+    }
+
+    [KvmFact]
     public async Task A_faulted_vm_is_dropped_and_the_next_call_gets_a_fresh_one()
     {
         await guests.Call(engine, "bad", "ok");

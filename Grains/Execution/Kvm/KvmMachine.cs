@@ -4,16 +4,30 @@ namespace MyOwnCluster.Execution.Kvm;
 
 /// <summary>
 /// One micro-VM of one function: a VM with a single memory slot, one vCPU, and the clean register state to
-/// enter it again. Between calls <see cref="Reset"/> restores only the pages the last call wrote (KVM's dirty
+/// enter it again (registers, x87/SSE, debug registers, guest-writable MSRs). Between calls <see cref="Reset"/> restores only the pages the last call wrote (KVM's dirty
 /// log for guest writes, our own bitmap for writes hypercalls made on the guest's behalf).
 /// </summary>
 internal sealed unsafe class KvmMachine : IDisposable
 {
     private const uint Slot = 0;
+
+    /// <summary>
+    /// MSRs a ring-0 guest can write and read back, so one call could leave data for the next: syscall/sysenter
+    /// targets, KERNEL_GS_BASE, PAT and the MTRRs. (FS/GS base and EFER are in the segment registers; the TSC is
+    /// left alone: winding time back would hurt more than its write-only side channel.)
+    /// </summary>
+    private static readonly uint[] GuestWritableMsrs =
+    [
+        0x174, 0x175, 0x176, 0xC0000081, 0xC0000082, 0xC0000083, 0xC0000084, 0xC0000102, 0x277, 0x2FF,
+        0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207, 0x208, 0x209, 0x20A, 0x20B, 0x20C, 0x20D, 0x20E, 0x20F,
+    ];
+
     private readonly KvmVm vm;
     private readonly MappedMemory memory;
     private readonly Native.KvmSregs cleanSregs;
     private readonly Native.KvmFpu cleanFpu;
+    private readonly Native.KvmDebugregs cleanDebugRegs;
+    private readonly Native.KvmMsrEntry[] cleanMsrs;
     private readonly ulong[] guestDirty;
     private readonly ulong[] hostDirty;
 
@@ -25,6 +39,8 @@ internal sealed unsafe class KvmMachine : IDisposable
         Vcpu = vcpu;
         cleanSregs = snapshot.Layout.LongModeSregs(vcpu.GetSregs());
         cleanFpu = vcpu.GetFpu();
+        cleanDebugRegs = vcpu.GetDebugRegs();
+        cleanMsrs = vcpu.GetMsrs(GuestWritableMsrs);
         var words = (snapshot.Layout.Pages + 63) / 64;
         guestDirty = new ulong[words];
         hostDirty = new ulong[words];
@@ -64,6 +80,8 @@ internal sealed unsafe class KvmMachine : IDisposable
         Vcpu.ImmediateExit = false;
         Vcpu.SetSregs(cleanSregs);
         Vcpu.SetFpu(cleanFpu);
+        Vcpu.SetDebugRegs(cleanDebugRegs);
+        Vcpu.SetMsrs(cleanMsrs);
         Vcpu.SetRegs(Snapshot.Layout.EntryRegs(start, arguments));
     }
 

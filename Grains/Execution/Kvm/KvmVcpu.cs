@@ -75,6 +75,43 @@ internal sealed unsafe class KvmVcpu : IDisposable
         }
     }
 
+    public Native.KvmDebugregs GetDebugRegs()
+    {
+        Native.KvmDebugregs debug;
+        fd.Ioctl(Native.KVM_GET_DEBUGREGS, (nint)(&debug), "KVM_GET_DEBUGREGS");
+        return debug;
+    }
+
+    public void SetDebugRegs(in Native.KvmDebugregs debug)
+    {
+        fixed (Native.KvmDebugregs* pointer = &debug)
+        {
+            fd.Ioctl(Native.KVM_SET_DEBUGREGS, (nint)pointer, "KVM_SET_DEBUGREGS");
+        }
+    }
+
+    /// <summary>Reads the given MSRs; KVM stops at the first one this CPU lacks, so only that prefix is returned.</summary>
+    public Native.KvmMsrEntry[] GetMsrs(ReadOnlySpan<uint> indices)
+    {
+        var entries = new Native.KvmMsrEntry[indices.Length];
+        for (var i = 0; i < indices.Length; i++)
+        {
+            entries[i].Index = indices[i];
+        }
+
+        var read = MsrIoctl(Native.KVM_GET_MSRS, entries, "KVM_GET_MSRS");
+        return entries[..read];
+    }
+
+    public void SetMsrs(Native.KvmMsrEntry[] entries)
+    {
+        var written = MsrIoctl(Native.KVM_SET_MSRS, entries, "KVM_SET_MSRS");
+        if (written != entries.Length)
+        {
+            throw new KvmException($"KVM_SET_MSRS set {written} of {entries.Length} MSRs", 0);
+        }
+    }
+
     public void SetCpuid(ReadOnlySpan<Native.KvmCpuidEntry2> entries)
     {
         var bytes = 8 + (entries.Length * sizeof(Native.KvmCpuidEntry2));
@@ -114,6 +151,25 @@ internal sealed unsafe class KvmVcpu : IDisposable
             {
                 fd.DangerousRelease();
             }
+        }
+    }
+
+    private int MsrIoctl(uint request, Native.KvmMsrEntry[] entries, string what)
+    {
+        var bytes = 8 + (entries.Length * sizeof(Native.KvmMsrEntry));
+        var buffer = NativeMemory.AllocZeroed((nuint)bytes);
+        try
+        {
+            *(uint*)buffer = (uint)entries.Length;
+            var table = new Span<Native.KvmMsrEntry>((byte*)buffer + 8, entries.Length);
+            entries.CopyTo(table);
+            var count = fd.Ioctl(request, (nint)buffer, what);
+            table.CopyTo(entries);
+            return count;
+        }
+        finally
+        {
+            NativeMemory.Free(buffer);
         }
     }
 

@@ -23,6 +23,10 @@ internal static unsafe partial class Native
     public const uint KVM_SET_CPUID2 = 0x4008AE90;
     public const uint KVM_GET_FPU = 0x81A0AE8C;
     public const uint KVM_SET_FPU = 0x41A0AE8D;
+    public const uint KVM_GET_MSRS = 0xC008AE88;
+    public const uint KVM_SET_MSRS = 0x4008AE89;
+    public const uint KVM_GET_DEBUGREGS = 0x8080AEA1;
+    public const uint KVM_SET_DEBUGREGS = 0x4080AEA2;
 
     public const int KvmApiVersion = 12;
     public const uint KVM_MEM_LOG_DIRTY_PAGES = 1;
@@ -86,6 +90,22 @@ internal static unsafe partial class Native
     public struct KvmFpu
     {
         public fixed byte Bytes[416];
+    }
+
+    /// <summary>DR0-3, DR6, DR7 and flags, only saved and restored as a whole (128 bytes).</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 128)]
+    public struct KvmDebugregs
+    {
+        public fixed byte Bytes[128];
+    }
+
+    /// <summary>One entry of <c>struct kvm_msrs</c> (which is a u32 count, u32 padding, then the entries).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct KvmMsrEntry
+    {
+        public uint Index;
+        public uint Reserved;
+        public ulong Data;
     }
 
     [StructLayout(LayoutKind.Sequential)]
