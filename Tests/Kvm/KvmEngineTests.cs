@@ -167,6 +167,18 @@ public sealed class KvmEngineTests(KvmGuests guests, ITestOutputHelper output) :
         Assert.Equal(89, results[11].Result);
     }
 
+    [KvmFact]
+    public async Task A_call_after_dispose_is_unavailable_not_an_exception()
+    {
+        var disposed = KvmGuests.Engine();
+        disposed.Dispose();
+
+        var result = await guests.Call(disposed, "hello");
+
+        Assert.Equal(InvocationOutcome.Unavailable, result.Outcome);
+        Assert.Contains("shutting down", result.Error);
+    }
+
     [Fact]
     public async Task Without_kvm_the_engine_constructs_and_calls_are_unavailable()
     {

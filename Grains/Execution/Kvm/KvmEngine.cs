@@ -124,7 +124,10 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
             return InvocationResult.Failed(InvocationOutcome.BadRequest, $"the ELF exports no function '{request.StartFunction}'");
         }
 
-        return await threads.Run(() => RunOnVcpuThread(target, snapshot, start, request));
+        var call = threads.TryRun(() => RunOnVcpuThread(target, snapshot, start, request));
+        return call is null
+            ? InvocationResult.Failed(InvocationOutcome.Unavailable, "the KVM engine is shutting down")
+            : await call;
     }
 
     public void Dispose()
@@ -162,7 +165,17 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         }
 
         var guest = new GuestContext(target.Name, request, limits, logger);
-        var outcome = KvmCall.Run(machine, start, guest, limits.KvmMaxHypercalls);
+        CallOutcome outcome;
+        try
+        {
+            outcome = KvmCall.Run(machine, start, guest, limits.KvmMaxHypercalls);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "KVM call of {Function} failed in the host", target.Name);
+            outcome = CallOutcome.Fail(InvocationOutcome.GuestError, $"the KVM host failed during the call: {e.Message}");
+        }
+
         Recycle(target.TechId, machine, outcome.Clean);
         return outcome.Clean
             ? new InvocationResult(InvocationOutcome.Ok, outcome.Result, guest.Output.ToData(), null)

@@ -12,6 +12,7 @@ internal sealed class VcpuThreads : IDisposable
 {
     private readonly BlockingCollection<Action> work = [];
     private readonly Thread[] threads;
+    private bool stopping;
 
     public VcpuThreads(int count)
     {
@@ -25,10 +26,11 @@ internal sealed class VcpuThreads : IDisposable
 
     public int Count => threads.Length;
 
-    public Task<T> Run<T>(Func<T> call)
+    /// <summary>Queues the call; null once the threads are stopping.</summary>
+    public Task<T>? TryRun<T>(Func<T> call)
     {
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        work.Add(() =>
+        void Work()
         {
             try
             {
@@ -38,13 +40,34 @@ internal sealed class VcpuThreads : IDisposable
             {
                 completion.SetException(e);
             }
-        });
+        }
+
+        lock (threads)
+        {
+            if (stopping)
+            {
+                return null;
+            }
+
+            work.Add(Work);
+        }
+
         return completion.Task;
     }
 
     public void Dispose()
     {
-        work.CompleteAdding();
+        lock (threads)
+        {
+            if (stopping)
+            {
+                return;
+            }
+
+            stopping = true;
+            work.CompleteAdding();
+        }
+
         foreach (var thread in threads)
         {
             thread.Join();
