@@ -11,6 +11,12 @@ public sealed class ExecutionOptions
     /// <summary>Cap on a wasm instance's linear memory (and a KVM guest's RAM).</summary>
     public long MemoryBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>RAM of one KVM micro-VM (a multiple of 2 MiB, at most 1 GiB); pages a guest never touches cost nothing.</summary>
+    public long KvmMemoryBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>Cap on the hypercalls of one KVM call: a guest hammering the host ends with an error before its deadline.</summary>
+    public int KvmMaxHypercalls { get; set; } = 100_000;
+
     /// <summary>Cap on one exchange buffer's body.</summary>
     public int MaxBufferBytes { get; set; } = 32 * 1024 * 1024;
 

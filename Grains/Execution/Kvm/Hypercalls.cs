@@ -1,0 +1,119 @@
+namespace MyOwnCluster.Execution.Kvm;
+
+/// <summary>Hypercall numbers (EAX of the <c>out</c> to <see cref="GuestLayout.HypercallPort"/>); frozen like GUEST-API.md.</summary>
+internal enum Hypercall
+{
+    Test = 0,
+    PrintDebug = 1,
+    RegisterBuffer = 2,
+    GetBufferSize = 3,
+    GetBuffer = 4,
+    WriteBuffer = 5,
+    WriteBufferHeader = 6,
+    FreeBuffer = 7,
+    GetInputBufferId = 8,
+    GetOutputBufferId = 9,
+    GetUrl = 10,
+}
+
+/// <summary>
+/// The <c>my-own-cluster</c> guest API over hypercalls, on top of <see cref="GuestContext"/> so semantics match the
+/// wasm module. Arguments come in RDI, RSI, RCX, R8, R9 (System V minus RDX, which holds the port); the
+/// 32-bit result goes to RAX.
+/// </summary>
+internal static class Hypercalls
+{
+    private const uint Failure = 0xFFFFFFFF;
+
+    /// <summary>Runs hypercall <paramref name="number"/>; throws <see cref="HypercallFault"/> when the guest misused it.</summary>
+    public static uint Dispatch(uint number, in Native.KvmRegs regs, KvmMachine machine, GuestContext guest)
+    {
+        var ram = new GuestRam(machine);
+        var (a, b, c, d, e) = (regs.Rdi, regs.Rsi, regs.Rcx, regs.R8, regs.R9);
+        return (Hypercall)number switch
+        {
+            Hypercall.Test => Test(guest),
+            Hypercall.PrintDebug => PrintDebug(guest, ram, a, b),
+            Hypercall.RegisterBuffer => (uint)guest.RegisterBuffer(ram.Read("register_buffer", a, b)),
+            Hypercall.GetBufferSize => guest.GetBuffer(Id(a)) is { } buffer ? (uint)buffer.Length : Failure,
+            Hypercall.GetBuffer => GetBuffer(guest, ram, Id(a), b, c),
+            Hypercall.WriteBuffer => WriteBuffer(guest, ram, Id(a), b, c),
+            Hypercall.WriteBufferHeader => WriteHeader(guest, Id(a), ram.ReadString("write_buffer_header", b, c), ram.ReadString("write_buffer_header", d, e)),
+            Hypercall.FreeBuffer => guest.FreeBuffer(Id(a)) ? 0 : Failure,
+            Hypercall.GetInputBufferId => (uint)guest.InputBufferId,
+            Hypercall.GetOutputBufferId => (uint)guest.OutputBufferId,
+            Hypercall.GetUrl => GetUrl(guest, ram, a, b),
+            _ => throw new HypercallFault($"unknown hypercall {number} (see Samples/kvm/moc_guest.h)"),
+        };
+    }
+
+    private static int Id(ulong register) => unchecked((int)(uint)register);
+
+    private static uint Test(GuestContext guest)
+    {
+        guest.PrintDebug("test: the guest API answers");
+        return 0;
+    }
+
+    private static uint PrintDebug(GuestContext guest, GuestRam ram, ulong pointer, ulong length)
+    {
+        var bytes = ram.Read("print_debug", pointer, length);
+        var shown = bytes[..Math.Min(bytes.Length, guest.Limits.MaxLogBytes)];
+        guest.PrintDebug(System.Text.Encoding.UTF8.GetString(shown));
+        return 0;
+    }
+
+    private static uint GetBuffer(GuestContext guest, GuestRam ram, int id, ulong pointer, ulong length)
+    {
+        var buffer = guest.GetBuffer(id);
+        if (buffer is null)
+        {
+            guest.LogGuestError("get_buffer", $"unknown buffer {id}");
+            return Failure;
+        }
+
+        var count = (int)Math.Min((ulong)(uint)length, (ulong)buffer.Length);
+        buffer.Body[..count].CopyTo(ram.Write("get_buffer", pointer, (ulong)count));
+        return (uint)count;
+    }
+
+    private static uint WriteBuffer(GuestContext guest, GuestRam ram, int id, ulong pointer, ulong length)
+    {
+        var bytes = ram.Read("write_buffer", pointer, length);
+        var buffer = guest.GetBuffer(id);
+        if (buffer is null)
+        {
+            guest.LogGuestError("write_buffer", $"unknown buffer {id}");
+            return Failure;
+        }
+
+        return guest.TryAppend("write_buffer", buffer, bytes) ? (uint)bytes.Length : Failure;
+    }
+
+    /// <summary>Same rules as the wasm module: token-like names, no CR/LF in values.</summary>
+    private static uint WriteHeader(GuestContext guest, int id, string name, string value)
+    {
+        var buffer = guest.GetBuffer(id);
+        if (buffer is null)
+        {
+            guest.LogGuestError("write_buffer_header", $"unknown buffer {id}");
+            return Failure;
+        }
+
+        if (name.Length == 0 || name.Any(c => c <= ' ' || c == ':' || c > '~') || value.Any(c => c is '\r' or '\n'))
+        {
+            guest.LogGuestError("write_buffer_header", $"invalid header name or value '{name}'");
+            return Failure;
+        }
+
+        buffer.SetHeader(name, value);
+        return 0;
+    }
+
+    private static uint GetUrl(GuestContext guest, GuestRam ram, ulong pointer, ulong length)
+    {
+        var url = ram.ReadString("get_url", pointer, length);
+        guest.LogGuestError("get_url", $"outbound HTTP is not enabled on this platform yet ({url})");
+        return 0;
+    }
+}

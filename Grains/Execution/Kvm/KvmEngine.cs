@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MyOwnCluster.Functions;
+
+namespace MyOwnCluster.Execution.Kvm;
+
+/// <summary>What <see cref="KvmEngine.Probe"/> found: whether /dev/kvm works here, and its API version.</summary>
+public sealed record KvmProbeResult(bool Available, int ApiVersion, string Message);
+
+/// <summary>
+/// The silo's KVM engine: native x86-64 ELF guests in micro-VMs. Parsed images are cached per tech id, warm VMs
+/// are pooled per tech id and reset between calls, and every call runs on a dedicated vCPU thread under a deadline.
+/// Without a usable /dev/kvm it still constructs, validates ELFs, and answers every call with Unavailable.
+/// </summary>
+public sealed class KvmEngine : IFunctionEngine, IDisposable
+{
+    private const int MaxArguments = 6;
+    private readonly ExecutionOptions limits;
+    private readonly ILogger logger;
+    private readonly GuestLayout layout;
+    private readonly KvmSystem? system;
+    private readonly string? unavailable;
+    private readonly VcpuThreads? threads;
+    private readonly ConcurrentDictionary<string, Lazy<Task<GuestSnapshot>>> snapshots = new();
+    private readonly VmPool pool;
+    private int machinesCreated;
+
+    public KvmEngine(IOptions<ExecutionOptions> limits, ILogger<KvmEngine> logger)
+        : this(limits, logger, KvmSystem.DevicePath)
+    {
+    }
+
+    /// <summary>Tests point this at a missing device to see the engine without KVM.</summary>
+    internal KvmEngine(IOptions<ExecutionOptions> limits, ILogger<KvmEngine> logger, string devicePath)
+    {
+        this.limits = limits.Value;
+        this.logger = logger;
+        layout = new GuestLayout(this.limits.KvmMemoryBytes);
+        var threadCount = Math.Max(4, Environment.ProcessorCount * 2);
+        pool = new VmPool(threadCount);
+        try
+        {
+            unavailable = VcpuSignal.EnsureInstalled();
+            system = unavailable is null ? KvmSystem.Open(devicePath) : null;
+        }
+        catch (Exception e) when (e is KvmException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            unavailable = e.Message;
+        }
+
+        if (system is null)
+        {
+            logger.LogWarning("KVM is not available on this silo: {Reason}; kvm-elf functions will answer Unavailable", unavailable);
+            return;
+        }
+
+        threads = new VcpuThreads(threadCount);
+        logger.LogInformation("KVM engine ready (API {Version}, {Memory} MiB per VM, {Threads} vCPU threads)",
+            system.ApiVersion, layout.MemoryBytes >> 20, threadCount);
+    }
+
+    public FunctionKind Kind => FunctionKind.KvmElf;
+
+    public bool IsAvailable => system is not null;
+
+    /// <summary>Micro-VMs created so far (pool misses): tells warm calls from cold ones.</summary>
+    public int MachinesCreated => Volatile.Read(ref machinesCreated);
+
+    /// <summary>Opens /dev/kvm on its own, for <c>moc kvm-check</c> and health pages.</summary>
+    public static KvmProbeResult Probe()
+    {
+        try
+        {
+            using var probe = KvmSystem.Open();
+            return new KvmProbeResult(true, probe.ApiVersion, $"KVM API version {probe.ApiVersion} at {KvmSystem.DevicePath}");
+        }
+        catch (Exception e) when (e is KvmException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            return new KvmProbeResult(false, 0, $"KVM is not available on this silo: {e.Message}");
+        }
+    }
+
+    public string? Validate(ReadOnlySpan<byte> bytes, IReadOnlySet<string> registeredFunctions)
+    {
+        try
+        {
+            ElfImage.Parse(bytes, layout);
+            return null;
+        }
+        catch (ElfException e)
+        {
+            return $"not a runnable KVM guest: {e.Message}";
+        }
+    }
+
+    public async Task<InvocationResult> InvokeAsync(FunctionTarget target, InvocationRequest request)
+    {
+        if (system is null || threads is null)
+        {
+            return InvocationResult.Failed(InvocationOutcome.Unavailable, $"KVM is not available on this silo: {unavailable}");
+        }
+
+        var refusal = CheckRequest(request);
+        if (refusal is not null)
+        {
+            return InvocationResult.Failed(InvocationOutcome.BadRequest, refusal);
+        }
+
+        GuestSnapshot snapshot;
+        try
+        {
+            snapshot = await GetSnapshotAsync(target);
+        }
+        catch (Exception e)
+        {
+            snapshots.TryRemove(target.TechId, out _);
+            logger.LogError(e, "Cannot load KVM guest {Function} ({TechId})", target.Name, target.TechId);
+            return InvocationResult.Failed(InvocationOutcome.GuestError, $"cannot load the guest: {e.Message}");
+        }
+
+        if (snapshot.ResolveStart(request.StartFunction) is not { } start)
+        {
+            return InvocationResult.Failed(InvocationOutcome.BadRequest, $"the ELF exports no function '{request.StartFunction}'");
+        }
+
+        var call = threads.TryRun(() => RunOnVcpuThread(target, snapshot, start, request));
+        return call is null
+            ? InvocationResult.Failed(InvocationOutcome.Unavailable, "the KVM engine is shutting down")
+            : await call;
+    }
+
+    public void Dispose()
+    {
+        threads?.Dispose();
+        pool.Dispose();
+        system?.Dispose();
+    }
+
+    private static string? CheckRequest(InvocationRequest request) => request switch
+    {
+        { Mode: InvocationMode.Posix } => "posix mode is not supported for kvm-elf functions (use direct mode)",
+        { Arguments.Count: > MaxArguments } => $"a kvm-elf function takes at most {MaxArguments} integer arguments, {request.Arguments.Count} given",
+        _ => null,
+    };
+
+    private Task<GuestSnapshot> GetSnapshotAsync(FunctionTarget target) =>
+        snapshots.GetOrAdd(target.TechId, _ => new Lazy<Task<GuestSnapshot>>(async () =>
+        {
+            var bytes = await target.LoadBytes();
+            return GuestSnapshot.Build(ElfImage.Parse(bytes, layout), layout);
+        })).Value;
+
+    private InvocationResult RunOnVcpuThread(FunctionTarget target, GuestSnapshot snapshot, ulong start, InvocationRequest request)
+    {
+        KvmMachine machine;
+        try
+        {
+            machine = pool.Rent(target.TechId) ?? CreateMachine(snapshot);
+        }
+        catch (KvmException e)
+        {
+            logger.LogError(e, "Cannot create a micro-VM for {Function}", target.Name);
+            return InvocationResult.Failed(InvocationOutcome.Unavailable, $"cannot create a micro-VM: {e.Message}");
+        }
+
+        var guest = new GuestContext(target.Name, request, limits, logger);
+        CallOutcome outcome;
+        try
+        {
+            outcome = KvmCall.Run(machine, start, guest, limits.KvmMaxHypercalls);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "KVM call of {Function} failed in the host", target.Name);
+            outcome = CallOutcome.Fail(InvocationOutcome.GuestError, $"the KVM host failed during the call: {e.Message}");
+        }
+
+        Recycle(target.TechId, machine, outcome.Clean);
+        return outcome.Clean
+            ? new InvocationResult(InvocationOutcome.Ok, outcome.Result, guest.Output.ToData(), null)
+            : InvocationResult.Failed(outcome.Outcome, outcome.Error!);
+    }
+
+    private KvmMachine CreateMachine(GuestSnapshot snapshot)
+    {
+        var machine = KvmMachine.Create(system!, snapshot);
+        Interlocked.Increment(ref machinesCreated);
+        return machine;
+    }
+
+    /// <summary>A VM that ended on hlt is reset and pooled; one stopped mid-instruction (fault, deadline) is dropped.</summary>
+    private void Recycle(string techId, KvmMachine machine, bool clean)
+    {
+        if (!clean)
+        {
+            machine.Dispose();
+            return;
+        }
+
+        try
+        {
+            machine.Reset();
+            pool.Return(techId, machine);
+        }
+        catch (KvmException e)
+        {
+            logger.LogWarning(e, "Dropping a micro-VM that could not be reset");
+            machine.Dispose();
+        }
+    }
+}

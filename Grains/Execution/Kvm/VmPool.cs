@@ -1,0 +1,37 @@
+using System.Collections.Concurrent;
+
+namespace MyOwnCluster.Execution.Kvm;
+
+/// <summary>Clean, warm micro-VMs per tech id, at most <c>maxIdlePerFunction</c> each (more could never run at once).</summary>
+internal sealed class VmPool(int maxIdlePerFunction) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, ConcurrentBag<KvmMachine>> idle = new();
+    private bool disposed;
+
+    public KvmMachine? Rent(string techId) =>
+        idle.TryGetValue(techId, out var machines) && machines.TryTake(out var machine) ? machine : null;
+
+    public void Return(string techId, KvmMachine machine)
+    {
+        var machines = idle.GetOrAdd(techId, _ => []);
+        if (Volatile.Read(ref disposed) || machines.Count >= maxIdlePerFunction)
+        {
+            machine.Dispose();
+            return;
+        }
+
+        machines.Add(machine);
+    }
+
+    public void Dispose()
+    {
+        Volatile.Write(ref disposed, true);
+        foreach (var machines in idle.Values)
+        {
+            while (machines.TryTake(out var machine))
+            {
+                machine.Dispose();
+            }
+        }
+    }
+}
