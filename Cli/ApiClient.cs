@@ -88,6 +88,9 @@ internal sealed class ApiClient : IDisposable
     public Task<VersionInfo> GetVersionAsync(CancellationToken ct) =>
         SendAsync<VersionInfo>(HttpMethod.Get, "version", null, ct);
 
+    public Task<KvmCheckInfo> CheckKvmAsync(CancellationToken ct) =>
+        SendAsync<KvmCheckInfo>(HttpMethod.Get, "kvm/check", null, ct);
+
     public void Dispose() => http.Dispose();
 
     /// <summary>For commands whose success is the status code alone; the answer's body is not read.</summary>

@@ -40,3 +40,5 @@ internal sealed record PlugInfo(string Method, string Path, string? Target, stri
 internal sealed record VersionInfo(string? Version);
 
 internal sealed record ErrorBody(string? Message);
+
+internal sealed record KvmCheckInfo(bool Available, int ApiVersion, string? Message, bool TestGuestRan, long TestGuestResult, double TestGuestMs);

@@ -68,7 +68,8 @@ public static class CliApp
             .Concat(PlugCommands.Create(context))
             .Concat(FileCommands.Create(context))
             .Concat(ListCommand.Create(context))
-            .Concat(VersionCommand.Create(context)))
+            .Concat(VersionCommand.Create(context))
+            .Concat(KvmCheckCommand.Create(context)))
         {
             root.Subcommands.Add(command);
         }

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Execution;
+using MyOwnCluster.Execution.Kvm;
 using MyOwnCluster.Execution.Wasm;
 using MyOwnCluster.Execution.Wasm.Wasi;
 using MyOwnCluster.Gateway;
@@ -49,6 +50,8 @@ builder.Services.AddSingleton<IWasmHostModule, WasiSnapshotPreview1Module>();
 builder.Services.AddSingleton<IWasmHostModule, WasiUnstableModule>();
 builder.Services.AddSingleton<WasmEngine>();
 builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<WasmEngine>());
+builder.Services.AddSingleton<KvmEngine>();
+builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<KvmEngine>());
 builder.Services.AddSingleton<ModuleValidator>();
 builder.Services.AddSingleton<FunctionInvoker>();
 builder.Services.AddGateway(token);
