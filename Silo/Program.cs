@@ -54,6 +54,7 @@ builder.Services.AddSingleton<KvmEngine>();
 builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<KvmEngine>());
 builder.Services.AddSingleton<ModuleValidator>();
 builder.Services.AddSingleton<FunctionInvoker>();
+builder.Services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
 builder.Services.AddGateway(token);
 
 var app = builder.Build();

@@ -7,7 +7,7 @@ using MyOwnCluster.Gateway.Api;
 namespace MyOwnCluster.Gateway.Plugs;
 
 /// <summary>Serves published blobs on file plugs, with the tech id as a strong ETag; blob bytes are immutable so they are cached.</summary>
-public sealed class PublishedFiles(IGrainFactory grains)
+public sealed class PublishedFiles(IGrainFactory grains, FunctionDirectory directory)
 {
     private const long MaxCachedBytes = 64L * 1024 * 1024;
     private readonly ConcurrentDictionary<string, BlobContent> cache = new(StringComparer.Ordinal);
@@ -15,7 +15,7 @@ public sealed class PublishedFiles(IGrainFactory grains)
 
     public async Task ServeAsync(HttpContext context, string name)
     {
-        var info = await grains.GetGrain<IFunctionGrain>(name).GetAsync();
+        var info = await directory.GetAsync(name);
         if (info is null)
         {
             await ApiJson.Error(404, $"the file '{name}' no longer exists").ExecuteAsync(context);

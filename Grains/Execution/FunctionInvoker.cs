@@ -7,7 +7,7 @@ namespace MyOwnCluster.Execution;
 /// The silo-local way to run a function: resolve the name (or <c>techID://sha</c>) to a blob, pick the engine of
 /// its kind, run. The gateway calls it directly on its own silo; <see cref="ExecutorGrain"/> exposes it to the cluster.
 /// </summary>
-public sealed class FunctionInvoker(IGrainFactory grains, IEnumerable<IFunctionEngine> engines)
+public sealed class FunctionInvoker(IGrainFactory grains, FunctionDirectory directory, IEnumerable<IFunctionEngine> engines)
 {
     private readonly Dictionary<FunctionKind, IFunctionEngine> byKind = engines.ToDictionary(e => e.Kind);
 
@@ -55,7 +55,7 @@ public sealed class FunctionInvoker(IGrainFactory grains, IEnumerable<IFunctionE
             return null;
         }
 
-        var info = await grains.GetGrain<IFunctionGrain>(function).GetAsync();
+        var info = await directory.GetAsync(function);
         return info is null ? null : (function, info.Current.TechId, info.Kind);
     }
 }

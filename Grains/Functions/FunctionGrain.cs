@@ -13,7 +13,8 @@ public sealed class FunctionState
 /// <summary>A named blob and its history. Validation happens before anything is stored, so a refused blob leaves no trace.</summary>
 public sealed class FunctionGrain(
     [PersistentState("function", "store")] IPersistentState<FunctionState> state,
-    ModuleValidator validator) : Grain, IFunctionGrain
+    ModuleValidator validator,
+    FunctionDirectory directory) : Grain, IFunctionGrain
 {
     private const int MaxVersionsKept = 50;
 
@@ -42,6 +43,7 @@ public sealed class FunctionGrain(
         }
 
         await state.WriteStateAsync();
+        directory.Invalidate(name);
         var info = Describe(name)!;
         await catalog.SetAsync(info);
         return new RegisterBlobResult(info, null);
@@ -58,6 +60,7 @@ public sealed class FunctionGrain(
 
         await state.ClearStateAsync();
         state.State = new FunctionState();
+        directory.Invalidate(this.GetPrimaryKeyString());
         await GrainFactory.GetGrain<IFunctionCatalogGrain>(0).RemoveAsync(this.GetPrimaryKeyString());
         return true;
     }

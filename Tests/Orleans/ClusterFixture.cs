@@ -43,6 +43,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<IFunctionEngine, WasmEngine>();
                 services.AddSingleton<ModuleValidator>();
                 services.AddSingleton<FunctionInvoker>();
+                services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
             });
     }
 }

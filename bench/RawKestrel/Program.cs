@@ -1,0 +1,41 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+// The floor for the HTTPS benchmarks: a raw ASP.NET Core minimal API on the same machine, same TLS certificate,
+// answering the same bytes as the platform's hello function, and echoing 1 MiB payloads uppercased.
+// Usage: RawKestrel PORT CERT.pfx
+var port = int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture);
+var certificate = X509CertificateLoader.LoadPkcs12FromFile(args[1], password: null);
+var builder = WebApplication.CreateSlimBuilder();
+builder.Logging.ClearProviders();
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.AddServerHeader = false;
+    kestrel.Limits.MaxRequestBodySize = 32L * 1024 * 1024;
+    kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate));
+});
+var app = builder.Build();
+var hello = "Hello from WebAssembly"u8.ToArray();
+app.MapGet("/hello", async context =>
+{
+    context.Response.ContentType = "text/plain";
+    context.Response.ContentLength = hello.Length;
+    await context.Response.Body.WriteAsync(hello);
+});
+app.MapPost("/upper", async context =>
+{
+    using var buffer = new MemoryStream();
+    await context.Request.Body.CopyToAsync(buffer);
+    var bytes = buffer.ToArray();
+    for (var i = 0; i < bytes.Length; i++)
+    {
+        if (bytes[i] is >= (byte)'a' and <= (byte)'z')
+        {
+            bytes[i] -= 32;
+        }
+    }
+
+    context.Response.ContentLength = bytes.Length;
+    await context.Response.Body.WriteAsync(bytes);
+});
+await app.RunAsync();
