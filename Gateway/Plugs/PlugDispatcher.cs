@@ -70,7 +70,8 @@ public sealed class PlugDispatcher(RouteCache routes, FunctionInvoker invoker, P
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long limit)
     {
-        if (request.ContentLength is 0)
+        var canHaveBody = request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true;
+        if (request.ContentLength is 0 || !canHaveBody)
         {
             return [];
         }

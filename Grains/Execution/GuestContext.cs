@@ -13,6 +13,7 @@ public sealed class GuestContext
     private readonly Dictionary<int, ExchangeBuffer> buffers = [];
     private int nextBufferId = 1;
     private int loggedBytes;
+    private MemoryStream? stderr;
 
     public GuestContext(string functionName, InvocationRequest request, ExecutionOptions limits, ILogger log)
     {
@@ -37,7 +38,7 @@ public sealed class GuestContext
     public int OutputBufferId { get; }
 
     /// <summary>Stderr of posix programs, capped at <see cref="ExecutionOptions.MaxLogBytes"/>.</summary>
-    public MemoryStream Stderr { get; } = new();
+    public ReadOnlySpan<byte> Stderr => stderr is null ? [] : stderr.GetBuffer().AsSpan(0, (int)stderr.Length);
 
     public ExchangeBuffer Output => buffers[OutputBufferId];
 
@@ -94,10 +95,11 @@ public sealed class GuestContext
 
     public void WriteStderr(ReadOnlySpan<byte> bytes)
     {
-        var room = Limits.MaxLogBytes - (int)Stderr.Length;
+        stderr ??= new MemoryStream();
+        var room = Limits.MaxLogBytes - (int)stderr.Length;
         if (room > 0)
         {
-            Stderr.Write(bytes[..Math.Min(room, bytes.Length)]);
+            stderr.Write(bytes[..Math.Min(room, bytes.Length)]);
         }
     }
 

@@ -11,8 +11,12 @@ public sealed class GuestTrapException(string message) : Exception(message);
 /// <summary>Bounds-checked access to the calling instance's linear memory.</summary>
 internal static class GuestMemory
 {
-    public static Memory Of(Caller caller, string hostFunction) =>
-        caller.GetMemory("memory") ?? throw new GuestTrapException($"{hostFunction}: the module exports no memory");
+    /// <summary>The instance's exported memory, looked up once per call (a lookup by name allocates).</summary>
+    public static Memory Of(Caller caller, string hostFunction)
+    {
+        var call = WasmCall.Of(caller);
+        return call.Memory ??= caller.GetMemory("memory") ?? throw new GuestTrapException($"{hostFunction}: the module exports no memory");
+    }
 
     /// <summary>The guest bytes [ptr, ptr+len); traps naming the host function when outside memory.</summary>
     public static Span<byte> Span(Caller caller, string hostFunction, int ptr, int len)

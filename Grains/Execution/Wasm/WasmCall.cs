@@ -5,6 +5,9 @@ public sealed class WasmCall(GuestContext guest)
 {
     public GuestContext Guest { get; } = guest;
 
+    /// <summary>The instance's exported memory, cached on first use by a host function.</summary>
+    public Wasmtime.Memory? Memory { get; set; }
+
     /// <summary>Set by WASI proc_exit: the exit code that ends a posix program normally.</summary>
     public int? ExitCode { get; set; }
 
