@@ -25,6 +25,8 @@ var cluster = builder.Configuration.GetSection(MocClusterOptions.Section).Get<Mo
 Directory.CreateDirectory(gateway.DataDirectory);
 builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.Section));
 builder.Services.Configure<ExecutionOptions>(builder.Configuration.GetSection(ExecutionOptions.Section));
+builder.Services.PostConfigure<ExecutionOptions>(limits =>
+    limits.CompiledCacheDirectory ??= Path.Combine(gateway.DataDirectory, "cache", "wasm"));
 
 using var bootLoggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true));
 var token = AdminToken.LoadOrCreate(gateway.DataDirectory, bootLoggerFactory.CreateLogger("MyOwnCluster.Silo"));

@@ -25,4 +25,7 @@ public sealed class ExecutionOptions
 
     /// <summary>Cap on what one call may log (print_debug, stderr) before lines are dropped.</summary>
     public int MaxLogBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Where compiled wasm modules are kept across restarts; none when null (the silo sets data/cache/wasm).</summary>
+    public string? CompiledCacheDirectory { get; set; }
 }

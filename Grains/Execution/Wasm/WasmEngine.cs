@@ -23,6 +23,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     private readonly Timer epochTicker;
     private readonly IWasiFileSystemProvider? fileSystems;
     private readonly IWasiUrlFetcher? urlFetcher;
+    private readonly CompiledModuleCache compiledCache;
 
     public WasmEngine(
         IEnumerable<IWasmHostModule> hostModules,
@@ -33,6 +34,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     {
         this.limits = limits.Value;
         this.logger = logger;
+        compiledCache = new CompiledModuleCache(this.limits.CompiledCacheDirectory, logger);
         // The pooling allocator keeps instance slots warm: a fresh instance per call costs no mmap/munmap.
         using var pool = new PoolingAllocationConfig()
             .WithMaxMemories(PooledInstances)
@@ -130,7 +132,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         modules.GetOrAdd(target.TechId, _ => new Lazy<Task<Module>>(async () =>
         {
             var bytes = await target.LoadBytes();
-            return Module.FromBytes(engine, target.Name, bytes);
+            return compiledCache.Load(engine, target.Name, target.TechId, bytes);
         })).Value;
 
     /// <summary>Posix mode: the function's file tree is loaded before the call and saved after it if the program changed it.</summary>

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Logging;
+using Wasmtime;
+
+namespace MyOwnCluster.Execution.Wasm;
+
+/// <summary>
+/// Compiled machine code of modules on disk (<c>Limits:CompiledCacheDirectory</c>, the silo sets it under its data
+/// directory), keyed by tech id and by the Wasmtime build, so a restarted silo does not recompile large modules.
+/// A file that does not deserialize (other Wasmtime version, damage) is ignored and replaced.
+/// </summary>
+internal sealed class CompiledModuleCache(string? directory, ILogger logger)
+{
+    private static readonly string EngineTag =
+        typeof(Engine).Assembly.GetName().Version?.ToString() ?? "unknown";
+
+    public Module Load(Engine engine, string name, string techId, byte[] bytes)
+    {
+        if (directory is null || !Files.TechIds.IsValid(techId))
+        {
+            return Module.FromBytes(engine, name, bytes);
+        }
+
+        var path = Path.Combine(directory, $"{techId}.wasmtime-{EngineTag}.cwasm");
+        if (File.Exists(path))
+        {
+            try
+            {
+                return Module.DeserializeFile(engine, name, path);
+            }
+            catch (WasmtimeException e)
+            {
+                logger.LogWarning("Ignoring compiled cache entry {Path}: {Reason}", path, e.Message);
+            }
+        }
+
+        var module = Module.FromBytes(engine, name, bytes);
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var temporary = path + ".tmp-" + Environment.ProcessId;
+            File.WriteAllBytes(temporary, module.Serialize());
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning("Cannot write compiled cache entry {Path}: {Reason}", path, e.Message);
+        }
+
+        return module;
+    }
+}

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MyOwnCluster.Buffers;
+using MyOwnCluster.Execution;
+using MyOwnCluster.Execution.Wasm;
+using MyOwnCluster.Tests.Support;
+
+namespace MyOwnCluster.Tests.Unit;
+
+public sealed class CompiledModuleCacheTests : IDisposable
+{
+    private const string Returns7 = "(module (func (export \"f\") (result i32) (i32.const 7)))";
+    private const string Returns9 = "(module (func (export \"f\") (result i32) (i32.const 9)))";
+    private readonly string directory = TempDirectory.Create("moc-cwasm");
+
+    [Fact]
+    public async Task A_restarted_engine_runs_the_compiled_code_from_disk()
+    {
+        var seven = Target(Returns7);
+        var nine = Target(Returns9);
+        using (var first = Engine())
+        {
+            Assert.Equal(7, (await first.InvokeAsync(seven, Request())).Result);
+            Assert.Equal(9, (await first.InvokeAsync(nine, Request())).Result);
+        }
+
+        // Swap the two cache entries: an engine that really loads from disk now runs the other module's code.
+        var sevenFile = Directory.GetFiles(directory, seven.TechId + "*").Single();
+        var nineFile = Directory.GetFiles(directory, nine.TechId + "*").Single();
+        var sevenBytes = await File.ReadAllBytesAsync(sevenFile);
+        await File.WriteAllBytesAsync(sevenFile, await File.ReadAllBytesAsync(nineFile));
+        await File.WriteAllBytesAsync(nineFile, sevenBytes);
+
+        using var second = Engine();
+        Assert.Equal(9, (await second.InvokeAsync(seven, Request())).Result);
+    }
+
+    [Fact]
+    public async Task A_damaged_cache_entry_is_ignored_and_replaced()
+    {
+        var seven = Target(Returns7);
+        using (var first = Engine())
+        {
+            await first.InvokeAsync(seven, Request());
+        }
+
+        var file = Directory.GetFiles(directory, seven.TechId + "*").Single();
+        await File.WriteAllBytesAsync(file, "not machine code"u8.ToArray());
+        using var second = Engine();
+        Assert.Equal(7, (await second.InvokeAsync(seven, Request())).Result);
+        Assert.NotEqual("not machine code"u8.ToArray(), await File.ReadAllBytesAsync(file));
+    }
+
+    public void Dispose() => TempDirectory.Delete(directory);
+
+    private WasmEngine Engine() => new([], Options.Create(new ExecutionOptions { CompiledCacheDirectory = directory }), NullLogger<WasmEngine>.Instance);
+
+    private static FunctionTarget Target(string wat)
+    {
+        var bytes = Wat.ToWasm(wat);
+        return new FunctionTarget("cached", MyOwnCluster.Files.TechIds.Of(bytes), () => ValueTask.FromResult(bytes));
+    }
+
+    private static InvocationRequest Request() => new("cached", "f", InvocationMode.Direct, [], ExchangeBufferData.Empty);
+}
