@@ -88,6 +88,18 @@ internal sealed class ApiClient : IDisposable
     public Task<VersionInfo> GetVersionAsync(CancellationToken ct) =>
         SendAsync<VersionInfo>(HttpMethod.Get, "version", null, ct);
 
+    public Task PutFileAsync(string name, string path, byte[] content, CancellationToken ct) =>
+        SendBytesAsync(HttpMethod.Put, FsPath(name, path), content, ct);
+
+    public Task<byte[]> GetFileAsync(string name, string path, CancellationToken ct) =>
+        SendBytesAsync(HttpMethod.Get, FsPath(name, path), null, ct);
+
+    public Task<FileEntryInfo[]> ListFilesAsync(string name, string path, CancellationToken ct) =>
+        SendAsync<FileEntryInfo[]>(HttpMethod.Get, FsPath(name, path), null, ct);
+
+    public Task DeleteFileAsync(string name, string path, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, FsPath(name, path), null, ct);
+
     public Task<KvmCheckInfo> CheckKvmAsync(CancellationToken ct) =>
         SendAsync<KvmCheckInfo>(HttpMethod.Get, "kvm/check", null, ct);
 
@@ -114,6 +126,23 @@ internal sealed class ApiClient : IDisposable
         {
             throw new CliException($"the server's answer to {method} {relativePath} is not the expected JSON: {e.Message}");
         }
+    }
+
+    private static string FsPath(string name, string path) =>
+        $"function/{Uri.EscapeDataString(name)}/fs/{string.Join('/', path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.EscapeDataString))}";
+
+    /// <summary>Raw bytes both ways (file contents); errors still arrive as JSON messages.</summary>
+    private async Task<byte[]> SendBytesAsync(HttpMethod method, string relativePath, byte[]? content, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, relativePath);
+        if (content is not null)
+        {
+            request.Content = new ByteArrayContent(content);
+        }
+
+        using var response = await SendRawAsync(request, ct);
+        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        return response.IsSuccessStatusCode ? bytes : throw ToApiException(response.StatusCode, System.Text.Encoding.UTF8.GetString(bytes));
     }
 
     private async Task<string> SendForTextAsync(HttpMethod method, string relativePath, object? body, CancellationToken ct)

@@ -42,3 +42,5 @@ internal sealed record VersionInfo(string? Version);
 internal sealed record ErrorBody(string? Message);
 
 internal sealed record KvmCheckInfo(bool Available, int ApiVersion, string? Message, bool TestGuestRan, long TestGuestResult, double TestGuestMs);
+
+internal sealed record FileEntryInfo(string Name, string Type, long Size);

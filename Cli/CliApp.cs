@@ -69,7 +69,8 @@ public static class CliApp
             .Concat(FileCommands.Create(context))
             .Concat(ListCommand.Create(context))
             .Concat(VersionCommand.Create(context))
-            .Concat(KvmCheckCommand.Create(context)))
+            .Concat(KvmCheckCommand.Create(context))
+            .Concat(FsCommands.Create(context)))
         {
             root.Subcommands.Add(command);
         }

@@ -42,6 +42,7 @@ public static class GatewayHost
         FunctionEndpoints.Map(api);
         PlugEndpoints.Map(api);
         KvmEndpoints.Map(api);
+        FileSystemEndpoints.Map(api);
         // The default fallback pattern skips paths that look like file names; ours must not.
         api.MapFallback("{*path}", () => ApiJson.Error(404, "unknown management route"));
 

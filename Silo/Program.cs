@@ -50,6 +50,8 @@ builder.Services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
 builder.Services.AddSingleton<IWasmHostModule, CoreModule>();
 builder.Services.AddSingleton<IWasmHostModule, WasiSnapshotPreview1Module>();
 builder.Services.AddSingleton<IWasmHostModule, WasiUnstableModule>();
+builder.Services.AddSingleton<GrainFileSystemProvider>();
+builder.Services.AddSingleton<IWasiFileSystemProvider>(services => services.GetRequiredService<GrainFileSystemProvider>());
 builder.Services.AddSingleton<WasmEngine>();
 builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<WasmEngine>());
 builder.Services.AddSingleton<KvmEngine>();

@@ -33,8 +33,11 @@ public sealed class PlugDispatcher(RouteCache routes, FunctionInvoker invoker, P
         }
 
         var input = await ReadRequestAsync(context, match);
-        var invocation = new InvocationRequest(match.Plug.Name, match.Plug.StartFunction,
-            FunctionEndpoints.ParseMode(match.Plug.Mode), [], input);
+        var mode = FunctionEndpoints.ParseMode(match.Plug.Mode);
+        var invocation = new InvocationRequest(match.Plug.Name, match.Plug.StartFunction, mode, [], input)
+        {
+            Environment = mode == InvocationMode.Posix ? CgiEnvironment(context, match) : new Dictionary<string, string>(),
+        };
         var result = await invoker.InvokeAsync(invocation);
         if (result.Outcome != InvocationOutcome.Ok)
         {
@@ -42,7 +45,36 @@ public sealed class PlugDispatcher(RouteCache routes, FunctionInvoker invoker, P
             return;
         }
 
+        if (mode == InvocationMode.Posix && result.Result != 0)
+        {
+            // A program that exits non-zero failed: say so with the end of what it wrote to stderr.
+            var stderr = System.Text.Encoding.UTF8.GetString(result.Stderr.AsSpan(Math.Max(0, result.Stderr.Length - 500)));
+            await ApiJson.Error(500, $"the program exited with code {result.Result}: {stderr.Trim()}").ExecuteAsync(context);
+            return;
+        }
+
         await WriteResponseAsync(context, result.Output);
+    }
+
+    /// <summary>Posix plugs: the request as CGI-style variables (the program's stdin is the body).</summary>
+    private static Dictionary<string, string> CgiEnvironment(HttpContext context, RouteMatch match)
+    {
+        var request = context.Request;
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["REQUEST_METHOD"] = request.Method,
+            ["PATH_INFO"] = request.Path.Value ?? "/",
+            ["QUERY_STRING"] = request.QueryString.HasValue ? request.QueryString.Value![1..] : "",
+            ["CONTENT_TYPE"] = request.ContentType ?? "",
+            ["CONTENT_LENGTH"] = request.ContentLength?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            ["MOC_PLUG_DATA"] = match.Plug.Data,
+        };
+        foreach (var (name, value) in match.Parameters)
+        {
+            environment["MOC_PATH_PARAM_" + name.ToUpperInvariant()] = value;
+        }
+
+        return environment;
     }
 
     private async Task<ExchangeBufferData> ReadRequestAsync(HttpContext context, RouteMatch match)

@@ -28,4 +28,10 @@ public sealed class ExecutionOptions
 
     /// <summary>Where compiled wasm modules are kept across restarts; none when null (the silo sets data/cache/wasm).</summary>
     public string? CompiledCacheDirectory { get; set; }
+
+    /// <summary>Quota of a function's durable file tree (posix mode): bytes of file content.</summary>
+    public long FileSystemMaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Quota of a function's durable file tree: files and directories.</summary>
+    public int FileSystemMaxEntries { get; set; } = 10_000;
 }

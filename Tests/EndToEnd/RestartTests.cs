@@ -17,6 +17,7 @@ public sealed class RestartTests
                 using var client = first.CreateClient();
                 Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("durable", Wat.ToWasm(Wat.Hello))).StatusCode);
                 Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("function/plug", new { path = "/durable", name = "durable" })).StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await client.PutAsync(Api.Prefix + "function/durable/fs/dir/kept.txt", new ByteArrayContent("kept"u8.ToArray()))).StatusCode);
                 await first.StopAsync();
                 Assert.Equal(0, first.ExitCode);
             }
@@ -26,6 +27,7 @@ public sealed class RestartTests
             var call = await again.CallAsync(new { name = "durable", start_function = "add", arguments = new[] { 20, 22 } });
             Assert.Equal(42, (await call.JsonAsync())["result"]!.GetValue<int>());
             Assert.Equal("Hello from wasm", await (await again.GetAsync("/durable")).Content.ReadAsStringAsync());
+            Assert.Equal("kept", await again.GetStringAsync(Api.Prefix + "function/durable/fs/dir/kept.txt"));
         }
         finally
         {

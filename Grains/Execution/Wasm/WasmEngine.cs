@@ -24,6 +24,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     private readonly IWasiFileSystemProvider? fileSystems;
     private readonly IWasiUrlFetcher? urlFetcher;
     private readonly CompiledModuleCache compiledCache;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> treeGates = new(StringComparer.Ordinal);
 
     public WasmEngine(
         IEnumerable<IWasmHostModule> hostModules,
@@ -138,10 +139,30 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     /// <summary>Posix mode: the function's file tree is loaded before the call and saved after it if the program changed it.</summary>
     private async Task<InvocationResult> RunPosixAsync(FunctionTarget target, Module module, GuestContext guest)
     {
+        if (fileSystems is null)
+        {
+            return WasmInvocation.Run(engine, linker, module, guest, new WasiState(guest, new Vfs(), urlFetcher), EpochTicks());
+        }
+
+        // Calls of one function share its durable tree: on this silo they run one at a time so none loses another's writes.
+        var gate = treeGates.GetOrAdd(target.Name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync();
+        try
+        {
+            return await RunWithDurableTreeAsync(target, module, guest, fileSystems);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<InvocationResult> RunWithDurableTreeAsync(FunctionTarget target, Module module, GuestContext guest, IWasiFileSystemProvider fileSystems)
+    {
         Vfs fileSystem;
         try
         {
-            fileSystem = fileSystems is null ? new Vfs() : await fileSystems.LoadAsync(target.Name);
+            fileSystem = await fileSystems.LoadAsync(target.Name);
         }
         catch (Exception e)
         {
@@ -151,7 +172,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
 
         var wasi = new WasiState(guest, fileSystem, urlFetcher);
         var result = WasmInvocation.Run(engine, linker, module, guest, wasi, EpochTicks());
-        if (fileSystems is not null && fileSystem.IsDirty)
+        if (fileSystem.IsDirty)
         {
             try
             {
