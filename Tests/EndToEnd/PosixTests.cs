@@ -30,7 +30,6 @@ public sealed class PosixTests(ServerFixture fixture)
         """;
 
     private static readonly Lazy<byte[]> Compiled = new(() => LegacyC.Compile(Program));
-    private static readonly string Suite = Path.Combine(WasiConformanceTests.SuiteDirectory, "c");
     private readonly HttpClient client = fixture.Client;
 
     [ClangFact]
@@ -93,34 +92,6 @@ public sealed class PosixTests(ServerFixture fixture)
         var message = await failed.MessageAsync();
         Assert.Contains("exited with code 4", message);
         Assert.Contains("it broke", message);
-    }
-
-    [Fact]
-    public async Task Conformance_programs_pass_through_the_server_with_fixtures_uploaded_by_the_file_api()
-    {
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(Suite, "fs-tests.dir"), "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(Path.Combine(Suite, "fs-tests.dir"), file);
-            foreach (var program in new[] { "fopen-with-access", "pread-with-access", "lseek" })
-            {
-                await client.RegisterAsync("wasi-" + program, await File.ReadAllBytesAsync(Path.Combine(Suite, program + ".wasm")));
-                var put = await client.PutAsync($"{Api.Prefix}function/wasi-{program}/fs/{relative}", new ByteArrayContent(await File.ReadAllBytesAsync(file)));
-                Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-            }
-        }
-
-        foreach (var program in new[] { "fopen-with-access", "pread-with-access", "lseek" })
-        {
-            var call = await client.CallAsync(new { name = "wasi-" + program, mode = "posix" });
-            Assert.Equal(HttpStatusCode.OK, call.StatusCode);
-            Assert.Equal(0, (await call.JsonAsync())["result"]!.GetValue<int>());
-        }
-
-        var withoutFixture = await client.RegisterAsync("wasi-fopen-bare", await File.ReadAllBytesAsync(Path.Combine(Suite, "fopen-with-access.wasm")));
-        Assert.Equal(HttpStatusCode.OK, withoutFixture.StatusCode);
-        // Without its fixtures the same program fails (a trap from its failed assertion, or a non-zero exit).
-        var failing = await client.CallAsync(new { name = "wasi-fopen-bare", mode = "posix" });
-        Assert.False(failing.StatusCode == HttpStatusCode.OK && (await failing.JsonAsync())["result"]!.GetValue<int>() == 0);
     }
 
     [ClangFact]

@@ -89,7 +89,7 @@ public sealed class WasiConformanceTests(WasiTestHost host, ITestOutputHelper ou
         }
     }
 
-    private static List<string> AllPrograms()
+    internal static List<string> AllPrograms()
     {
         var programs = new List<string>();
         foreach (var suite in (string[])["c", "assemblyscript"])
@@ -104,7 +104,7 @@ public sealed class WasiConformanceTests(WasiTestHost host, ITestOutputHelper ou
         return programs;
     }
 
-    private sealed record Spec(List<string> Args, Dictionary<string, string> Env, string? Root, int ExitCode, string? Stdout)
+    internal sealed record Spec(List<string> Args, Dictionary<string, string> Env, string? Root, int ExitCode, string? Stdout)
     {
         public static Spec Load(string path)
         {
