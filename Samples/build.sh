@@ -32,3 +32,14 @@ for c in "$here"/c/*.c; do
         -Wl,--no-entry -Wl,--export=_start -Wl,--strip-debug \
         -o "$out/$name.wasm" "$c"
 done
+
+# WASI programs (posix mode) with wasi-libc: into OUT_DIR/wasi/ (they import wasi_snapshot_preview1, not my-own-cluster).
+# Debian installs wasi-libc where clang finds it; elsewhere it may live in a sysroot.
+mkdir -p "$out/wasi"
+sysroot=()
+[ -d /usr/share/wasi-sysroot ] && sysroot=(--sysroot=/usr/share/wasi-sysroot)
+for c in "$here"/wasi/*.c; do
+    name="$(basename "$c" .c)"
+    echo "clang     $c -> $out/wasi/$name.wasm"
+    clang --target=wasm32-wasi "${sysroot[@]}" -O2 -Wall -Wextra -Werror -o "$out/wasi/$name.wasm" "$c"
+done

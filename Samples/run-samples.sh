@@ -33,6 +33,9 @@ step "push the samples"
 for wasm in "$build"/*.wasm; do
     moc push "$(basename "$wasm" .wasm)" "$wasm"
 done
+for wasm in "$build"/wasi/*.wasm; do
+    moc push "wasi-$(basename "$wasm" .wasm)" "$wasm"
+done
 
 step "call hello"
 expect "hello" "Hello from WebAssembly" "$(moc call hello)"
@@ -56,6 +59,29 @@ expect "GET /hello" "Hello from WebAssembly" "$(curl -sk --fail-with-body "$serv
 step "plug POST /greet -> greet, then curl it"
 moc plug --method POST /greet greet
 expect "POST /greet" "Hello, curl!" "$(curl -sk --fail-with-body -X POST --data-binary curl "$server/greet")"
+
+step "posix mode: wasi-uppercase filters stdin to stdout"
+expect "wasi-uppercase" "POSIX SHOUT" "$(moc call wasi-uppercase --posix --input 'posix shout')"
+
+step "posix mode: wasi-api-io reads api://input and writes api://output"
+expect "wasi-api-io" "input: via api files" "$(moc call wasi-api_io --posix --input 'via api files' | head -1)"
+
+step "posix mode: wasi-counter keeps its count in its durable file tree"
+first="$(moc call wasi-counter --posix)"
+second="$(moc call wasi-counter --posix)"
+expect "wasi-counter (second call)" "this function ran $(( $(grep -o "[0-9]*" <<<"$first") + 1 )) times" "$second"
+moc fs ls wasi-counter
+
+if moc kvm-check; then
+    step "KVM: native guests built with gcc"
+    "$here/kvm/build.sh" "$build/kvm" >/dev/null
+    moc push kvm-hello "$build/kvm/hello.elf"
+    moc push kvm-uppercase "$build/kvm/uppercase.elf"
+    expect "kvm-hello" "hello from kvm" "$(moc call kvm-hello)"
+    expect "kvm-uppercase" "NATIVE" "$(moc call kvm-uppercase --input native)"
+else
+    echo "skipping the KVM samples: the server cannot run KVM guests (see moc kvm-check above)"
+fi
 
 step "list"
 moc list
