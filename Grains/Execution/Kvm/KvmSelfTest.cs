@@ -36,12 +36,15 @@ public static class KvmSelfTest
     }
 
     /// <summary>ELF64 header + one PT_LOAD (R+X) program header + the code, loaded at the image base.</summary>
-    public static byte[] BuildElf()
+    public static byte[] BuildElf() => BuildElf(Code);
+
+    /// <summary>The same one-segment ELF around other machine code (benchmarks use a hypercall guest).</summary>
+    public static byte[] BuildElf(ReadOnlySpan<byte> code)
     {
         const int headerSize = 64;
         const int programHeaderSize = 56;
         const int codeOffset = headerSize + programHeaderSize;
-        var elf = new byte[codeOffset + Code.Length];
+        var elf = new byte[codeOffset + code.Length];
         var span = elf.AsSpan();
         "\u007FELF"u8.CopyTo(span);
         span[4] = 2; // ELFCLASS64
@@ -65,7 +68,7 @@ public static class KvmSelfTest
         BinaryPrimitives.WriteUInt64LittleEndian(ph[32..], (ulong)elf.Length); // file size
         BinaryPrimitives.WriteUInt64LittleEndian(ph[40..], (ulong)elf.Length); // memory size
         BinaryPrimitives.WriteUInt64LittleEndian(ph[48..], 0x1000); // alignment
-        Code.CopyTo(span[codeOffset..]);
+        code.CopyTo(span[codeOffset..]);
         return elf;
     }
 }
