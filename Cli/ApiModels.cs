@@ -29,7 +29,7 @@ internal sealed record CallResponse(
     Dictionary<string, string>? Headers,
     byte[]? Stderr);
 
-internal sealed record PlugFunctionRequest(string Method, string Path, string Name, string StartFunction, string? Data);
+internal sealed record PlugFunctionRequest(string Method, string Path, string Name, string StartFunction, string? Data, string? Mode = null);
 
 internal sealed record PlugFileRequest(string Method, string Path, string Name);
 

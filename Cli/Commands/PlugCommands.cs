@@ -21,7 +21,8 @@ internal static class PlugCommands
         var name = new Argument<string>("NAME") { Description = "Function to run" };
         var start = new Argument<string>("START") { Description = "Exported function", DefaultValueFactory = _ => "_start" };
         var data = new Argument<string?>("DATA") { Description = "Passed to the function as x-moc-plug-data", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("plug", "Route METHOD PATH to a function") { method, path, name, start, data };
+        var posix = new Option<bool>("--posix") { Description = "Run the function as a WASI program: request body on stdin, stdout as the response" };
+        var command = new Command("plug", "Route METHOD PATH to a function") { method, path, name, start, data, posix };
         command.SetAction(async (parse, ct) =>
         {
             var request = new PlugFunctionRequest(
@@ -29,7 +30,8 @@ internal static class PlugCommands
                 NormalizePath(parse.GetRequiredValue(path)),
                 parse.GetRequiredValue(name),
                 parse.GetRequiredValue(start),
-                parse.GetValue(data));
+                parse.GetValue(data),
+                parse.GetValue(posix) ? "posix" : null);
             using var api = context.CreateClient(parse);
             await api.PlugFunctionAsync(request, ct);
             await context.Out.WriteLineAsync($"plugged {request.Method} {request.Path} -> {request.Name}:{request.StartFunction}");

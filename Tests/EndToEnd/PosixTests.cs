@@ -108,6 +108,8 @@ public sealed class PosixTests(ServerFixture fixture)
         var read = await CliRunner.RunWithEnvironmentAsync(null, ["fs", "get", "posix-cli", "etc/config.txt", .. connection]);
         Assert.Equal("cli-config", read.RawText);
         Assert.Equal(0, (await CliRunner.RunWithEnvironmentAsync(null, ["fs", "rm", "posix-cli", "etc/config.txt", .. connection])).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunWithEnvironmentAsync(null, ["plug", "--method", "POST", "--posix", "/cli-posix", "posix-cli", .. connection])).ExitCode);
+        Assert.Contains("stdin=via cli plug", await (await client.PostAsync("/cli-posix", new StringContent("via cli plug"))).Content.ReadAsStringAsync());
         var missing = await CliRunner.RunWithEnvironmentAsync(null, ["fs", "get", "posix-cli", "etc/config.txt", .. connection]);
         Assert.NotEqual(0, missing.ExitCode);
         Assert.Contains("does not exist", missing.Stderr);
