@@ -41,6 +41,8 @@ public static class GatewayHost
         BlobEndpoints.Map(api);
         FunctionEndpoints.Map(api);
         PlugEndpoints.Map(api);
+        KeyValueEndpoints.Map(api);
+        DurabilityEndpoints.Map(api);
         // The default fallback pattern skips paths that look like file names; ours must not.
         api.MapFallback("{*path}", () => ApiJson.Error(404, "unknown management route"));
 
