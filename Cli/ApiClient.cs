@@ -21,7 +21,7 @@ internal sealed record ServerConnection(
     IReadOnlyList<byte[]> PinnedCertificates);
 
 /// <summary>The management REST API (<c>/my-own-cluster/api/</c>) as typed calls; every HTTP detail of the CLI lives here.</summary>
-internal sealed class ApiClient : IDisposable
+internal sealed partial class ApiClient : IDisposable
 {
     private const string ApiPrefix = "my-own-cluster/api/";
 

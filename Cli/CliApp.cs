@@ -68,6 +68,7 @@ public static class CliApp
             .Concat(PlugCommands.Create(context))
             .Concat(FileCommands.Create(context))
             .Concat(ListCommand.Create(context))
+            .Concat(DurabilityCommands.Create(context))
             .Concat(VersionCommand.Create(context))
             .Concat(KvmCheckCommand.Create(context))
             .Concat(FsCommands.Create(context)))

@@ -43,6 +43,8 @@ public static class GatewayHost
         PlugEndpoints.Map(api);
         KvmEndpoints.Map(api);
         FileSystemEndpoints.Map(api);
+        KeyValueEndpoints.Map(api);
+        DurabilityEndpoints.Map(api);
         // The default fallback pattern skips paths that look like file names; ours must not.
         api.MapFallback("{*path}", () => ApiJson.Error(404, "unknown management route"));
 

@@ -6,6 +6,7 @@ using MyOwnCluster.Execution.Wasm;
 using MyOwnCluster.Execution.Wasm.Wasi;
 using MyOwnCluster.Gateway;
 using MyOwnCluster.Gateway.Security;
+using MyOwnCluster.Silo.Backup;
 using MyOwnCluster.Silo.Hosting;
 using MyOwnCluster.Silo.Storage;
 using Orleans.Runtime.Hosting;
@@ -46,6 +47,7 @@ builder.UseOrleans(silo =>
         new SqliteGrainStorage(Path.Combine(gateway.DataDirectory, "moc.db"), services.GetRequiredService<Serializer>()));
 });
 
+builder.AddDurability(gateway.DataDirectory);
 builder.Services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
 builder.Services.AddSingleton<IWasmHostModule, CoreModule>();
 builder.Services.AddSingleton<IWasmHostModule, WasiSnapshotPreview1Module>();

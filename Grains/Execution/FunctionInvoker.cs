@@ -32,7 +32,7 @@ public sealed class FunctionInvoker(IGrainFactory grains, FunctionDirectory dire
 
         var target = new FunctionTarget(name, techId, async () =>
             (await grains.GetGrain<IBlobGrain>(techId).GetAsync())?.Bytes
-            ?? throw new InvalidOperationException($"blob {techId} is missing"));
+            ?? throw new InvalidOperationException($"blob {techId} is missing"), grains);
         return await engine.InvokeAsync(target, request);
     }
 

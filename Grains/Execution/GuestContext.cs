@@ -33,6 +33,9 @@ public sealed class GuestContext
 
     public ILogger Log { get; }
 
+    /// <summary>The cluster, for guest calls backed by grains (key-value); null in hosts without one.</summary>
+    public IGrainFactory? Grains { get; init; }
+
     public int InputBufferId { get; }
 
     public int OutputBufferId { get; }

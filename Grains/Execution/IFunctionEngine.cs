@@ -1,7 +1,10 @@
 namespace MyOwnCluster.Execution;
 
-/// <summary>What an engine needs to run a function: its identity and a way to fetch its bytes on a cache miss.</summary>
-public sealed record FunctionTarget(string Name, string TechId, Func<ValueTask<byte[]>> LoadBytes);
+/// <summary>
+/// What an engine needs to run a function: its identity, a way to fetch its bytes on a cache miss, and the cluster
+/// for grain-backed guest calls (engines hand it to <see cref="GuestContext.Grains"/>).
+/// </summary>
+public sealed record FunctionTarget(string Name, string TechId, Func<ValueTask<byte[]>> LoadBytes, IGrainFactory? Grains = null);
 
 /// <summary>One way of running functions (Wasm, KVM, JS); one instance per silo, registered in DI.</summary>
 public interface IFunctionEngine

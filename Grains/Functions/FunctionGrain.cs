@@ -51,6 +51,20 @@ public sealed class FunctionGrain(
 
     public Task<FunctionInfo?> GetAsync() => Task.FromResult(Describe(this.GetPrimaryKeyString()));
 
+    public async Task<FunctionInfo?> ImportAsync(IReadOnlyList<BlobVersion> versions)
+    {
+        if (versions.Count == 0)
+        {
+            return Describe(this.GetPrimaryKeyString());
+        }
+
+        state.State.Versions = versions.TakeLast(MaxVersionsKept).ToList();
+        await state.WriteStateAsync();
+        var info = Describe(this.GetPrimaryKeyString())!;
+        await GrainFactory.GetGrain<IFunctionCatalogGrain>(0).SetAsync(info);
+        return info;
+    }
+
     public async Task<bool> DeleteAsync()
     {
         if (state.State.Versions.Count == 0)

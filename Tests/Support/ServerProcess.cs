@@ -36,11 +36,25 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string Log { get { lock (log) { return log.ToString(); } } }
 
-    public static async Task<ServerProcess> StartAsync(string? dataDirectory = null, IDictionary<string, string>? environment = null)
+    public static async Task<ServerProcess> StartAsync(
+        string? dataDirectory = null, IDictionary<string, string>? environment = null, IReadOnlyList<string>? extraArguments = null)
     {
         var server = new ServerProcess(dataDirectory ?? TempDirectory.Create("moc-e2e"), dataDirectory is null);
-        await server.LaunchAsync(environment);
+        await server.LaunchAsync(environment, extraArguments ?? []);
         return server;
+    }
+
+    /// <summary>SIGKILL: the process dies at once, with no chance to flush or shut down.</summary>
+    public async Task KillHardAsync()
+    {
+        if (process is null || process.HasExited)
+        {
+            return;
+        }
+
+        _ = Kill(process.Id, 9);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
     }
 
     /// <summary>An HTTPS client that trusts exactly the certificate this server generated.</summary>
@@ -95,7 +109,7 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    private async Task LaunchAsync(IDictionary<string, string>? environment)
+    private async Task LaunchAsync(IDictionary<string, string>? environment, IReadOnlyList<string> extraArguments)
     {
         var silo = Path.Combine(AppContext.BaseDirectory, "MyOwnCluster.Silo.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -109,6 +123,11 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var argument in extraArguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.Environment["MOC_ADMIN_TOKEN"] = Token;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {

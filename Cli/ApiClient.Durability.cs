@@ -1,0 +1,62 @@
+using System.Net.Http.Headers;
+
+namespace MyOwnCluster.Cli;
+
+/// <summary>Key-value, export/import and backup routes: raw bytes rather than JSON bodies.</summary>
+internal sealed partial class ApiClient
+{
+    public async Task<byte[]?> GetKeyAsync(string ns, string key, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, KeyPath(ns, key));
+        using var response = await SendRawAsync(request, ct);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        return response.IsSuccessStatusCode
+            ? await response.Content.ReadAsByteArrayAsync(ct)
+            : throw ToApiException(response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+    }
+
+    public Task SetKeyAsync(string ns, string key, byte[] value, CancellationToken ct) =>
+        SendBytesAsync(HttpMethod.Put, KeyPath(ns, key), value, ct);
+
+    public Task DeleteKeyAsync(string ns, string key, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, KeyPath(ns, key), null, ct);
+
+    public Task<string[]> ListKeysAsync(string ns, string prefix, CancellationToken ct) =>
+        SendAsync<string[]>(HttpMethod.Get, $"kv/{Uri.EscapeDataString(ns)}?prefix={Uri.EscapeDataString(prefix)}", null, ct);
+
+    public Task<string[]> ListNamespacesAsync(CancellationToken ct) => SendAsync<string[]>(HttpMethod.Get, "kv", null, ct);
+
+    /// <summary>Streams the export archive into <paramref name="destination"/>.</summary>
+    public async Task ExportAsync(Stream destination, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "admin/export");
+        using var response = await SendRawAsync(request, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw ToApiException(response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+        }
+
+        await response.Content.CopyToAsync(destination, ct);
+    }
+
+    public async Task<string> ImportAsync(Stream archive, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "admin/import") { Content = new StreamContent(archive) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/gzip");
+        using var response = await SendRawAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        return response.IsSuccessStatusCode ? text : throw ToApiException(response.StatusCode, text);
+    }
+
+    public Task<BackupInfo> BackupNowAsync(CancellationToken ct) => SendAsync<BackupInfo>(HttpMethod.Post, "admin/backup", null, ct);
+
+    public Task<BackupInfo[]> ListBackupsAsync(CancellationToken ct) => SendAsync<BackupInfo[]>(HttpMethod.Get, "admin/backups", null, ct);
+
+    private static string KeyPath(string ns, string key) => $"kv/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(key)}";
+}
+
+internal sealed record BackupInfo(string Name, long Size, DateTimeOffset CreatedAt);

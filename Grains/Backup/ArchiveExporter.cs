@@ -1,0 +1,98 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text.Json;
+using MyOwnCluster.Files;
+using MyOwnCluster.Functions;
+using MyOwnCluster.KeyValue;
+using MyOwnCluster.Routing;
+
+namespace MyOwnCluster.Backup;
+
+/// <summary>
+/// Writes the whole platform state as an export archive (see <see cref="ArchiveLayout"/>). Entries come in a fixed
+/// order with sorted contents, so two exports of the same state differ only in the manifest's created_at.
+/// </summary>
+public sealed class ArchiveExporter(IGrainFactory grains)
+{
+    public async Task<ArchiveCounts> ExportAsync(Stream output, CancellationToken ct)
+    {
+        var createdAt = DateTimeOffset.UtcNow;
+        var functions = await ReadFunctionsAsync();
+        var blobIds = functions.Values.SelectMany(v => v).Select(v => v.TechId).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var plugs = (await grains.GetGrain<IRouteTableGrain>(0).GetAsync()).Plugs.Select(ToArchive).ToArray();
+        var namespaces = await ReadNamespacesAsync();
+        var counts = new ArchiveCounts(functions.Count, blobIds.Length, plugs.Length, namespaces.Count, namespaces.Sum(n => n.Entries.Count));
+
+        await using var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true);
+        await using var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true);
+        await WriteAsync(tar, ArchiveLayout.Manifest, Json(new ArchiveManifest(ArchiveLayout.Format, ArchiveLayout.FormatVersion, createdAt, counts)), createdAt, ct);
+        await WriteAsync(tar, ArchiveLayout.Functions, Json(functions), createdAt, ct);
+        await WriteAsync(tar, ArchiveLayout.Plugs, Json(plugs), createdAt, ct);
+        foreach (var techId in blobIds)
+        {
+            var blob = await grains.GetGrain<IBlobGrain>(techId).GetAsync()
+                ?? throw new InvalidOperationException($"blob {techId} is referenced by a function but missing from the store");
+            await WriteAsync(tar, ArchiveLayout.BlobsFolder + techId, blob.Bytes, createdAt, ct);
+            await WriteAsync(tar, ArchiveLayout.BlobsFolder + techId + ".json", Json(new ArchiveBlobInfo(blob.ContentType)), createdAt, ct);
+        }
+
+        foreach (var ns in namespaces)
+        {
+            await WriteAsync(tar, ArchiveLayout.KeyValueEntryName(ns.Namespace), Json(ns), createdAt, ct);
+        }
+
+        return counts;
+    }
+
+    private async Task<SortedDictionary<string, List<ArchiveVersion>>> ReadFunctionsAsync()
+    {
+        var functions = new SortedDictionary<string, List<ArchiveVersion>>(StringComparer.Ordinal);
+        foreach (var listed in await grains.GetGrain<IFunctionCatalogGrain>(0).ListAsync())
+        {
+            if (await grains.GetGrain<IFunctionGrain>(listed.Name).GetAsync() is { } info)
+            {
+                functions[info.Name] = info.Versions
+                    .Select(v => new ArchiveVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt)).ToList();
+            }
+        }
+
+        return functions;
+    }
+
+    private async Task<List<ArchiveNamespace>> ReadNamespacesAsync()
+    {
+        var namespaces = new List<ArchiveNamespace>();
+        foreach (var ns in await grains.GetGrain<IKeyValueCatalogGrain>(0).ListAsync())
+        {
+            var entries = await grains.GetGrain<IKeyValueGrain>(ns).GetSubsetAsync("");
+            if (entries.Count > 0)
+            {
+                var encoded = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                foreach (var entry in entries)
+                {
+                    encoded[entry.Key] = Convert.ToBase64String(entry.Value);
+                }
+
+                namespaces.Add(new ArchiveNamespace(ns, encoded));
+            }
+        }
+
+        return namespaces;
+    }
+
+    private static ArchivePlug ToArchive(Plug plug) => new(
+        plug.Method, plug.Path, plug.Target == PlugTarget.File ? "file" : "function", plug.Name, plug.StartFunction, plug.Data, plug.Mode);
+
+    private static byte[] Json<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, ArchiveLayout.Json);
+
+    private static async Task WriteAsync(TarWriter tar, string name, byte[] content, DateTimeOffset time, CancellationToken ct)
+    {
+        var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
+        {
+            DataStream = new MemoryStream(content, writable: false),
+            ModificationTime = time,
+            Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+        };
+        await tar.WriteEntryAsync(entry, ct);
+    }
+}

@@ -1,0 +1,205 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text.Json;
+using MyOwnCluster.Files;
+using MyOwnCluster.Functions;
+using MyOwnCluster.KeyValue;
+using MyOwnCluster.Routing;
+
+namespace MyOwnCluster.Backup;
+
+/// <summary>
+/// Loads an export archive into this cluster. The whole archive is read and checked first (format, paths, hashes,
+/// references, quotas), so a bad archive changes nothing. Merge rules: blobs are added; an imported name's version
+/// history replaces the same name's; an imported plug replaces the plug on the same method and path; imported keys
+/// overwrite the same keys in the same namespace; nothing is deleted.
+/// </summary>
+public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas)
+{
+    private sealed record Parsed(
+        SortedDictionary<string, List<ArchiveVersion>> Functions,
+        Dictionary<string, BlobContent> Blobs,
+        ArchivePlug[] Plugs,
+        List<ArchiveNamespace> Namespaces);
+
+    public async Task<ArchiveCounts> ImportAsync(Stream input, CancellationToken ct)
+    {
+        var parsed = Validate(await ReadEntriesAsync(input, ct));
+        foreach (var blob in parsed.Blobs.Values)
+        {
+            await grains.GetGrain<IBlobGrain>(blob.TechId).StoreAsync(blob);
+        }
+
+        foreach (var (name, versions) in parsed.Functions)
+        {
+            await grains.GetGrain<IFunctionGrain>(name).ImportAsync(
+                versions.Select(v => new BlobVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt)).ToArray());
+        }
+
+        var routes = grains.GetGrain<IRouteTableGrain>(0);
+        foreach (var plug in parsed.Plugs)
+        {
+            await routes.PlugAsync(new Plug(plug.Method, plug.Path, plug.Target == "file" ? PlugTarget.File : PlugTarget.Function,
+                plug.Name, plug.StartFunction, plug.Data, plug.Mode));
+        }
+
+        foreach (var ns in parsed.Namespaces)
+        {
+            var entries = ns.Entries.Select(e => new KeyValueEntry(e.Key, Convert.FromBase64String(e.Value))).ToArray();
+            var outcome = await grains.GetGrain<IKeyValueGrain>(ns.Namespace).SetManyAsync(entries);
+            if (outcome != KeyValueWriteOutcome.Stored)
+            {
+                throw new ArchiveException($"namespace '{ns.Namespace}': {GuestKeyValue.Describe(outcome)} (earlier parts were imported)");
+            }
+        }
+
+        return new ArchiveCounts(parsed.Functions.Count, parsed.Blobs.Count, parsed.Plugs.Length, parsed.Namespaces.Count,
+            parsed.Namespaces.Sum(n => n.Entries.Count));
+    }
+
+    private static async Task<Dictionary<string, byte[]>> ReadEntriesAsync(Stream input, CancellationToken ct)
+    {
+        var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        try
+        {
+            await using var gzip = new GZipStream(input, CompressionMode.Decompress, leaveOpen: true);
+            await using var tar = new TarReader(gzip);
+            while (await tar.GetNextEntryAsync(copyData: false, ct) is { } entry)
+            {
+                if (entry.EntryType is TarEntryType.Directory)
+                {
+                    continue;
+                }
+
+                var name = SafeName(entry.Name);
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
+                {
+                    throw new ArchiveException($"archive entry '{name}' is not a regular file");
+                }
+
+                using var content = new MemoryStream();
+                if (entry.DataStream is not null)
+                {
+                    await entry.DataStream.CopyToAsync(content, ct);
+                }
+
+                if (!entries.TryAdd(name, content.ToArray()))
+                {
+                    throw new ArchiveException($"archive entry '{name}' appears twice");
+                }
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException)
+        {
+            throw new ArchiveException($"the archive is corrupt or truncated: {e.Message}", e);
+        }
+
+        return entries;
+    }
+
+    private static string SafeName(string name)
+    {
+        var parts = name.Split('/');
+        if (name.Length == 0 || name.StartsWith('/') || name.Contains('\\') || parts.Any(p => p is ".." or "." ))
+        {
+            throw new ArchiveException($"archive entry '{name}' has an unsafe path");
+        }
+
+        return name;
+    }
+
+    private Parsed Validate(Dictionary<string, byte[]> entries)
+    {
+        var manifest = Read<ArchiveManifest>(entries, ArchiveLayout.Manifest);
+        if (manifest.Format != ArchiveLayout.Format || manifest.FormatVersion != ArchiveLayout.FormatVersion)
+        {
+            throw new ArchiveException(
+                $"unsupported archive: format '{manifest.Format}' version {manifest.FormatVersion} (this server reads '{ArchiveLayout.Format}' version {ArchiveLayout.FormatVersion})");
+        }
+
+        var functions = Read<SortedDictionary<string, List<ArchiveVersion>>>(entries, ArchiveLayout.Functions);
+        var blobs = new Dictionary<string, BlobContent>(StringComparer.Ordinal);
+        foreach (var version in functions.Values.SelectMany(v => v))
+        {
+            if (!blobs.ContainsKey(version.TechId))
+            {
+                blobs[version.TechId] = ReadBlob(entries, version.TechId);
+            }
+        }
+
+        var plugs = Read<ArchivePlug[]>(entries, ArchiveLayout.Plugs);
+        foreach (var plug in plugs)
+        {
+            if (RoutePattern.TryParse(plug.Path, out var error) is null || plug.Target is not ("file" or "function"))
+            {
+                throw new ArchiveException($"plugs.json: invalid plug {plug.Method} {plug.Path}: {error ?? "unknown target " + plug.Target}");
+            }
+        }
+
+        var namespaces = entries.Keys.Where(k => k.StartsWith(ArchiveLayout.KeyValueFolder, StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal).Select(k => ReadNamespace(entries, k)).ToList();
+        return new Parsed(functions, blobs, plugs, namespaces);
+    }
+
+    private static BlobContent ReadBlob(Dictionary<string, byte[]> entries, string techId)
+    {
+        if (!TechIds.IsValid(techId) || !entries.TryGetValue(ArchiveLayout.BlobsFolder + techId, out var bytes))
+        {
+            throw new ArchiveException($"functions.json refers to blob '{techId}', which the archive does not hold");
+        }
+
+        if (TechIds.Of(bytes) != techId)
+        {
+            throw new ArchiveException($"blob {techId} does not hash to its tech id (corrupt archive)");
+        }
+
+        var info = Read<ArchiveBlobInfo>(entries, ArchiveLayout.BlobsFolder + techId + ".json");
+        return new BlobContent(techId, info.ContentType, bytes);
+    }
+
+    private ArchiveNamespace ReadNamespace(Dictionary<string, byte[]> entries, string entryName)
+    {
+        var ns = Read<ArchiveNamespace>(entries, entryName);
+        if (string.IsNullOrEmpty(ns.Namespace) || ns.Entries is null)
+        {
+            throw new ArchiveException($"{entryName}: namespace and entries are required");
+        }
+
+        foreach (var (key, value) in ns.Entries)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = Convert.FromBase64String(value);
+            }
+            catch (FormatException)
+            {
+                throw new ArchiveException($"{entryName}: the value of '{key}' is not base64");
+            }
+
+            if (key.Length == 0 || bytes.Length > quotas.KvMaxValueBytes)
+            {
+                throw new ArchiveException($"{entryName}: key '{key}' is empty or its value exceeds Limits:KvMaxValueBytes");
+            }
+        }
+
+        return ns;
+    }
+
+    private static T Read<T>(Dictionary<string, byte[]> entries, string name)
+    {
+        if (!entries.TryGetValue(name, out var bytes))
+        {
+            throw new ArchiveException($"the archive has no {name}");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(bytes, ArchiveLayout.Json) ?? throw new ArchiveException($"{name} is null");
+        }
+        catch (JsonException e)
+        {
+            throw new ArchiveException($"{name} is not valid: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MyOwnCluster.Backup;
+
+/// <summary>
+/// The export archive's storage-independent layout (a tar.gz), documented in the README:
+/// <c>manifest.json</c>, <c>functions.json</c>, <c>plugs.json</c>, <c>blobs/&lt;tech id&gt;</c> with
+/// <c>blobs/&lt;tech id&gt;.json</c>, and <c>kv/&lt;escaped namespace&gt;.json</c>.
+/// </summary>
+public static class ArchiveLayout
+{
+    public const string Format = "my-own-cluster-export";
+    public const int FormatVersion = 1;
+    public const string Manifest = "manifest.json";
+    public const string Functions = "functions.json";
+    public const string Plugs = "plugs.json";
+    public const string BlobsFolder = "blobs/";
+    public const string KeyValueFolder = "kv/";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary>A namespace as a file name: URL-escaped, so '/' and '..' cannot make a path.</summary>
+    public static string KeyValueEntryName(string ns) => KeyValueFolder + Uri.EscapeDataString(ns).Replace(".", "%2E", StringComparison.Ordinal) + ".json";
+}
+
+public sealed record ArchiveManifest(string Format, int FormatVersion, DateTimeOffset CreatedAt, ArchiveCounts Counts);
+
+public sealed record ArchiveCounts(int Functions, int Blobs, int Plugs, int KvNamespaces, int KvKeys);
+
+public sealed record ArchiveVersion(string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt);
+
+public sealed record ArchiveBlobInfo(string ContentType);
+
+public sealed record ArchivePlug(string Method, string Path, string Target, string Name, string StartFunction, string Data, string Mode);
+
+public sealed record ArchiveNamespace(string Namespace, SortedDictionary<string, string> Entries);
+
+/// <summary>An archive that cannot be imported: corrupt, truncated, wrong version, unsafe paths, missing parts.</summary>
+public sealed class ArchiveException(string message, Exception? inner = null) : Exception(message, inner);

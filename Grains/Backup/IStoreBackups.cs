@@ -1,0 +1,14 @@
+namespace MyOwnCluster.Backup;
+
+/// <summary>One verified backup file of the silo's store.</summary>
+public sealed record BackupFile(string Name, long Size, DateTimeOffset CreatedAt);
+
+/// <summary>Online backups of this silo's store (the embedded SQLite file); implemented by the host that owns the store.</summary>
+public interface IStoreBackups
+{
+    /// <summary>Takes, verifies and keeps a backup now, then applies retention.</summary>
+    Task<BackupFile> TakeAsync(CancellationToken ct);
+
+    /// <summary>The kept backups, newest first.</summary>
+    IReadOnlyList<BackupFile> List();
+}

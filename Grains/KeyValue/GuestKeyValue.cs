@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+using System.Text;
+using MyOwnCluster.Execution;
+
+namespace MyOwnCluster.KeyValue;
+
+/// <summary>
+/// The engine-neutral half of the <c>core.persistence_*</c> guest calls: a function reads and writes its own
+/// namespace (its name). Host functions are synchronous and run on a thread-pool thread, never on an Orleans
+/// scheduler thread, so blocking on the grain call is safe here.
+/// </summary>
+public static class GuestKeyValue
+{
+    private const int Failure = -1;
+
+    /// <summary>persistence_set: 0 when stored, -1 (and a log line) when refused.</summary>
+    public static int Set(GuestContext guest, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        if (Namespace(guest, "persistence_set") is not { } ns)
+        {
+            return Failure;
+        }
+
+        var keyText = Encoding.UTF8.GetString(key);
+        var bytes = value.ToArray();
+        var outcome = Wait(guest, "persistence_set", async () => (KeyValueWriteOutcome?)await ns.SetAsync(keyText, bytes));
+        if (outcome is KeyValueWriteOutcome.Stored)
+        {
+            return 0;
+        }
+
+        if (outcome is { } refused)
+        {
+            guest.LogGuestError("persistence_set", Describe(refused));
+        }
+
+        return Failure;
+    }
+
+    /// <summary>persistence_get: a buffer holding the value, 0 when the key does not exist.</summary>
+    public static int Get(GuestContext guest, ReadOnlySpan<byte> key)
+    {
+        if (Namespace(guest, "persistence_get") is not { } ns)
+        {
+            return 0;
+        }
+
+        var keyText = Encoding.UTF8.GetString(key);
+        var value = Wait(guest, "persistence_get", () => ns.GetAsync(keyText));
+        return value is null ? 0 : guest.RegisterBuffer(value);
+    }
+
+    /// <summary>persistence_get_subset: a buffer with every (key, value) under the prefix in the map encoding.</summary>
+    public static int GetSubset(GuestContext guest, ReadOnlySpan<byte> prefix)
+    {
+        if (Namespace(guest, "persistence_get_subset") is not { } ns)
+        {
+            return 0;
+        }
+
+        var prefixText = Encoding.UTF8.GetString(prefix);
+        var entries = Wait(guest, "persistence_get_subset", () => ns.GetSubsetAsync(prefixText));
+        return entries is null ? 0 : guest.RegisterBuffer(EncodeMap(entries));
+    }
+
+    /// <summary>persistence_delete: 0 once the key is gone (also when it never existed), -1 on error.</summary>
+    public static int Delete(GuestContext guest, ReadOnlySpan<byte> key)
+    {
+        if (Namespace(guest, "persistence_delete") is not { } ns)
+        {
+            return Failure;
+        }
+
+        var keyText = Encoding.UTF8.GetString(key);
+        return Wait(guest, "persistence_delete", async () => (bool?)await ns.DeleteAsync(keyText)) is null ? Failure : 0;
+    }
+
+    /// <summary>The map encoding with byte values: u32le N (strings, two per entry), then (u32le length, bytes) each.</summary>
+    public static byte[] EncodeMap(IReadOnlyList<KeyValueEntry> entries)
+    {
+        var keys = entries.Select(e => Encoding.UTF8.GetBytes(e.Key)).ToArray();
+        var output = new byte[4 + keys.Sum(k => 4 + k.Length) + entries.Sum(e => 4 + e.Value.Length)];
+        var span = output.AsSpan();
+        BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)(entries.Count * 2));
+        var offset = 4;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            foreach (var part in new[] { keys[i], entries[i].Value })
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(span[offset..], (uint)part.Length);
+                part.CopyTo(span[(offset + 4)..]);
+                offset += 4 + part.Length;
+            }
+        }
+
+        return output;
+    }
+
+    public static string Describe(KeyValueWriteOutcome outcome) => outcome switch
+    {
+        KeyValueWriteOutcome.InvalidKey => $"keys are 1 to {KeyValueOptions.MaxKeyBytes} bytes of UTF-8",
+        KeyValueWriteOutcome.ValueTooLarge => "the value exceeds Limits:KvMaxValueBytes",
+        KeyValueWriteOutcome.TooManyKeys => "the namespace holds Limits:KvMaxKeysPerNamespace keys already",
+        _ => "stored",
+    };
+
+    private static IKeyValueGrain? Namespace(GuestContext guest, string hostFunction)
+    {
+        if (guest.Grains is null)
+        {
+            guest.LogGuestError(hostFunction, "key-value storage is not available in this host");
+            return null;
+        }
+
+        return guest.Grains.GetGrain<IKeyValueGrain>(guest.FunctionName);
+    }
+
+    /// <summary>Blocks on a grain call; null (and a log line) when it failed. Value types must come in nullable.</summary>
+    private static T? Wait<T>(GuestContext guest, string hostFunction, Func<Task<T>> call)
+    {
+        try
+        {
+            return call().GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            guest.LogGuestError(hostFunction, $"the key-value store failed: {e.Message}");
+            return default;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using MyOwnCluster.Backup;
+using MyOwnCluster.Execution.Wasm;
+using MyOwnCluster.KeyValue;
+
+namespace MyOwnCluster.Silo.Backup;
+
+/// <summary>Wires key-value storage, restore on start and automatic backups into the silo (one line in Program.cs).</summary>
+public static class DurabilityHosting
+{
+    /// <summary>Call after UseOrleans: the archive restore must start after the silo does.</summary>
+    public static WebApplicationBuilder AddDurability(this WebApplicationBuilder builder, string dataDirectory)
+    {
+        using (var bootLogging = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true)))
+        {
+            var archive = StoreRestore.BeforeStart(builder.Configuration["restore"], dataDirectory, bootLogging.CreateLogger("MyOwnCluster.Restore"));
+            if (archive is not null)
+            {
+                builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<ArchiveRestore>(services, archive));
+            }
+        }
+
+        builder.Services.Configure<KeyValueOptions>(builder.Configuration.GetSection(KeyValueOptions.Section));
+        builder.Services.AddSingleton<IWasmHostModule, CorePersistenceModule>();
+
+        var backup = builder.Configuration.GetSection(BackupOptions.Section).Get<BackupOptions>() ?? new BackupOptions();
+        builder.Services.AddSingleton(services => new SqliteBackups(
+            Path.Combine(dataDirectory, StoreRestore.DatabaseFile), backup, services.GetRequiredService<ILogger<SqliteBackups>>()));
+        builder.Services.AddSingleton<IStoreBackups>(services => services.GetRequiredService<SqliteBackups>());
+        builder.Services.AddHostedService(services => new BackupScheduler(
+            services.GetRequiredService<SqliteBackups>(), backup, services.GetRequiredService<ILogger<BackupScheduler>>()));
+        return builder;
+    }
+}

@@ -1,0 +1,171 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using MyOwnCluster.Tests.Cli;
+using MyOwnCluster.Tests.Support;
+
+namespace MyOwnCluster.Tests.EndToEnd;
+
+public sealed class ExportImportTests
+{
+    [Fact]
+    public async Task Export_import_into_a_fresh_server_then_export_again_round_trips_every_entry_and_everything_works()
+    {
+        var work = TempDirectory.Create("moc-export");
+        try
+        {
+            var first = Path.Combine(work, "first.tar.gz");
+            var second = Path.Combine(work, "second.tar.gz");
+            await using (var source = await ServerProcess.StartAsync())
+            {
+                await PopulateAsync(source.CreateClient());
+                var export = await Moc(source, "export", first);
+                Assert.True(export.ExitCode == 0, export.ToString());
+            }
+
+            await using var target = await ServerProcess.StartAsync();
+            var import = await Moc(target, "import", first);
+            Assert.True(import.ExitCode == 0, import.ToString());
+            Assert.Equal(0, (await Moc(target, "export", second)).ExitCode);
+
+            var before = await ReadEntriesAsync(first);
+            var after = await ReadEntriesAsync(second);
+            Assert.Equal(before.Keys.Order(), after.Keys.Order());
+            foreach (var (name, content) in before)
+            {
+                Assert.True(WithoutCreatedAt(name, content).SequenceEqual(WithoutCreatedAt(name, after[name])), $"entry {name} differs");
+            }
+
+            Assert.Contains("blobs/", string.Join(' ', before.Keys));
+            Assert.Contains("kv/exp-kv.json", before.Keys);
+            await AssertPopulatedAsync(target.CreateClient());
+        }
+        finally
+        {
+            TempDirectory.Delete(work);
+        }
+    }
+
+    [Fact]
+    public async Task A_corrupt_or_unsafe_archive_is_refused_with_400_and_changes_nothing()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        using var client = server.CreateClient();
+
+        var garbage = await client.PostAsync(Api.Prefix + "admin/import", new ByteArrayContent("not a tar.gz at all"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
+        Assert.Contains("corrupt", await garbage.MessageAsync());
+
+        await client.PutAsync(Api.Prefix + "kv/exp-kv/seed", new StringContent("seed"));
+        var export = await (await client.GetAsync(Api.Prefix + "admin/export")).Content.ReadAsByteArrayAsync();
+        var truncated = await client.PostAsync(Api.Prefix + "admin/import", new ByteArrayContent(export[..(export.Length / 2)]));
+        Assert.Equal(HttpStatusCode.BadRequest, truncated.StatusCode);
+
+        var unsafeArchive = await ArchiveAsync(("manifest.json", "{}"u8.ToArray()), ("../escape", "x"u8.ToArray()));
+        var escaping = await client.PostAsync(Api.Prefix + "admin/import", new ByteArrayContent(unsafeArchive));
+        Assert.Equal(HttpStatusCode.BadRequest, escaping.StatusCode);
+        Assert.Contains("unsafe path", await escaping.MessageAsync());
+
+        var entries = await ReadEntriesAsync(export);
+        entries["manifest.json"] = Encoding.UTF8.GetBytes(
+            Encoding.UTF8.GetString(entries["manifest.json"]).Replace("\"format_version\": 1", "\"format_version\": 99", StringComparison.Ordinal));
+        entries["kv/exp-kv.json"] = """{"namespace":"exp-kv","entries":{"seed":"Y2hhbmdlZA=="}}"""u8.ToArray();
+        var wrongVersion = await client.PostAsync(Api.Prefix + "admin/import",
+            new ByteArrayContent(await ArchiveAsync(entries.Select(e => (e.Key, e.Value)).ToArray())));
+        Assert.Equal(HttpStatusCode.BadRequest, wrongVersion.StatusCode);
+        Assert.Contains("version 99", await wrongVersion.MessageAsync());
+        Assert.Equal("seed", await client.GetStringAsync(Api.Prefix + "kv/exp-kv/seed"));
+    }
+
+    internal static async Task PopulateAsync(HttpClient client)
+    {
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("exp-hello", Wat.ToWasm(Wat.Echo))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("exp-hello", Wat.ToWasm(Wat.Hello))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("exp-kv", Wat.ToWasm(KeyValueWat.Module))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("exp/page.txt", "a page"u8.ToArray(), "text/plain")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("function/plug", new { path = "/exp-hello", name = "exp-hello" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("file/plug", new { path = "/exp/page", name = "exp/page.txt" })).StatusCode);
+        Assert.Equal(0, (await (await client.CallAsync(new { name = "exp-kv", start_function = "set" })).JsonAsync())["result"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync(Api.Prefix + "kv/exp-kv/binary", new ByteArrayContent([0, 255, 1]))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync(Api.Prefix + "kv/shared%2Fspace/a%2Fb", new StringContent("slashes"))).StatusCode);
+    }
+
+    internal static async Task AssertPopulatedAsync(HttpClient client)
+    {
+        var call = await client.CallAsync(new { name = "exp-hello", start_function = "add", arguments = new[] { 40, 2 } });
+        Assert.Equal(42, (await call.JsonAsync())["result"]!.GetValue<int>());
+        var versions = await (await client.GetAsync(Api.Prefix + "function/exp-hello")).JsonAsync();
+        Assert.Equal(2, versions["versions"]!.AsArray().Count);
+        Assert.Equal("Hello from wasm", await WithRetryAsync(() => client.GetStringAsync("/exp-hello")));
+        Assert.Equal("a page", await WithRetryAsync(() => client.GetStringAsync("/exp/page")));
+        var get = await (await client.CallAsync(new { name = "exp-kv", start_function = "get" })).JsonAsync();
+        Assert.Equal("hello", Encoding.UTF8.GetString(Convert.FromBase64String(get["output"]!.GetValue<string>())));
+        Assert.Equal([0, 255, 1], await client.GetByteArrayAsync(Api.Prefix + "kv/exp-kv/binary"));
+        Assert.Equal("slashes", await client.GetStringAsync(Api.Prefix + "kv/shared%2Fspace/a%2Fb"));
+    }
+
+    internal static Task<CliRun> Moc(ServerProcess server, params string[] args) => CliRunner.RunWithEnvironmentAsync(
+        null, [.. args, "--server", server.BaseAddress.ToString(), "--data", server.DataDirectory, "--token", ServerProcess.Token]);
+
+    /// <summary>Plugs reach other gateways' route caches within a refresh period; a fresh import may need one.</summary>
+    private static async Task<string> WithRetryAsync(Func<Task<string>> get)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await get();
+            }
+            catch (HttpRequestException) when (attempt < 20)
+            {
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    private static byte[] WithoutCreatedAt(string name, byte[] content)
+    {
+        if (name != "manifest.json")
+        {
+            return content;
+        }
+
+        var manifest = JsonNode.Parse(content)!.AsObject();
+        Assert.NotNull(manifest["created_at"]);
+        manifest.Remove("created_at");
+        return Encoding.UTF8.GetBytes(manifest.ToJsonString());
+    }
+
+    private static async Task<Dictionary<string, byte[]>> ReadEntriesAsync(string path) => await ReadEntriesAsync(await File.ReadAllBytesAsync(path));
+
+    private static async Task<Dictionary<string, byte[]>> ReadEntriesAsync(byte[] archive)
+    {
+        var entries = new Dictionary<string, byte[]>();
+        await using var tar = new TarReader(new GZipStream(new MemoryStream(archive), CompressionMode.Decompress));
+        while (await tar.GetNextEntryAsync() is { } entry)
+        {
+            using var content = new MemoryStream();
+            await entry.DataStream!.CopyToAsync(content);
+            entries.Add(entry.Name, content.ToArray());
+        }
+
+        return entries;
+    }
+
+    private static async Task<byte[]> ArchiveAsync(params (string Name, byte[] Content)[] entries)
+    {
+        var output = new MemoryStream();
+        await using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        await using (var tar = new TarWriter(gzip, TarEntryFormat.Pax))
+        {
+            foreach (var (name, content) in entries)
+            {
+                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) });
+            }
+        }
+
+        return output.ToArray();
+    }
+}

@@ -1,0 +1,52 @@
+namespace MyOwnCluster.Tests.Support;
+
+/// <summary>A guest that exercises core.persistence_*: keys and values come from its data segments.</summary>
+public static class KeyValueWat
+{
+    public const string Module = """
+        (module
+          (import "my-own-cluster" "get_output_buffer_id" (func $out (result i32)))
+          (import "my-own-cluster" "get_input_buffer_id" (func $in (result i32)))
+          (import "my-own-cluster" "get_buffer_size" (func $size (param i32) (result i32)))
+          (import "my-own-cluster" "get_buffer" (func $get (param i32 i32 i32) (result i32)))
+          (import "my-own-cluster" "write_buffer" (func $write (param i32 i32 i32) (result i32)))
+          (import "core" "persistence_set" (func $kv_set (param i32 i32 i32 i32) (result i32)))
+          (import "core" "persistence_get" (func $kv_get (param i32 i32) (result i32)))
+          (import "core" "persistence_get_subset" (func $kv_subset (param i32 i32) (result i32)))
+          (import "core" "persistence_delete" (func $kv_delete (param i32 i32) (result i32)))
+          (memory (export "memory") 20)
+          (data (i32.const 16) "greeting")
+          (data (i32.const 32) "hello")
+          (data (i32.const 48) "empty")
+          (data (i32.const 64) "nope")
+          (func $copy_out (param $id i32) (result i32)
+            (local $n i32)
+            (local.set $n (call $get (local.get $id) (i32.const 4096) (call $size (local.get $id))))
+            (drop (call $write (call $out) (i32.const 4096) (local.get $n)))
+            (local.get $n))
+          (func (export "set") (result i32)
+            (call $kv_set (i32.const 16) (i32.const 8) (i32.const 32) (i32.const 5)))
+          (func (export "get") (result i32)
+            (local $id i32)
+            (local.set $id (call $kv_get (i32.const 16) (i32.const 8)))
+            (if (i32.eqz (local.get $id)) (then (return (i32.const -2))))
+            (call $copy_out (local.get $id)))
+          (func (export "missing") (result i32)
+            (call $kv_get (i32.const 64) (i32.const 4)))
+          (func (export "empty") (result i32)
+            (local $id i32)
+            (if (i32.ne (call $kv_set (i32.const 48) (i32.const 5) (i32.const 0) (i32.const 0)) (i32.const 0))
+              (then (return (i32.const -3))))
+            (local.set $id (call $kv_get (i32.const 48) (i32.const 5)))
+            (if (i32.eqz (local.get $id)) (then (return (i32.const -2))))
+            (call $size (local.get $id)))
+          (func (export "subset") (result i32)
+            (call $copy_out (call $kv_subset (i32.const 16) (i32.const 1))))
+          (func (export "delete") (result i32)
+            (call $kv_delete (i32.const 16) (i32.const 8)))
+          (func (export "set_input") (result i32)
+            (local $n i32)
+            (local.set $n (call $get (call $in) (i32.const 4096) (call $size (call $in))))
+            (call $kv_set (i32.const 16) (i32.const 8) (i32.const 4096) (local.get $n))))
+        """;
+}
