@@ -55,6 +55,7 @@ builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredS
 builder.Services.AddSingleton<ModuleValidator>();
 builder.Services.AddSingleton<FunctionInvoker>();
 builder.Services.AddGateway(token);
+builder.AddTelemetry();
 
 var app = builder.Build();
 app.MapGateway();
