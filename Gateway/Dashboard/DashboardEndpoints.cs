@@ -22,7 +22,6 @@ public static class DashboardEndpoints
     {
         app.UseWhen(context => context.Request.Path.StartsWithSegments(MetricsPath), metrics => metrics.Use(RequireTokenAsync));
         app.MapPrometheusScrapingEndpoint(MetricsPath);
-        app.MapGet(DashboardPath, () => Results.Redirect(DashboardPath + "/"));
         app.MapGet(DashboardPath + "/{file?}", Serve);
         return app;
     }
@@ -38,8 +37,14 @@ public static class DashboardEndpoints
         await ApiJson.Error(401, "missing or wrong admin token (Authorization: Bearer <token>)").ExecuteAsync(context);
     }
 
-    private static IResult Serve(string? file)
+    private static IResult Serve(HttpRequest request, string? file)
     {
+        // Routing ignores a trailing slash; the page's relative links need it.
+        if (string.IsNullOrEmpty(file) && !request.Path.Value!.EndsWith('/'))
+        {
+            return Results.Redirect(DashboardPath + "/");
+        }
+
         if (!Files.TryGetValue(string.IsNullOrEmpty(file) ? "index.html" : file, out var content))
         {
             return ApiJson.Error(404, $"no dashboard file '{file}'");
