@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging.Console;
 using MyOwnCluster.Execution;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -12,6 +14,9 @@ public sealed class TelemetryOptions
 
     /// <summary>OTLP collector (e.g. <c>http://localhost:4317</c>); traces are only collected when this is set.</summary>
     public string? OtlpEndpoint { get; set; }
+
+    /// <summary><c>grpc</c> (default, port 4317) or <c>http</c> (protobuf over HTTP, port 4318: <c>/v1/traces</c>, <c>/v1/metrics</c> are appended).</summary>
+    public string OtlpProtocol { get; set; } = "grpc";
 
     /// <summary>Share of root traces kept (0..1); children follow their parent's decision.</summary>
     public double TraceSampleRatio { get; set; } = 1.0;
@@ -28,6 +33,9 @@ public static class Telemetry
         var otlp = string.IsNullOrWhiteSpace(options.OtlpEndpoint) ? null : new Uri(options.OtlpEndpoint);
         builder.Services.AddSingleton<PlatformMetrics>();
 
+        // ASP.NET Core opens a scope per request (RequestId, RequestPath, TraceId); show it on every console line.
+        builder.Services.Configure<SimpleConsoleFormatterOptions>(console => console.IncludeScopes = true);
+
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("my-own-cluster", serviceVersion: Gateway.GatewayHost.Version))
             .WithMetrics(metrics =>
@@ -37,7 +45,7 @@ public static class Telemetry
                     .AddPrometheusExporter();
                 if (otlp is not null)
                 {
-                    metrics.AddOtlpExporter(exporter => exporter.Endpoint = otlp);
+                    metrics.AddOtlpExporter(exporter => Configure(exporter, options, otlp, "v1/metrics"));
                 }
             });
 
@@ -50,9 +58,23 @@ public static class Telemetry
                 .AddSource(PlatformMetrics.Name)
                 .AddSource(OrleansActivitySources)
                 .AddAspNetCoreInstrumentation()
-                .AddOtlpExporter(exporter => exporter.Endpoint = otlp));
+                .AddOtlpExporter(exporter => Configure(exporter, options, otlp, "v1/traces")));
         }
 
         return builder;
+    }
+
+    private static void Configure(OtlpExporterOptions exporter, TelemetryOptions options, Uri endpoint, string httpPath)
+    {
+        if (string.Equals(options.OtlpProtocol, "http", StringComparison.OrdinalIgnoreCase))
+        {
+            exporter.Protocol = OtlpExportProtocol.HttpProtobuf;
+            exporter.Endpoint = new Uri(endpoint, httpPath);
+        }
+        else
+        {
+            exporter.Protocol = OtlpExportProtocol.Grpc;
+            exporter.Endpoint = endpoint;
+        }
     }
 }
