@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MyOwnCluster.Gateway.Api;
+using MyOwnCluster.Gateway.Dashboard;
 using MyOwnCluster.Gateway.Plugs;
 using MyOwnCluster.Gateway.Security;
 
@@ -45,9 +46,11 @@ public static class GatewayHost
         FileSystemEndpoints.Map(api);
         KeyValueEndpoints.Map(api);
         DurabilityEndpoints.Map(api);
+        StatusEndpoints.Map(api);
         // The default fallback pattern skips paths that look like file names; ours must not.
         api.MapFallback("{*path}", () => ApiJson.Error(404, "unknown management route"));
 
+        app.MapObservability();
         var dispatcher = app.Services.GetRequiredService<PlugDispatcher>();
         app.MapFallback("{*path}", dispatcher.HandleAsync);
         return app;

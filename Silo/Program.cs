@@ -62,6 +62,7 @@ builder.Services.AddSingleton<ModuleValidator>();
 builder.Services.AddSingleton<FunctionInvoker>();
 builder.Services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
 builder.Services.AddGateway(token);
+builder.AddTelemetry();
 
 var app = builder.Build();
 app.MapGateway();

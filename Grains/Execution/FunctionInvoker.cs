@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MyOwnCluster.Files;
 using MyOwnCluster.Functions;
 
@@ -7,13 +8,56 @@ namespace MyOwnCluster.Execution;
 /// The silo-local way to run a function: resolve the name (or <c>techID://sha</c>) to a blob, pick the engine of
 /// its kind, run. The gateway calls it directly on its own silo; <see cref="ExecutorGrain"/> exposes it to the cluster.
 /// </summary>
-public sealed class FunctionInvoker(IGrainFactory grains, FunctionDirectory directory, IEnumerable<IFunctionEngine> engines)
+public sealed class FunctionInvoker(IGrainFactory grains, FunctionDirectory directory, IEnumerable<IFunctionEngine> engines, PlatformMetrics metrics)
 {
+    /// <summary>The metric tag of calls to names that do not exist: unbounded caller input must not become a tag.</summary>
+    private const string UnknownFunction = "(unknown)";
+
     private readonly Dictionary<FunctionKind, IFunctionEngine> byKind = engines.ToDictionary(e => e.Kind);
 
+    /// <summary>Runs the call inside a span and counts it in the metrics and this silo's per-function statistics.</summary>
     public async Task<InvocationResult> InvokeAsync(InvocationRequest request)
     {
-        var resolved = await ResolveAsync(request.Function);
+        using var activity = PlatformMetrics.Tracing.StartActivity("moc.invoke");
+        var started = Stopwatch.GetTimestamp();
+        metrics.Started();
+        var function = UnknownFunction;
+        FunctionKind? kind = null;
+        var outcome = InvocationOutcome.GuestError;
+        try
+        {
+            var resolved = await ResolveAsync(request.Function);
+            if (resolved is not null)
+            {
+                function = resolved.Value.Name;
+                kind = resolved.Value.Kind;
+            }
+
+            var result = await InvokeResolvedAsync(request, resolved);
+            outcome = result.Outcome;
+            activity?.SetTag("moc.invocation.result", result.Result);
+            if (result.Error is not null)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, result.Error);
+            }
+
+            return result;
+        }
+        finally
+        {
+            metrics.Record(function, kind, request.Mode, outcome, Stopwatch.GetElapsedTime(started), countInStats: kind is not null);
+            if (activity is not null)
+            {
+                activity.SetTag("moc.function.name", function);
+                activity.SetTag("moc.function.kind", PlatformMetrics.KindName(kind));
+                activity.SetTag("moc.invocation.mode", PlatformMetrics.ModeName(request.Mode));
+                activity.SetTag("moc.invocation.outcome", PlatformMetrics.OutcomeName(outcome));
+            }
+        }
+    }
+
+    private async Task<InvocationResult> InvokeResolvedAsync(InvocationRequest request, (string Name, string TechId, FunctionKind Kind)? resolved)
+    {
         if (resolved is null)
         {
             return InvocationResult.Failed(InvocationOutcome.NotFound, $"no function named '{request.Function}'");

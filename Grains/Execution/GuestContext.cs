@@ -76,10 +76,10 @@ public sealed class GuestContext
         return true;
     }
 
-    /// <summary>print_debug: a structured log line attributed to the function.</summary>
+    /// <summary>print_debug: a structured log line attributed to the function (rate-limited per function).</summary>
     public void PrintDebug(string text)
     {
-        if (!Charge(text.Length))
+        if (!Charge(text.Length) || !GuestLogLimiter.Shared.TryAcquire(FunctionName, Log))
         {
             return;
         }
@@ -90,7 +90,7 @@ public sealed class GuestContext
     /// <summary>Why a host function returned its error value: goes to the function's log.</summary>
     public void LogGuestError(string hostFunction, string reason)
     {
-        if (Charge(reason.Length))
+        if (Charge(reason.Length) && GuestLogLimiter.Shared.TryAcquire(FunctionName, Log))
         {
             Log.LogWarning("[{Function}] {HostFunction}: {Reason}", FunctionName, hostFunction, reason);
         }

@@ -42,6 +42,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<IWasmHostModule, Execution.Wasm.Wasi.WasiSnapshotPreview1Module>();
                 services.AddSingleton<IFunctionEngine, WasmEngine>();
                 services.AddSingleton<ModuleValidator>();
+                services.AddSingleton<PlatformMetrics>();
                 services.AddSingleton<FunctionInvoker>();
                 services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
             });

@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using MyOwnCluster.Execution;
+using MyOwnCluster.Execution.Kvm;
+using MyOwnCluster.Functions;
+using MyOwnCluster.Routing;
+
+namespace MyOwnCluster.Gateway.Api;
+
+/// <summary>
+/// <c>GET status</c>: what runs here, for operators and the dashboard: the cluster's silos, this silo (version, uptime,
+/// KVM), counts of functions, blobs and plugs, the routes, and per-function call statistics since this silo started.
+/// </summary>
+public static class StatusEndpoints
+{
+    public static void Map(RouteGroupBuilder api) => api.MapGet("/status", GetAsync);
+
+    private static async Task<IResult> GetAsync(IGrainFactory grains, ILocalSiloDetails silo, PlatformMetrics metrics)
+    {
+        var catalogTask = grains.GetGrain<IFunctionCatalogGrain>(0).ListAsync();
+        var routesTask = grains.GetGrain<IRouteTableGrain>(0).GetAsync();
+        var hostsTask = grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true);
+        var catalog = await catalogTask;
+        var routes = await routesTask;
+        var hosts = await hostsTask;
+
+        var now = DateTimeOffset.UtcNow;
+        var kvm = KvmEngine.Probe();
+        var functions = catalog.Where(f => f.Kind != FunctionKind.File).ToArray();
+        return ApiJson.Ok(new StatusReport(
+            new SiloStatus(silo.SiloAddress.ToString(), silo.Name, GatewayHost.Version, metrics.StartedAt,
+                Math.Round((now - metrics.StartedAt).TotalSeconds, 1), new KvmStatus(kvm.Available, kvm.ApiVersion, kvm.Message)),
+            hosts.Select(h => new ClusterSilo(h.SiloAddress.ToString(), h.SiloName, h.Status.ToString(), h.StartTime)).ToArray(),
+            new StatusCounts(functions.Length, catalog.Count, routes.Plugs.Count),
+            FunctionRows(functions, metrics.Stats.Snapshot()),
+            routes.Plugs.Select(p => new RouteStatus(p.Method, p.Path, p.Target == PlugTarget.File ? "file" : "function", p.Name)).ToArray()));
+    }
+
+    /// <summary>Every registered function (zero calls when never called here), plus called names no longer registered.</summary>
+    private static FunctionStatus[] FunctionRows(IReadOnlyList<FunctionInfo> registered, IReadOnlyList<FunctionStatsSnapshot> stats)
+    {
+        var byName = stats.ToDictionary(s => s.Function, StringComparer.Ordinal);
+        var rows = registered.Select(f => Row(f.Name, BlobSummary.KindName(f.Kind), byName.GetValueOrDefault(f.Name))).ToList();
+        var names = registered.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        rows.AddRange(stats.Where(s => !names.Contains(s.Function)).Select(s => Row(s.Function, null, s)));
+        return [.. rows.OrderBy(r => r.Name, StringComparer.Ordinal)];
+    }
+
+    private static FunctionStatus Row(string name, string? kind, FunctionStatsSnapshot? stats) => new(
+        name, kind, stats?.Calls ?? 0, stats?.Errors ?? 0, stats?.MeanMs ?? 0, stats?.P50Ms ?? 0, stats?.P95Ms ?? 0, stats?.MaxMs ?? 0);
+}
+
+public sealed record StatusReport(
+    SiloStatus Silo, IReadOnlyList<ClusterSilo> Silos, StatusCounts Counts, IReadOnlyList<FunctionStatus> Functions,
+    IReadOnlyList<RouteStatus> Routes);
+
+public sealed record SiloStatus(string Address, string Name, string Version, DateTimeOffset StartedAt, double UptimeSeconds, KvmStatus Kvm);
+
+public sealed record KvmStatus(bool Available, int ApiVersion, string Message);
+
+public sealed record ClusterSilo(string Address, string Name, string Status, DateTimeOffset StartedAt);
+
+public sealed record StatusCounts(int Functions, int Blobs, int Plugs);
+
+/// <summary>Call statistics of one function on the answering silo since it started; <c>kind</c> is null for names no longer registered.</summary>
+public sealed record FunctionStatus(string Name, string? Kind, long Calls, long Errors, double MeanMs, double P50Ms, double P95Ms, double MaxMs);
+
+public sealed record RouteStatus(string Method, string Path, string Target, string Name);

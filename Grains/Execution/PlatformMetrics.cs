@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using MyOwnCluster.Functions;
+
+namespace MyOwnCluster.Execution;
+
+/// <summary>
+/// The platform's own telemetry: the <c>MyOwnCluster</c> meter (invocation counters and latency) and activity source
+/// (one span per function execution), plus this silo's per-function statistics for the status API.
+/// </summary>
+public sealed class PlatformMetrics : IDisposable
+{
+    public const string Name = "MyOwnCluster";
+
+    /// <summary>Spans per function execution; a no-op (null activities) unless a tracer listens.</summary>
+    public static readonly ActivitySource Tracing = new(Name);
+
+    private readonly Meter meter;
+    private readonly Counter<long> invocations;
+    private readonly Counter<long> errors;
+    private readonly Histogram<double> duration;
+    private readonly UpDownCounter<long> active;
+
+    public PlatformMetrics(IMeterFactory? meterFactory = null)
+    {
+        meter = meterFactory?.Create(Name) ?? new Meter(Name);
+        invocations = meter.CreateCounter<long>("moc.invocations", "{invocation}", "Function invocations that reached the invoker");
+        errors = meter.CreateCounter<long>("moc.invocation.errors", "{invocation}", "Function invocations that did not end Ok");
+        duration = meter.CreateHistogram<double>("moc.invocation.duration", "ms", "Wall time of one function invocation");
+        active = meter.CreateUpDownCounter<long>("moc.invocations.active", "{invocation}", "Invocations running on this silo now");
+        meter.CreateObservableGauge("moc.functions.called", () => (long)Stats.Count, "{function}",
+            "Distinct functions called on this silo since it started");
+    }
+
+    /// <summary>When this silo started counting (process start, near enough).</summary>
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    public FunctionStats Stats { get; } = new();
+
+    /// <summary>Marks an invocation as running; pair with <see cref="Record"/>.</summary>
+    public void Started() => active.Add(1);
+
+    /// <summary>Counts one finished invocation. Allocation-free apart from the tag list on the stack.</summary>
+    public void Record(string function, FunctionKind? kind, InvocationMode mode, InvocationOutcome outcome, TimeSpan elapsed, bool countInStats)
+    {
+        active.Add(-1);
+        var milliseconds = elapsed.TotalMilliseconds;
+        var tags = new TagList
+        {
+            { "function", function },
+            { "kind", KindName(kind) },
+            { "mode", ModeName(mode) },
+            { "outcome", OutcomeName(outcome) },
+        };
+        invocations.Add(1, tags);
+        if (outcome != InvocationOutcome.Ok)
+        {
+            errors.Add(1, tags);
+        }
+
+        duration.Record(milliseconds, tags);
+        if (countInStats)
+        {
+            Stats.Record(function, outcome == InvocationOutcome.Ok, milliseconds);
+        }
+    }
+
+    public void Dispose() => meter.Dispose();
+
+    // Constant strings per enum value: Enum.ToString would allocate on every call.
+    public static string KindName(FunctionKind? kind) => kind switch
+    {
+        FunctionKind.Wasm => "wasm",
+        FunctionKind.KvmElf => "kvm-elf",
+        FunctionKind.File => "file",
+        FunctionKind.Js => "js",
+        null => "unknown",
+        _ => "other",
+    };
+
+    public static string ModeName(InvocationMode mode) => mode switch
+    {
+        InvocationMode.Direct => "direct",
+        InvocationMode.Posix => "posix",
+        _ => "other",
+    };
+
+    public static string OutcomeName(InvocationOutcome outcome) => outcome switch
+    {
+        InvocationOutcome.Ok => "ok",
+        InvocationOutcome.BadRequest => "bad-request",
+        InvocationOutcome.NotFound => "not-found",
+        InvocationOutcome.GuestError => "guest-error",
+        InvocationOutcome.Timeout => "timeout",
+        InvocationOutcome.OutOfMemory => "out-of-memory",
+        InvocationOutcome.Unavailable => "unavailable",
+        _ => "other",
+    };
+}

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using MyOwnCluster.Tests.Support;
+
+namespace MyOwnCluster.Tests.EndToEnd;
+
+/// <summary>The Prometheus scrape endpoint and the status API of a real server over HTTPS.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class ObservabilityTests(ServerFixture fixture)
+{
+    private readonly HttpClient client = fixture.Client;
+
+    [Fact]
+    public async Task Metrics_without_the_admin_token_is_401()
+    {
+        using var anonymous = fixture.Server.CreateClient(withToken: false);
+        var response = await anonymous.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("admin token", await response.MessageAsync());
+    }
+
+    [Fact]
+    public async Task Metrics_count_invocations_per_function_in_prometheus_format()
+    {
+        await client.RegisterAsync("metrics-hello", Wat.ToWasm(Wat.Hello));
+        Assert.Equal(HttpStatusCode.OK, (await client.CallAsync(new { name = "metrics-hello" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.CallAsync(new { name = "metrics-hello" })).StatusCode);
+        await client.CallAsync(new { name = "metrics-hello", start_function = "no_such_export" });
+
+        // The exporter caches a scrape for a short while; poll until the calls show.
+        string text = "";
+        for (var attempt = 0; attempt < 30; attempt++)
+        {
+            var response = await client.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            text = await response.Content.ReadAsStringAsync();
+            if (Regex.IsMatch(text, @"moc_invocations_total\{[^}]*function=""metrics-hello""[^}]*outcome=""ok""[^}]*\} 2"))
+            {
+                break;
+            }
+
+            await Task.Delay(500);
+        }
+
+        Assert.Matches(@"moc_invocations_total\{[^}]*function=""metrics-hello""[^}]*kind=""wasm""[^}]*mode=""direct""[^}]*outcome=""ok""[^}]*\} 2", text);
+        Assert.Matches(@"moc_invocation_errors_total\{[^}]*function=""metrics-hello""[^}]*outcome=""bad-request""[^}]*\} 1", text);
+        Assert.Matches(@"moc_invocation_duration_milliseconds_bucket\{[^}]*function=""metrics-hello""", text);
+        Assert.Contains("orleans_", text);
+    }
+
+    [Fact]
+    public async Task Status_reports_the_silo_counts_routes_and_per_function_calls()
+    {
+        await client.RegisterAsync("status-hello", Wat.ToWasm(Wat.Hello));
+        await client.PostJsonAsync("function/plug", new { method = "GET", path = "/status-test/hello", name = "status-hello", start_function = "_start" });
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.CallAsync(new { name = "status-hello" })).StatusCode);
+        }
+
+        await client.CallAsync(new { name = "status-hello", start_function = "spin_nowhere" });
+
+        var response = await client.GetAsync(Api.Prefix + "status");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var status = await response.JsonAsync();
+        Assert.StartsWith("S127.0.0.1:" + fixture.Server.SiloPort, status["silo"]!["address"]!.GetValue<string>());
+        Assert.True(status["silo"]!["uptime_seconds"]!.GetValue<double>() > 0);
+        Assert.NotNull(status["silo"]!["kvm"]!["available"]);
+        Assert.NotEmpty(status["silos"]!.AsArray());
+        Assert.True(status["counts"]!["functions"]!.GetValue<int>() >= 1);
+        Assert.True(status["counts"]!["plugs"]!.GetValue<int>() >= 1);
+        Assert.Contains(status["routes"]!.AsArray(), r => r!["path"]!.GetValue<string>() == "/status-test/hello");
+
+        var function = status["functions"]!.AsArray().Single(f => f!["name"]!.GetValue<string>() == "status-hello")!;
+        Assert.Equal("wasm", function["kind"]!.GetValue<string>());
+        Assert.Equal(4, function["calls"]!.GetValue<long>());
+        Assert.Equal(1, function["errors"]!.GetValue<long>());
+        Assert.True(function["mean_ms"]!.GetValue<double>() > 0);
+        Assert.True(function["p50_ms"]!.GetValue<double>() > 0);
+        Assert.True(function["p50_ms"]!.GetValue<double>() <= function["max_ms"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task Status_without_the_admin_token_is_401()
+    {
+        using var anonymous = fixture.Server.CreateClient(withToken: false);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(Api.Prefix + "status")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Dashboard_page_loads_without_a_token_and_is_not_caught_by_the_plug_fallback()
+    {
+        using var anonymous = fixture.Server.CreateClient(withToken: false);
+        var page = await anonymous.GetAsync("/dashboard/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("dashboard.js", await page.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/dashboard/dashboard.js")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/dashboard/nothing.js")).StatusCode);
+        var withoutSlash = await anonymous.GetAsync("/dashboard");
+        Assert.Equal(HttpStatusCode.OK, withoutSlash.StatusCode);
+        Assert.Equal("/dashboard/", withoutSlash.RequestMessage!.RequestUri!.AbsolutePath);
+    }
+}

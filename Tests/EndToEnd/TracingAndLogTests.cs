@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using MyOwnCluster.Tests.Support;
+
+namespace MyOwnCluster.Tests.EndToEnd;
+
+/// <summary>
+/// A server configured with an OTLP endpoint (protobuf over HTTP) exports a span per function execution to a fake
+/// collector, and its console log lines carry the request id and the function name.
+/// </summary>
+public sealed class TracingAndLogTests
+{
+    private const string LoggingWat = """
+        (module
+          (import "my-own-cluster" "print_debug" (func $print (param i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "hello from the guest log")
+          (func (export "_start") (result i32)
+            (drop (call $print (i32.const 16) (i32.const 24)))
+            (i32.const 0)))
+        """;
+
+    [Fact]
+    public async Task Observability_exports_function_spans_over_otlp_and_logs_carry_request_id_and_function()
+    {
+        using var collector = new FakeOtlpCollector();
+        await using var server = await ServerProcess.StartAsync(environment: new Dictionary<string, string>
+        {
+            ["Telemetry__OtlpEndpoint"] = collector.Endpoint,
+            ["Telemetry__OtlpProtocol"] = "http",
+        });
+        using var client = server.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("otlp-logger", Wat.ToWasm(LoggingWat))).StatusCode);
+        await client.PostJsonAsync("function/plug", new { method = "GET", path = "/otlp/log", name = "otlp-logger", start_function = "_start" });
+        Assert.Equal(HttpStatusCode.OK, (await client.CallAsync(new { name = "otlp-logger" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/otlp/log")).StatusCode);
+
+        // Spans leave in batches (every 5 s by default).
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && !collector.Traces.Any(t => t.Contains("otlp-logger", StringComparison.Ordinal)))
+        {
+            await Task.Delay(250);
+        }
+
+        var span = collector.Traces.FirstOrDefault(t => t.Contains("otlp-logger", StringComparison.Ordinal));
+        Assert.True(span is not null, $"no span for the function reached the collector ({collector.Traces.Count} trace exports)");
+        Assert.Contains("moc.invoke", span);
+        Assert.Contains("moc.function.kind", span);
+        Assert.Contains("moc.invocation.outcome", span);
+        Assert.Contains("wasm", span);
+
+        var guestLines = server.Log.Split('\n').Where(l => l.Contains("hello from the guest log", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(2, guestLines.Length);
+        Assert.All(guestLines, line => Assert.Contains("[otlp-logger]", line));
+        Assert.All(guestLines, line => Assert.Contains("RequestId:", line));
+        Assert.Contains(guestLines, line => line.Contains("RequestPath:/otlp/log", StringComparison.Ordinal));
+    }
+
+    /// <summary>Answers OTLP/HTTP exports with 200 and keeps the trace payloads (protobuf: strings are plain UTF-8 inside).</summary>
+    private sealed class FakeOtlpCollector : IDisposable
+    {
+        private readonly HttpListener listener = new();
+        private readonly ConcurrentQueue<string> traces = new();
+
+        public FakeOtlpCollector()
+        {
+            var port = FreePort();
+            Endpoint = $"http://127.0.0.1:{port}/";
+            listener.Prefixes.Add(Endpoint);
+            listener.Start();
+            _ = Task.Run(ServeAsync);
+        }
+
+        public string Endpoint { get; }
+
+        public ConcurrentQueue<string> Traces => traces;
+
+        public void Dispose() => listener.Close();
+
+        private async Task ServeAsync()
+        {
+            while (listener.IsListening)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await listener.GetContextAsync();
+                }
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                using var body = new MemoryStream();
+                await context.Request.InputStream.CopyToAsync(body);
+                if (context.Request.Url!.AbsolutePath == "/v1/traces")
+                {
+                    traces.Enqueue(Encoding.UTF8.GetString(body.ToArray()));
+                }
+
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = "application/x-protobuf";
+                context.Response.Close();
+            }
+        }
+
+        private static int FreePort()
+        {
+            using var socket = new TcpListener(IPAddress.Loopback, 0);
+            socket.Start();
+            return ((IPEndPoint)socket.LocalEndpoint).Port;
+        }
+    }
+}
