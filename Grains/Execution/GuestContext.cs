@@ -61,6 +61,38 @@ public sealed class GuestContext
 
     public ExchangeBuffer? GetBuffer(int id) => buffers.GetValueOrDefault(id);
 
+    /// <summary>The buffer, or null with "unknown buffer" logged against the host function that asked.</summary>
+    public ExchangeBuffer? FindBuffer(string hostFunction, int id)
+    {
+        var buffer = buffers.GetValueOrDefault(id);
+        if (buffer is null)
+        {
+            LogGuestError(hostFunction, $"unknown buffer {id}");
+        }
+
+        return buffer;
+    }
+
+    /// <summary>Sets a header when the name is token-like and the value has no CR/LF; false (and a log line) otherwise.</summary>
+    public bool TrySetHeader(string hostFunction, ExchangeBuffer buffer, string name, string value)
+    {
+        if (name.Length == 0 || name.Any(c => c <= ' ' || c == ':' || c > '~') || value.Any(c => c is '\r' or '\n'))
+        {
+            LogGuestError(hostFunction, $"invalid header name or value '{name}'");
+            return false;
+        }
+
+        buffer.SetHeader(name, value);
+        return true;
+    }
+
+    /// <summary>get_url until outbound HTTP exists: logs why and answers "no buffer".</summary>
+    public int RefuseUrl(string hostFunction, string url)
+    {
+        LogGuestError(hostFunction, $"outbound HTTP is not enabled on this platform yet ({url})");
+        return 0;
+    }
+
     public bool FreeBuffer(int id) => id != InputBufferId && id != OutputBufferId && buffers.Remove(id);
 
     /// <summary>Appends to a buffer's body within the size cap; false (and a log line) when it does not fit.</summary>

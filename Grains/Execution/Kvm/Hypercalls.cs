@@ -65,10 +65,9 @@ internal static class Hypercalls
 
     private static uint GetBuffer(GuestContext guest, GuestRam ram, int id, ulong pointer, ulong length)
     {
-        var buffer = guest.GetBuffer(id);
+        var buffer = guest.FindBuffer("get_buffer", id);
         if (buffer is null)
         {
-            guest.LogGuestError("get_buffer", $"unknown buffer {id}");
             return Failure;
         }
 
@@ -80,40 +79,22 @@ internal static class Hypercalls
     private static uint WriteBuffer(GuestContext guest, GuestRam ram, int id, ulong pointer, ulong length)
     {
         var bytes = ram.Read("write_buffer", pointer, length);
-        var buffer = guest.GetBuffer(id);
+        var buffer = guest.FindBuffer("write_buffer", id);
         if (buffer is null)
         {
-            guest.LogGuestError("write_buffer", $"unknown buffer {id}");
             return Failure;
         }
 
         return guest.TryAppend("write_buffer", buffer, bytes) ? (uint)bytes.Length : Failure;
     }
 
-    /// <summary>Same rules as the wasm module: token-like names, no CR/LF in values.</summary>
-    private static uint WriteHeader(GuestContext guest, int id, string name, string value)
-    {
-        var buffer = guest.GetBuffer(id);
-        if (buffer is null)
-        {
-            guest.LogGuestError("write_buffer_header", $"unknown buffer {id}");
-            return Failure;
-        }
-
-        if (name.Length == 0 || name.Any(c => c <= ' ' || c == ':' || c > '~') || value.Any(c => c is '\r' or '\n'))
-        {
-            guest.LogGuestError("write_buffer_header", $"invalid header name or value '{name}'");
-            return Failure;
-        }
-
-        buffer.SetHeader(name, value);
-        return 0;
-    }
+    private static uint WriteHeader(GuestContext guest, int id, string name, string value) =>
+        guest.FindBuffer("write_buffer_header", id) is { } buffer && guest.TrySetHeader("write_buffer_header", buffer, name, value)
+            ? 0
+            : Failure;
 
     private static uint GetUrl(GuestContext guest, GuestRam ram, ulong pointer, ulong length)
     {
-        var url = ram.ReadString("get_url", pointer, length);
-        guest.LogGuestError("get_url", $"outbound HTTP is not enabled on this platform yet ({url})");
-        return 0;
+        return (uint)guest.RefuseUrl("get_url", ram.ReadString("get_url", pointer, length));
     }
 }

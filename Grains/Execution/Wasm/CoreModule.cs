@@ -36,10 +36,9 @@ public sealed class CoreModule : IWasmHostModule
         linker.DefineFunction(Name, "read_exchange_buffer", (Caller caller, int id, int resultPtr, int resultLen) =>
         {
             var guest = WasmCall.Of(caller).Guest;
-            var buffer = guest.GetBuffer(id);
+            var buffer = guest.FindBuffer("read_exchange_buffer", id);
             if (buffer is null)
             {
-                guest.LogGuestError("read_exchange_buffer", $"unknown buffer {id}");
                 return Failure;
             }
 
@@ -48,10 +47,9 @@ public sealed class CoreModule : IWasmHostModule
         linker.DefineFunction(Name, "read_exchange_buffer_headers", (Caller caller, int id) =>
         {
             var guest = WasmCall.Of(caller).Guest;
-            var buffer = guest.GetBuffer(id);
+            var buffer = guest.FindBuffer("read_exchange_buffer_headers", id);
             if (buffer is null)
             {
-                guest.LogGuestError("read_exchange_buffer_headers", $"unknown buffer {id}");
                 return 0;
             }
 

@@ -28,11 +28,9 @@ public sealed class MyOwnClusterModule : IWasmHostModule
             WasmCall.Of(caller).Guest.GetBuffer(id)?.Length ?? Failure);
         linker.DefineFunction(Name, "get_buffer", (Caller caller, int id, int ptr, int len) =>
         {
-            var guest = WasmCall.Of(caller).Guest;
-            var buffer = guest.GetBuffer(id);
+            var buffer = WasmCall.Of(caller).Guest.FindBuffer("get_buffer", id);
             if (buffer is null)
             {
-                guest.LogGuestError("get_buffer", $"unknown buffer {id}");
                 return Failure;
             }
 
@@ -49,11 +47,7 @@ public sealed class MyOwnClusterModule : IWasmHostModule
         linker.DefineFunction(Name, "get_input_buffer_id", (Caller caller) => WasmCall.Of(caller).Guest.InputBufferId);
         linker.DefineFunction(Name, "get_output_buffer_id", (Caller caller) => WasmCall.Of(caller).Guest.OutputBufferId);
         linker.DefineFunction(Name, "get_url", (Caller caller, int ptr, int len) =>
-        {
-            var url = GuestMemory.String(caller, "get_url", ptr, len);
-            WasmCall.Of(caller).Guest.LogGuestError("get_url", $"outbound HTTP is not enabled on this platform yet ({url})");
-            return 0;
-        });
+            WasmCall.Of(caller).Guest.RefuseUrl("get_url", GuestMemory.String(caller, "get_url", ptr, len)));
     }
 }
 
@@ -63,10 +57,9 @@ internal static class GuestBufferCalls
     public static int Write(Caller caller, string hostFunction, int id, int ptr, int len)
     {
         var guest = WasmCall.Of(caller).Guest;
-        var buffer = guest.GetBuffer(id);
+        var buffer = guest.FindBuffer(hostFunction, id);
         if (buffer is null)
         {
-            guest.LogGuestError(hostFunction, $"unknown buffer {id}");
             return -1;
         }
 
@@ -78,21 +71,7 @@ internal static class GuestBufferCalls
         var guest = WasmCall.Of(caller).Guest;
         var name = GuestMemory.String(caller, hostFunction, namePtr, nameLen);
         var value = GuestMemory.String(caller, hostFunction, valuePtr, valueLen);
-        var buffer = guest.GetBuffer(id);
-        if (buffer is null)
-        {
-            guest.LogGuestError(hostFunction, $"unknown buffer {id}");
-            return -1;
-        }
-
-        if (name.Length == 0 || name.Any(c => c <= ' ' || c == ':' || c > '~') || value.Any(c => c is '\r' or '\n'))
-        {
-            guest.LogGuestError(hostFunction, $"invalid header name or value '{name}'");
-            return -1;
-        }
-
-        buffer.SetHeader(name, value);
-        return 0;
+        return guest.FindBuffer(hostFunction, id) is { } buffer && guest.TrySetHeader(hostFunction, buffer, name, value) ? 0 : -1;
     }
 
     /// <summary>A new buffer holding the bytes, or 0 (with the reason logged) when it cannot be made.</summary>

@@ -25,7 +25,7 @@ internal static class WasiClockCalls
 
             var state = WasiState.For(WasmCall.Of(caller));
             var resolution = id == WasiTypes.ClockRealtime ? 100UL : (ulong)Math.Max(1, 1_000_000_000 / Stopwatch.Frequency);
-            WasiMemory.WriteU64(state.MemoryOf(caller, "clock_res_get"), "clock_res_get", resultPtr, resolution);
+            WasiMemory.WriteU64(GuestMemory.Of(caller, "clock_res_get"), "clock_res_get", resultPtr, resolution);
             return WasiErrno.Success;
         });
         linker.DefineFunction(module, "clock_time_get", (Caller caller, int id, long _, int resultPtr) =>
@@ -36,7 +36,7 @@ internal static class WasiClockCalls
                 return WasiErrno.Inval;
             }
 
-            WasiMemory.WriteU64(state.MemoryOf(caller, "clock_time_get"), "clock_time_get", resultPtr, (ulong)now);
+            WasiMemory.WriteU64(GuestMemory.Of(caller, "clock_time_get"), "clock_time_get", resultPtr, (ulong)now);
             return WasiErrno.Success;
         });
         linker.DefineFunction(module, "poll_oneoff", (Caller caller, int inPtr, int outPtr, int count, int eventsPtr) =>
@@ -69,7 +69,7 @@ internal static class WasiClockCalls
         }
 
         var state = WasiState.For(WasmCall.Of(caller));
-        var memory = state.MemoryOf(caller, "poll_oneoff");
+        var memory = GuestMemory.Of(caller, "poll_oneoff");
         var size = preview0 ? 56 : 48;
         var subscriptions = GuestMemory.Span(memory, "poll_oneoff", inPtr, count * size).ToArray();
         var events = GuestMemory.Span(memory, "poll_oneoff", outPtr, count * EventSize);

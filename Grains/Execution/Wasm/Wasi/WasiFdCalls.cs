@@ -66,7 +66,7 @@ internal static class WasiFdCalls
                 return WasiErrno.BadF;
             }
 
-            WasiMemory.WriteFilestat(state.MemoryOf(caller, "fd_filestat_get"), "fd_filestat_get", resultPtr, preview0, descriptor);
+            WasiMemory.WriteFilestat(GuestMemory.Of(caller, "fd_filestat_get"), "fd_filestat_get", resultPtr, preview0, descriptor);
             return WasiErrno.Success;
         });
         linker.DefineFunction(module, "fd_filestat_set_size", (Caller caller, int fd, long size) =>
@@ -100,7 +100,7 @@ internal static class WasiFdCalls
                 return WasiErrno.BadF;
             }
 
-            var span = GuestMemory.Span(state.MemoryOf(caller, "fd_prestat_get"), "fd_prestat_get", resultPtr, 8);
+            var span = GuestMemory.Span(GuestMemory.Of(caller, "fd_prestat_get"), "fd_prestat_get", resultPtr, 8);
             span.Clear();
             BinaryPrimitives.WriteUInt32LittleEndian(span[4..], (uint)Encoding.UTF8.GetByteCount(name));
             return WasiErrno.Success;
@@ -119,7 +119,7 @@ internal static class WasiFdCalls
                 return WasiErrno.NameTooLong;
             }
 
-            bytes.CopyTo(GuestMemory.Span(state.MemoryOf(caller, "fd_prestat_dir_name"), "fd_prestat_dir_name", pathPtr, bytes.Length));
+            bytes.CopyTo(GuestMemory.Span(GuestMemory.Of(caller, "fd_prestat_dir_name"), "fd_prestat_dir_name", pathPtr, bytes.Length));
             return WasiErrno.Success;
         });
     }
@@ -175,7 +175,7 @@ internal static class WasiFdCalls
             return WasiErrno.BadF;
         }
 
-        var span = GuestMemory.Span(state.MemoryOf(caller, "fd_fdstat_get"), "fd_fdstat_get", resultPtr, 24);
+        var span = GuestMemory.Span(GuestMemory.Of(caller, "fd_fdstat_get"), "fd_fdstat_get", resultPtr, 24);
         span.Clear();
         span[0] = descriptor.FileType;
         BinaryPrimitives.WriteUInt16LittleEndian(span[2..], descriptor.Flags);
@@ -202,7 +202,7 @@ internal static class WasiFdCalls
             return WasiErrno.NotDir;
         }
 
-        var memory = state.MemoryOf(caller, "fd_readdir");
+        var memory = GuestMemory.Of(caller, "fd_readdir");
         var buffer = GuestMemory.Span(memory, "fd_readdir", bufferPtr, bufferLength);
         var directory = directoryFd.Directory;
         var used = 0;

@@ -45,7 +45,7 @@ internal static class WasiFdIoCalls
         var errno = descriptor.Seek(offset, whence, out var position);
         if (errno == WasiErrno.Success)
         {
-            WasiMemory.WriteU64(state.MemoryOf(caller, hostFunction), hostFunction, resultPtr, (ulong)position);
+            WasiMemory.WriteU64(GuestMemory.Of(caller, hostFunction), hostFunction, resultPtr, (ulong)position);
         }
 
         return errno;
@@ -64,7 +64,7 @@ internal static class WasiFdIoCalls
             return errno;
         }
 
-        var memory = state.MemoryOf(caller, hostFunction);
+        var memory = GuestMemory.Of(caller, hostFunction);
         var iovecs = WasiMemory.Iovecs(memory, hostFunction, iovsPtr, count, out var tooMany);
         if (tooMany)
         {

@@ -56,7 +56,7 @@ internal static class WasiPathCalls
             errno = errno == WasiErrno.Success && node is null ? WasiErrno.NoEnt : errno;
             if (errno == WasiErrno.Success)
             {
-                var memory = state.MemoryOf(caller, "path_filestat_get");
+                var memory = GuestMemory.Of(caller, "path_filestat_get");
                 WasiMemory.WriteFilestat(memory, "path_filestat_get", resultPtr, preview0, WasiMemory.FileTypeOf(node!), node, node!.Size);
             }
 
@@ -96,7 +96,7 @@ internal static class WasiPathCalls
             return descriptor is null ? WasiErrno.BadF : WasiErrno.NotDir;
         }
 
-        var path = WasiMemory.ReadPath(state.MemoryOf(caller, hostFunction), hostFunction, pathPtr, pathLength);
+        var path = WasiMemory.ReadPath(GuestMemory.Of(caller, hostFunction), hostFunction, pathPtr, pathLength);
         return path is null ? WasiErrno.NameTooLong : Vfs.Walk(directory.Directory, path, out parent, out name, out node);
     }
 

@@ -15,7 +15,7 @@ internal static class WasiPathOpen
             (Caller caller, int fd, int _, int pathPtr, int pathLength, int oflags, long rights, long inheriting, int fdflags, int resultPtr) =>
             {
                 var state = WasiState.For(WasmCall.Of(caller));
-                var memory = state.MemoryOf(caller, "path_open");
+                var memory = GuestMemory.Of(caller, "path_open");
                 var errno = Open(state, memory, fd, pathPtr, pathLength, oflags, (ulong)rights, (ulong)inheriting, (ushort)fdflags, out var opened);
                 if (errno != WasiErrno.Success)
                 {

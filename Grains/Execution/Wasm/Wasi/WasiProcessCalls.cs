@@ -36,7 +36,7 @@ internal static class WasiProcessCalls
         });
         linker.DefineFunction(module, "random_get", (Caller caller, int ptr, int len) =>
         {
-            var memory = WasiState.For(WasmCall.Of(caller)).MemoryOf(caller, "random_get");
+            var memory = GuestMemory.Of(caller, "random_get");
             RandomNumberGenerator.Fill(GuestMemory.Span(memory, "random_get", ptr, len));
             return WasiErrno.Success;
         });
@@ -71,7 +71,7 @@ internal static class WasiProcessCalls
 
     private static int Sizes(Caller caller, string hostFunction, WasiState state, int[] offsets, byte[] blob, int countPtr, int sizePtr)
     {
-        var memory = state.MemoryOf(caller, hostFunction);
+        var memory = GuestMemory.Of(caller, hostFunction);
         WasiMemory.WriteU32(memory, hostFunction, countPtr, (uint)offsets.Length);
         WasiMemory.WriteU32(memory, hostFunction, sizePtr, (uint)blob.Length);
         return WasiErrno.Success;
@@ -79,7 +79,7 @@ internal static class WasiProcessCalls
 
     private static int Strings(Caller caller, string hostFunction, WasiState state, int[] offsets, byte[] blob, int pointersPtr, int bufferPtr)
     {
-        var memory = state.MemoryOf(caller, hostFunction);
+        var memory = GuestMemory.Of(caller, hostFunction);
         var pointers = GuestMemory.Span(memory, hostFunction, pointersPtr, offsets.Length * 4);
         for (var i = 0; i < offsets.Length; i++)
         {

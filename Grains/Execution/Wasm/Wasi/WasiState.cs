@@ -19,7 +19,6 @@ public sealed class WasiState
     public const int MaxDescriptors = 1024;
     public const int PreopenFd = 3;
     private WasiFd?[] descriptors = new WasiFd?[8];
-    private Memory? memory;
 
     public WasiState(GuestContext guest, Vfs fileSystem, IWasiUrlFetcher? urlFetcher = null)
     {
@@ -63,8 +62,6 @@ public sealed class WasiState
 
     public static WasiState For(WasmCall call) => call.Wasi ??= new WasiState(call.Guest, new Vfs());
 
-    /// <summary>The instance's memory, looked up once per call (one store holds one instance).</summary>
-    internal Memory MemoryOf(Caller caller, string hostFunction) => memory ??= GuestMemory.Of(caller, hostFunction);
 
     internal WasiFd? Get(int fd) => (uint)fd < (uint)descriptors.Length ? descriptors[fd] : null;
 
