@@ -17,22 +17,22 @@ internal static class WasiProcessCalls
         linker.DefineFunction(module, "args_sizes_get", (Caller caller, int countPtr, int sizePtr) =>
         {
             var state = WasiState.For(WasmCall.Of(caller));
-            return Sizes(caller, "args_sizes_get", state, state.ArgumentOffsets, state.Arguments, countPtr, sizePtr);
+            return Sizes(caller, "args_sizes_get", state.ArgumentOffsets, state.Arguments, countPtr, sizePtr);
         });
         linker.DefineFunction(module, "args_get", (Caller caller, int pointersPtr, int bufferPtr) =>
         {
             var state = WasiState.For(WasmCall.Of(caller));
-            return Strings(caller, "args_get", state, state.ArgumentOffsets, state.Arguments, pointersPtr, bufferPtr);
+            return Strings(caller, "args_get", state.ArgumentOffsets, state.Arguments, pointersPtr, bufferPtr);
         });
         linker.DefineFunction(module, "environ_sizes_get", (Caller caller, int countPtr, int sizePtr) =>
         {
             var state = WasiState.For(WasmCall.Of(caller));
-            return Sizes(caller, "environ_sizes_get", state, state.EnvironmentOffsets, state.Environment, countPtr, sizePtr);
+            return Sizes(caller, "environ_sizes_get", state.EnvironmentOffsets, state.Environment, countPtr, sizePtr);
         });
         linker.DefineFunction(module, "environ_get", (Caller caller, int pointersPtr, int bufferPtr) =>
         {
             var state = WasiState.For(WasmCall.Of(caller));
-            return Strings(caller, "environ_get", state, state.EnvironmentOffsets, state.Environment, pointersPtr, bufferPtr);
+            return Strings(caller, "environ_get", state.EnvironmentOffsets, state.Environment, pointersPtr, bufferPtr);
         });
         linker.DefineFunction(module, "random_get", (Caller caller, int ptr, int len) =>
         {
@@ -69,7 +69,7 @@ internal static class WasiProcessCalls
     private static int NotASocket(Caller caller, int fd) =>
         WasiState.For(WasmCall.Of(caller)).Get(fd) is null or WasiDirectoryFd ? WasiErrno.BadF : WasiErrno.NotSock;
 
-    private static int Sizes(Caller caller, string hostFunction, WasiState state, int[] offsets, byte[] blob, int countPtr, int sizePtr)
+    private static int Sizes(Caller caller, string hostFunction, int[] offsets, byte[] blob, int countPtr, int sizePtr)
     {
         var memory = GuestMemory.Of(caller, hostFunction);
         WasiMemory.WriteU32(memory, hostFunction, countPtr, (uint)offsets.Length);
@@ -77,7 +77,7 @@ internal static class WasiProcessCalls
         return WasiErrno.Success;
     }
 
-    private static int Strings(Caller caller, string hostFunction, WasiState state, int[] offsets, byte[] blob, int pointersPtr, int bufferPtr)
+    private static int Strings(Caller caller, string hostFunction, int[] offsets, byte[] blob, int pointersPtr, int bufferPtr)
     {
         var memory = GuestMemory.Of(caller, hostFunction);
         var pointers = GuestMemory.Span(memory, hostFunction, pointersPtr, offsets.Length * 4);
