@@ -113,7 +113,15 @@ public sealed class PlugDispatcher(RouteCache routes, FunctionInvoker invoker, P
             throw new ApiException(413, $"the request body exceeds the {limit} byte limit");
         }
 
-        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 4096);
+        if (request.ContentLength is { } length)
+        {
+            // Known length (the common case): read straight into the final array, no second copy.
+            var body = new byte[length];
+            await request.Body.ReadExactlyAsync(body, request.HttpContext.RequestAborted);
+            return body;
+        }
+
+        using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
         return buffer.ToArray();
     }
