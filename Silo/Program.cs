@@ -9,6 +9,7 @@ using MyOwnCluster.Gateway.Security;
 using MyOwnCluster.Silo.Backup;
 using MyOwnCluster.Silo.Hosting;
 using MyOwnCluster.Silo.Storage;
+using Orleans.Hosting;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 
@@ -45,6 +46,10 @@ builder.UseOrleans(silo =>
     silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
     silo.Services.AddGrainStorage("store", (services, _) =>
         new SqliteGrainStorage(Path.Combine(gateway.DataDirectory, "moc.db"), services.GetRequiredService<Serializer>()));
+    silo.AddReminders();
+    silo.Services.AddSingleton<IReminderTable>(new SqliteReminderTable(Path.Combine(gateway.DataDirectory, "moc.db")));
+    // Schedules may run every second; Orleans' default floor is a minute.
+    silo.Configure<ReminderOptions>(reminders => reminders.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
 });
 
 builder.AddDurability(gateway.DataDirectory);

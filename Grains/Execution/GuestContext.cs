@@ -128,6 +128,23 @@ public sealed class GuestContext
         }
     }
 
+    /// <summary>
+    /// Blocks on a grain call for a synchronous host function (they run on thread-pool threads, never on an Orleans
+    /// scheduler thread); default (and a log line naming the service) when it failed. Value types must come in nullable.
+    /// </summary>
+    public T? WaitForGrain<T>(string hostFunction, string service, Func<Task<T>> call)
+    {
+        try
+        {
+            return call().GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            LogGuestError(hostFunction, $"{service} failed: {e.Message}");
+            return default;
+        }
+    }
+
     public void WriteStderr(ReadOnlySpan<byte> bytes)
     {
         stderr ??= new MemoryStream();

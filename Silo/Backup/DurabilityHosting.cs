@@ -19,8 +19,10 @@ public static class DurabilityHosting
             }
         }
 
+        builder.Services.AddHostedService<Scheduling.ScheduleCatchUp>();
         builder.Services.Configure<KeyValueOptions>(builder.Configuration.GetSection(KeyValueOptions.Section));
         builder.Services.AddSingleton<IWasmHostModule, CorePersistenceModule>();
+        builder.Services.AddSingleton<IWasmHostModule, CoreScheduleModule>();
 
         var backup = builder.Configuration.GetSection(BackupOptions.Section).Get<BackupOptions>() ?? new BackupOptions();
         builder.Services.AddSingleton(services => new SqliteBackups(
