@@ -129,6 +129,26 @@ public sealed class ScheduleTests(ServerFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task The_cli_adds_lists_shows_and_removes_schedules()
+    {
+        await RegisterGuestAsync("sched-cli");
+        var add = await ExportImportTests.Moc(fixture.Server, "schedule", "add", "cli-hourly", "sched-cli", "--every", "1h", "--start", "tick", "--input", "hi");
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.Contains("scheduled cli-hourly: sched-cli, next run", add.Stdout);
+        var ls = await ExportImportTests.Moc(fixture.Server, "schedule", "ls");
+        Assert.Matches(@"cli-hourly\s+every 3600s\s+sched-cli", ls.Stdout);
+        var show = await ExportImportTests.Moc(fixture.Server, "schedule", "show", "cli-hourly");
+        Assert.Contains("0 runs", show.Stdout);
+        var both = await ExportImportTests.Moc(fixture.Server, "schedule", "add", "cli-x", "sched-cli", "--every", "1h", "--cron", "* * * * *");
+        Assert.NotEqual(0, both.ExitCode);
+        Assert.Contains("exactly one", both.Stderr);
+        Assert.Equal(0, (await ExportImportTests.Moc(fixture.Server, "schedule", "rm", "cli-hourly")).ExitCode);
+        var missing = await ExportImportTests.Moc(fixture.Server, "schedule", "show", "cli-hourly");
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("no schedule named", missing.Stderr);
+    }
+
     private async Task RegisterGuestAsync(string name) =>
         Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync(name, Wat.ToWasm(ScheduleWat.Module))).StatusCode);
 
