@@ -55,6 +55,7 @@ builder.UseOrleans(silo =>
 builder.AddDurability(gateway.DataDirectory);
 builder.Services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
 builder.Services.AddSingleton<IWasmHostModule, CoreModule>();
+builder.Services.AddSingleton<IWasmHostModule, CoreCallModule>();
 builder.Services.AddSingleton<IWasmHostModule, WasiSnapshotPreview1Module>();
 builder.Services.AddSingleton<IWasmHostModule, WasiUnstableModule>();
 builder.Services.AddSingleton<GrainFileSystemProvider>();

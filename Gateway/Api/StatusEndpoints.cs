@@ -36,7 +36,8 @@ public static class StatusEndpoints
         var functions = catalog.Where(f => f.Kind != FunctionKind.File).ToArray();
         return ApiJson.Ok(new StatusReport(
             new SiloStatus(silo.SiloAddress.ToString(), silo.Name, GatewayHost.Version, metrics.StartedAt,
-                Math.Round((now - metrics.StartedAt).TotalSeconds, 1), new KvmStatus(kvm.Available, kvm.ApiVersion, kvm.Message)),
+                Math.Round((now - metrics.StartedAt).TotalSeconds, 1), new KvmStatus(kvm.Available, kvm.ApiVersion, kvm.Message),
+                CallTree.LiveBuffers),
             hosts.Select(h => new ClusterSilo(h.SiloAddress.ToString(), h.SiloName, h.Status.ToString(), h.StartTime)).ToArray(),
             new StatusCounts(functions.Length, catalog.Count, routes.Plugs.Count, schedules.Length),
             FunctionRows(functions, metrics.Stats.Snapshot()),
@@ -72,7 +73,8 @@ public sealed record StatusReport(
     SiloStatus Silo, IReadOnlyList<ClusterSilo> Silos, StatusCounts Counts, IReadOnlyList<FunctionStatus> Functions,
     IReadOnlyList<RouteStatus> Routes, IReadOnlyList<ScheduleStatus> Schedules, BackupStatus? Backups);
 
-public sealed record SiloStatus(string Address, string Name, string Version, DateTimeOffset StartedAt, double UptimeSeconds, KvmStatus Kvm);
+/// <summary><c>live_buffers</c>: exchange buffers held by the call trees running on this silo right now.</summary>
+public sealed record SiloStatus(string Address, string Name, string Version, DateTimeOffset StartedAt, double UptimeSeconds, KvmStatus Kvm, long LiveBuffers);
 
 public sealed record KvmStatus(bool Available, int ApiVersion, string Message);
 

@@ -1,3 +1,4 @@
+using MyOwnCluster.Buffers;
 using MyOwnCluster.Execution.Wasm.Wasi;
 using Wasmtime;
 
@@ -65,7 +66,7 @@ internal static class WasmInvocation
     }
 
     private static InvocationResult Completed(GuestContext guest, long result) =>
-        new(InvocationOutcome.Ok, result, guest.Output.ToData(), null) { Stderr = guest.Stderr.ToArray() };
+        new(InvocationOutcome.Ok, result, guest.IsNested ? ExchangeBufferData.Empty : guest.Output.ToData(), null) { Stderr = guest.Stderr.ToArray() };
 
     private static InvocationResult Failed(GuestContext guest, InvocationOutcome outcome, string error) =>
         InvocationResult.Failed(outcome, error) with { Stderr = guest.Stderr.ToArray() };
