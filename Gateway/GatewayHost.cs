@@ -47,6 +47,7 @@ public static class GatewayHost
         KeyValueEndpoints.Map(api);
         DurabilityEndpoints.Map(api);
         ScheduleEndpoints.Map(api);
+        MapReduceEndpoints.Map(api);
         StatusEndpoints.Map(api);
         // The default fallback pattern skips paths that look like file names; ours must not.
         api.MapFallback("{*path}", () => ApiJson.Error(404, "unknown management route"));
