@@ -70,6 +70,7 @@ public static class CliApp
             .Concat(ListCommand.Create(context))
             .Concat(DurabilityCommands.Create(context))
             .Concat(ScheduleCommands.Create(context))
+            .Concat(MapReduceCommand.Create(context))
             .Concat(VersionCommand.Create(context))
             .Concat(KvmCheckCommand.Create(context))
             .Concat(FsCommands.Create(context)))
