@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using MyOwnCluster.Egress;
 using MyOwnCluster.Execution;
 using MyOwnCluster.Execution.Kvm;
 using MyOwnCluster.Execution.Wasm;
@@ -50,8 +51,12 @@ builder.UseOrleans(silo =>
 builder.AddDurability(gateway.DataDirectory);
 builder.Services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
 builder.Services.AddSingleton<IWasmHostModule, CoreModule>();
+builder.Services.AddSingleton<IWasmHostModule, CoreHttpModule>();
 builder.Services.AddSingleton<IWasmHostModule, WasiSnapshotPreview1Module>();
 builder.Services.AddSingleton<IWasmHostModule, WasiUnstableModule>();
+builder.Services.Configure<EgressOptions>(builder.Configuration.GetSection(EgressOptions.Section));
+builder.Services.AddSingleton<EgressClient>();
+builder.Services.AddSingleton<IWasiUrlFetcher>(services => services.GetRequiredService<EgressClient>());
 builder.Services.AddSingleton<GrainFileSystemProvider>();
 builder.Services.AddSingleton<IWasiFileSystemProvider>(services => services.GetRequiredService<GrainFileSystemProvider>());
 builder.Services.AddSingleton<WasmEngine>();

@@ -8,7 +8,8 @@ namespace MyOwnCluster.Execution;
 /// The silo-local way to run a function: resolve the name (or <c>techID://sha</c>) to a blob, pick the engine of
 /// its kind, run. The gateway calls it directly on its own silo; <see cref="ExecutorGrain"/> exposes it to the cluster.
 /// </summary>
-public sealed class FunctionInvoker(IGrainFactory grains, FunctionDirectory directory, IEnumerable<IFunctionEngine> engines, PlatformMetrics metrics)
+public sealed class FunctionInvoker(
+    IGrainFactory grains, FunctionDirectory directory, IEnumerable<IFunctionEngine> engines, PlatformMetrics metrics, Egress.EgressClient? egress = null)
 {
     /// <summary>The metric tag of calls to names that do not exist: unbounded caller input must not become a tag.</summary>
     private const string UnknownFunction = "(unknown)";
@@ -76,7 +77,7 @@ public sealed class FunctionInvoker(IGrainFactory grains, FunctionDirectory dire
 
         var target = new FunctionTarget(name, techId, async () =>
             (await grains.GetGrain<IBlobGrain>(techId).GetAsync())?.Bytes
-            ?? throw new InvalidOperationException($"blob {techId} is missing"), grains);
+            ?? throw new InvalidOperationException($"blob {techId} is missing"), grains) { Egress = egress };
         return await engine.InvokeAsync(target, request);
     }
 

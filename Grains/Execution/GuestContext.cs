@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MyOwnCluster.Buffers;
 
@@ -11,6 +12,7 @@ namespace MyOwnCluster.Execution;
 public sealed class GuestContext
 {
     private readonly Dictionary<int, ExchangeBuffer> buffers = [];
+    private readonly long started = Stopwatch.GetTimestamp();
     private int nextBufferId = 1;
     private int loggedBytes;
     private MemoryStream? stderr;
@@ -35,6 +37,12 @@ public sealed class GuestContext
 
     /// <summary>The cluster, for guest calls backed by grains (key-value); null in hosts without one.</summary>
     public IGrainFactory? Grains { get; init; }
+
+    /// <summary>The silo's outbound HTTP (get_url, http_request); null in hosts without one (calls then answer 0).</summary>
+    public Egress.EgressClient? Egress { get; init; }
+
+    /// <summary>What is left of the call's deadline: blocking host calls (HTTP) must not wait longer.</summary>
+    public int RemainingMs => (int)Math.Max(0, Limits.CallTimeoutMs - Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 
     public int InputBufferId { get; }
 
@@ -84,13 +92,6 @@ public sealed class GuestContext
 
         buffer.SetHeader(name, value);
         return true;
-    }
-
-    /// <summary>get_url until outbound HTTP exists: logs why and answers "no buffer".</summary>
-    public int RefuseUrl(string hostFunction, string url)
-    {
-        LogGuestError(hostFunction, $"outbound HTTP is not enabled on this platform yet ({url})");
-        return 0;
     }
 
     public bool FreeBuffer(int id) => id != InputBufferId && id != OutputBufferId && buffers.Remove(id);

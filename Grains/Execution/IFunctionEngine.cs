@@ -4,7 +4,11 @@ namespace MyOwnCluster.Execution;
 /// What an engine needs to run a function: its identity, a way to fetch its bytes on a cache miss, and the cluster
 /// for grain-backed guest calls (engines hand it to <see cref="GuestContext.Grains"/>).
 /// </summary>
-public sealed record FunctionTarget(string Name, string TechId, Func<ValueTask<byte[]>> LoadBytes, IGrainFactory? Grains = null);
+public sealed record FunctionTarget(string Name, string TechId, Func<ValueTask<byte[]>> LoadBytes, IGrainFactory? Grains = null)
+{
+    /// <summary>The silo's outbound HTTP, handed to <see cref="GuestContext.Egress"/>; null where there is none.</summary>
+    public Egress.EgressClient? Egress { get; init; }
+}
 
 /// <summary>One way of running functions (Wasm, KVM, JS); one instance per silo, registered in DI.</summary>
 public interface IFunctionEngine

@@ -104,7 +104,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
             return InvocationResult.Failed(InvocationOutcome.GuestError, $"cannot load module: {e.Message}");
         }
 
-        var guest = new GuestContext(target.Name, request, limits, logger) { Grains = target.Grains };
+        var guest = new GuestContext(target.Name, request, limits, logger) { Grains = target.Grains, Egress = target.Egress };
         if (request.Mode != InvocationMode.Posix)
         {
             return WasmInvocation.Run(engine, linker, module, guest, null, EpochTicks());
