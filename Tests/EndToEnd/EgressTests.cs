@@ -66,6 +66,29 @@ public sealed class EgressTests(CompositionFixture fixture)
         await AssertLoggedAsync("exceeds Egress:MaxResponseBytes (65536)");
     }
 
+    [Wasi.ClangFact]
+    public async Task A_posix_program_reads_an_http_url_as_a_read_only_file_through_the_same_policy()
+    {
+        const string program = """
+            #include <stdio.h>
+            int main(int argc, char **argv) {
+              FILE *f = fopen(argv[1], "r");
+              if (!f) { perror("fopen"); return 1; }
+              char buf[256]; size_t n = fread(buf, 1, sizeof buf, f); fwrite(buf, 1, n, stdout); fclose(f);
+              return 0;
+            }
+            """;
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("egress-posix", Wasi.LegacyC.Compile(program))).StatusCode);
+
+        var allowed = await (await client.CallAsync(new { name = "egress-posix", mode = "posix", posix_arguments = new[] { fixture.Remote.Url("/hello") } })).JsonAsync();
+        var refused = await (await client.CallAsync(new { name = "egress-posix", mode = "posix", posix_arguments = new[] { "http://169.254.169.254/latest/meta-data/" } })).JsonAsync();
+
+        Assert.Equal(0, allowed["result"]!.GetValue<int>());
+        Assert.Equal("hello from the test server", Output(allowed));
+        Assert.Equal(1, refused["result"]!.GetValue<int>());
+        await AssertLoggedAsync("[egress-posix] path_open: the egress policy refuses 169.254.169.254");
+    }
+
     private async Task RegisterAsync(string name) =>
         Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync(name, Wat.ToWasm(EgressWat.Fetch))).StatusCode);
 
