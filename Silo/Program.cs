@@ -52,6 +52,7 @@ builder.AddDurability(gateway.DataDirectory);
 builder.Services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
 builder.Services.AddSingleton<IWasmHostModule, CoreModule>();
 builder.Services.AddSingleton<IWasmHostModule, CoreHttpModule>();
+builder.Services.AddSingleton<IWasmHostModule, CoreFilterModule>();
 builder.Services.AddSingleton<IWasmHostModule, WasiSnapshotPreview1Module>();
 builder.Services.AddSingleton<IWasmHostModule, WasiUnstableModule>();
 builder.Services.Configure<EgressOptions>(builder.Configuration.GetSection(EgressOptions.Section));
