@@ -22,6 +22,7 @@ public sealed class CompositionFixture : IAsyncLifetime
             ["Egress__AllowedCidrs__0"] = "127.0.0.1/32",
             ["Egress__MaxResponseBytes"] = "65536",
             ["Moc__RouteRefreshMs"] = "100",
+            ["Limits__CallTimeoutMs"] = "2000",
         });
         Client = Server.CreateClient();
     }
