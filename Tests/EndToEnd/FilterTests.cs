@@ -212,6 +212,26 @@ public sealed class FilterTests(CompositionFixture fixture, SampleBuildFixture s
         PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
     };
 
+    [Fact]
+    public async Task The_cli_adds_lists_and_removes_filters()
+    {
+        await RegisterTargetAsync("cli-target", "/cli/data");
+        await RegisterFiltersAsync();
+
+        var add = await ExportImportTests.Moc(fixture.Server, "filter", "add", "filter-wat", "--start", "reject", "--filter-data", "from-cli", "--path", "cli/data", "--path", "/cli/other");
+        Assert.True(add.ExitCode == 0, add.ToString());
+        var id = add.Stdout.Trim();
+        var ls = await ExportImportTests.Moc(fixture.Server, "filter", "ls");
+        Assert.Matches($@"{id}\s+filter-wat\s+reject\s+/cli/data /cli/other\s+from-cli", ls.Stdout);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/cli/data")).StatusCode);
+
+        Assert.Equal(0, (await ExportImportTests.Moc(fixture.Server, "filter", "rm", id)).ExitCode);
+        var again = await ExportImportTests.Moc(fixture.Server, "filter", "rm", id);
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.Contains($"no filter has the id '{id}'", again.Stderr);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/cli/data")).StatusCode);
+    }
+
     internal sealed record FilterInfo(string Id, string Name, string StartFunction, string Data, string[] Paths);
 
     private async Task RegisterTargetAsync(string name, string path)
