@@ -6,7 +6,7 @@ public static class EgressWat
     /// <summary>
     /// <c>get</c> (core.get_url), <c>moc_get</c> (my-own-cluster.get_url): output = the response's status and body;
     /// <c>headers</c>: output body = the response headers in the map encoding; <c>post</c>: core.http_request POST
-    /// with header <c>x-probe: hello</c> and body <c>ping</c>. Each returns the response buffer id (0 when refused).
+    /// with header <c>x-probe: hello</c> and body <c>ping</c>; <c>bad_headers</c>: the same with a malformed header map. Each returns the response buffer id (0 when refused).
     /// </summary>
     public const string Fetch = """
         (module
@@ -41,6 +41,9 @@ public static class EgressWat
             (if (i32.eqz (local.get $id)) (then (return (i32.const 0))))
             (drop (call $reply (call $headers (local.get $id))))
             (local.get $id))
+          (func (export "bad_headers") (result i32)
+            (call $request (i32.const 0) (i32.const 4) (i32.const 1024) (call $url)
+              (call $register (i32.const 64) (i32.const 3)) (i32.const 64) (i32.const 4)))
           (func (export "post") (result i32)
             (call $reply (call $request (i32.const 0) (i32.const 4) (i32.const 1024) (call $url)
               (call $register (i32.const 16) (i32.const 24)) (i32.const 64) (i32.const 4)))))

@@ -6,7 +6,7 @@ namespace MyOwnCluster.Tests.Support;
 
 /// <summary>
 /// A plain-HTTP server on 127.0.0.1 for egress tests: <c>/hello</c> (text + <c>X-Test</c>), <c>/teapot</c> (418),
-/// <c>/echo</c> (method, <c>x-probe</c> header and body), <c>/redirect?to=URL</c> (302), <c>/loop</c> (redirects to itself), <c>/big?bytes=N</c>.
+/// <c>/echo</c> (method, <c>x-probe</c> header and body), <c>/redirect?to=URL</c> (302), <c>/loop</c> (redirects to itself), <c>/slow?ms=N</c>, <c>/big?bytes=N</c>.
 /// </summary>
 public sealed class LocalHttpServer : IDisposable
 {
@@ -87,6 +87,10 @@ public sealed class LocalHttpServer : IDisposable
                 response.StatusCode = 302;
                 response.RedirectLocation = "/loop";
                 body = [];
+                break;
+            case "/slow":
+                await Task.Delay(int.Parse(request.QueryString["ms"] ?? "3000"));
+                body = "late"u8.ToArray();
                 break;
             case "/big":
                 body = new byte[int.Parse(request.QueryString["bytes"] ?? "1048576")];
