@@ -58,7 +58,7 @@ public static class CliApp
 
     private static RootCommand BuildRootCommand(CliContext context)
     {
-        var root = new RootCommand("moc: manage a MyOwnCluster server (functions, files, plugs).");
+        var root = new RootCommand("moc: manage a MyOwnCluster server (functions, files, plugs, filters).");
         foreach (var option in context.GlobalOptions)
         {
             root.Options.Add(option);
@@ -66,6 +66,7 @@ public static class CliApp
 
         foreach (var command in FunctionCommands.Create(context)
             .Concat(PlugCommands.Create(context))
+            .Concat(FilterCommands.Create(context))
             .Concat(FileCommands.Create(context))
             .Concat(ListCommand.Create(context))
             .Concat(DurabilityCommands.Create(context))

@@ -20,6 +20,8 @@ public static class GatewayHost
     {
         services.AddSingleton(token);
         services.AddSingleton<RouteCache>();
+        services.AddSingleton<FilterCache>();
+        services.AddSingleton<FilterPipeline>();
         services.AddSingleton<PublishedFiles>();
         services.AddSingleton<PlugDispatcher>();
         return services;
@@ -42,6 +44,7 @@ public static class GatewayHost
         BlobEndpoints.Map(api);
         FunctionEndpoints.Map(api);
         PlugEndpoints.Map(api);
+        FilterEndpoints.Map(api);
         KvmEndpoints.Map(api);
         FileSystemEndpoints.Map(api);
         KeyValueEndpoints.Map(api);

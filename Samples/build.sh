@@ -33,6 +33,16 @@ for c in "$here"/c/*.c; do
         -o "$out/$name.wasm" "$c"
 done
 
+# Filters (hooks) on the `core` API: same flags, into OUT_DIR/filters/ (they import core, not my-own-cluster).
+mkdir -p "$out/filters"
+for c in "$here"/filters/*.c; do
+    name="$(basename "$c" .c)"
+    echo "clang     $c -> $out/filters/$name.wasm"
+    clang --target=wasm32 -nostdlib -O2 -Wall -Wextra -Werror \
+        -Wl,--no-entry -Wl,--export=_start -Wl,--strip-debug \
+        -o "$out/filters/$name.wasm" "$c"
+done
+
 # WASI programs (posix mode) with wasi-libc: into OUT_DIR/wasi/ (they import wasi_snapshot_preview1, not my-own-cluster).
 # Debian installs wasi-libc where clang finds it; elsewhere it may live in a sysroot.
 mkdir -p "$out/wasi"

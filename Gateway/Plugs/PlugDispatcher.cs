@@ -7,8 +7,12 @@ using MyOwnCluster.Routing;
 
 namespace MyOwnCluster.Gateway.Plugs;
 
-/// <summary>Serves every request that is not the management API: find the plug, run its function or serve its file.</summary>
-public sealed class PlugDispatcher(RouteCache routes, FunctionInvoker invoker, PublishedFiles files, IOptions<GatewayOptions> options)
+/// <summary>
+/// Serves every request that is not the management API: find the plug, run the filters that apply (none: no extra
+/// work), then run its function or serve its file.
+/// </summary>
+public sealed class PlugDispatcher(
+    RouteCache routes, FilterCache filterCache, FilterPipeline filters, FunctionInvoker invoker, PublishedFiles files, IOptions<GatewayOptions> options)
 {
     private static readonly HashSet<string> UnforwardedResponseHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -26,13 +30,24 @@ public sealed class PlugDispatcher(RouteCache routes, FunctionInvoker invoker, P
             return;
         }
 
+        ExchangeBufferData? input = null;
+        var filterSet = await filterCache.GetAsync();
+        if (!filterSet.IsEmpty && filterSet.For(request.Path.Value ?? "/") is { } applicable)
+        {
+            input = await filters.RunAsync(context, applicable, await ReadRequestAsync(context, match));
+            if (input is null)
+            {
+                return;
+            }
+        }
+
         if (match.Plug.Target == PlugTarget.File)
         {
             await files.ServeAsync(context, match.Plug.Name);
             return;
         }
 
-        var input = await ReadRequestAsync(context, match);
+        input ??= await ReadRequestAsync(context, match);
         var mode = FunctionEndpoints.ParseMode(match.Plug.Mode);
         var invocation = new InvocationRequest(match.Plug.Name, match.Plug.StartFunction, mode, [], input)
         {
@@ -126,7 +141,8 @@ public sealed class PlugDispatcher(RouteCache routes, FunctionInvoker invoker, P
         return buffer.ToArray();
     }
 
-    private static async Task WriteResponseAsync(HttpContext context, ExchangeBufferData output)
+    /// <summary>An output buffer as the HTTP response (functions and rejecting filters).</summary>
+    internal static async Task WriteResponseAsync(HttpContext context, ExchangeBufferData output)
     {
         var response = context.Response;
         response.StatusCode = output.StatusCode is >= 100 and <= 999 ? output.StatusCode : 200;

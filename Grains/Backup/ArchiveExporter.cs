@@ -20,15 +20,19 @@ public sealed class ArchiveExporter(IGrainFactory grains)
         var functions = await ReadFunctionsAsync();
         var blobIds = functions.Values.SelectMany(v => v).Select(v => v.TechId).Distinct().Order(StringComparer.Ordinal).ToArray();
         var plugs = (await grains.GetGrain<IRouteTableGrain>(0).GetAsync()).Plugs.Select(ToArchive).ToArray();
+        var filters = (await grains.GetGrain<IFilterTableGrain>(0).GetAsync()).Filters
+            .Select(f => new ArchiveFilter(f.Id, f.Name, f.StartFunction, f.Data, f.Paths)).ToArray();
         var namespaces = await ReadNamespacesAsync();
         var schedules = await ArchiveSchedules.ReadAsync(grains);
-        var counts = new ArchiveCounts(functions.Count, blobIds.Length, plugs.Length, namespaces.Count, namespaces.Sum(n => n.Entries.Count), schedules.Length);
+        var counts = new ArchiveCounts(
+            functions.Count, blobIds.Length, plugs.Length, namespaces.Count, namespaces.Sum(n => n.Entries.Count), filters.Length, schedules.Length);
 
         await using var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true);
         await using var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true);
         await WriteAsync(tar, ArchiveLayout.Manifest, Json(new ArchiveManifest(ArchiveLayout.Format, ArchiveLayout.FormatVersion, createdAt, counts)), createdAt, ct);
         await WriteAsync(tar, ArchiveLayout.Functions, Json(functions), createdAt, ct);
         await WriteAsync(tar, ArchiveLayout.Plugs, Json(plugs), createdAt, ct);
+        await WriteAsync(tar, ArchiveLayout.Filters, Json(filters), createdAt, ct);
         await WriteAsync(tar, ArchiveLayout.Schedules, Json(schedules), createdAt, ct);
         foreach (var techId in blobIds)
         {

@@ -12,8 +12,9 @@ namespace MyOwnCluster.Backup;
 /// <summary>
 /// Loads an export archive into this cluster. The whole archive is read and checked first (format, paths, hashes,
 /// references, quotas), so a bad archive changes nothing. Merge rules: blobs are added; an imported name's version
-/// history replaces the same name's; an imported plug replaces the plug on the same method and path; imported keys
-/// overwrite the same keys in the same namespace; nothing is deleted.
+/// history replaces the same name's; an imported plug replaces the plug on the same method and path; an imported
+/// filter replaces the filter with the same id (others are appended, in archive order); imported keys overwrite the
+/// same keys in the same namespace; nothing is deleted.
 /// </summary>
 public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas)
 {
@@ -21,6 +22,7 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
         SortedDictionary<string, List<ArchiveVersion>> Functions,
         Dictionary<string, BlobContent> Blobs,
         ArchivePlug[] Plugs,
+        Filter[] Filters,
         List<ArchiveNamespace> Namespaces,
         IReadOnlyList<ScheduleDefinition> Schedules);
 
@@ -46,6 +48,11 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
                 plug.Name, plug.StartFunction, plug.Data, plug.Mode));
         }
 
+        if (parsed.Filters.Length > 0)
+        {
+            await grains.GetGrain<IFilterTableGrain>(0).ImportAsync(parsed.Filters);
+        }
+
         foreach (var ns in parsed.Namespaces)
         {
             var entries = ns.Entries.Select(e => new KeyValueEntry(e.Key, Convert.FromBase64String(e.Value))).ToArray();
@@ -58,7 +65,7 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
 
         await ArchiveSchedules.ImportAsync(grains, parsed.Schedules);
         return new ArchiveCounts(parsed.Functions.Count, parsed.Blobs.Count, parsed.Plugs.Length, parsed.Namespaces.Count,
-            parsed.Namespaces.Sum(n => n.Entries.Count), parsed.Schedules.Count);
+            parsed.Namespaces.Sum(n => n.Entries.Count), parsed.Filters.Length, parsed.Schedules.Count);
     }
 
     private static async Task<Dictionary<string, byte[]>> ReadEntriesAsync(Stream input, CancellationToken ct)
@@ -146,7 +153,45 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
         var schedules = entries.ContainsKey(ArchiveLayout.Schedules)
             ? ArchiveSchedules.Validate(Read<ArchiveSchedule[]>(entries, ArchiveLayout.Schedules))
             : [];
-        return new Parsed(functions, blobs, plugs, namespaces, schedules);
+        return new Parsed(functions, blobs, plugs, ReadFilters(entries), namespaces, schedules);
+    }
+
+    /// <summary>filters.json is optional: archives written before filters existed have none.</summary>
+    private static Filter[] ReadFilters(Dictionary<string, byte[]> entries)
+    {
+        if (!entries.ContainsKey(ArchiveLayout.Filters))
+        {
+            return [];
+        }
+
+        var filters = Read<ArchiveFilter[]>(entries, ArchiveLayout.Filters)
+            .Select(f => new Filter(f.Id ?? "", f.Name ?? "", f.StartFunction ?? "", f.Data ?? "", f.Paths ?? []))
+            .ToArray();
+        for (var i = 0; i < filters.Length; i++)
+        {
+            var filter = filters[i];
+            if (filter.Id.Length == 0 || filter.Id.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-'))
+            {
+                throw new ArchiveException($"filters.json: filter '{filter.Id}' needs an id of letters, digits and '-'");
+            }
+
+            try
+            {
+                filters[i] = filter with { Paths = FilterRules.NormalizePaths(filter.Paths) };
+                FilterRules.Validate(filters[i]);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArchiveException($"filters.json: filter {filter.Id}: {e.Message}");
+            }
+        }
+
+        if (filters.Select(f => f.Id).Distinct(StringComparer.Ordinal).Count() != filters.Length)
+        {
+            throw new ArchiveException("filters.json: two filters have the same id");
+        }
+
+        return filters;
     }
 
     private static BlobContent ReadBlob(Dictionary<string, byte[]> entries, string techId)

@@ -73,4 +73,50 @@ public sealed class ExchangeBuffer
 
         return output.ToArray();
     }
+
+    /// <summary>Reads the map encoding back; null when the bytes are not a well-formed map (odd count, lengths past the end).</summary>
+    public static List<KeyValuePair<string, string>>? DecodeMap(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 4)
+        {
+            return null;
+        }
+
+        var count = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+        if (count % 2 != 0 || count > (uint)(bytes.Length - 4) / 4)
+        {
+            return null;
+        }
+
+        var entries = new List<KeyValuePair<string, string>>((int)count / 2);
+        var rest = bytes[4..];
+        string? key = null;
+        for (var i = 0u; i < count; i++)
+        {
+            if (rest.Length < 4)
+            {
+                return null;
+            }
+
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(rest);
+            if (length > (uint)(rest.Length - 4))
+            {
+                return null;
+            }
+
+            var text = System.Text.Encoding.UTF8.GetString(rest.Slice(4, (int)length));
+            rest = rest[(4 + (int)length)..];
+            if (key is null)
+            {
+                key = text;
+            }
+            else
+            {
+                entries.Add(new(key, text));
+                key = null;
+            }
+        }
+
+        return entries;
+    }
 }

@@ -10,7 +10,8 @@ namespace MyOwnCluster.Execution;
 /// its kind, run. The gateway calls it directly on its own silo; <see cref="ExecutorGrain"/> exposes it to the cluster.
 /// </summary>
 public sealed class FunctionInvoker(
-    IGrainFactory grains, FunctionDirectory directory, IEnumerable<IFunctionEngine> engines, PlatformMetrics metrics, IOptions<ExecutionOptions> options)
+    IGrainFactory grains, FunctionDirectory directory, IEnumerable<IFunctionEngine> engines, PlatformMetrics metrics,
+    IOptions<ExecutionOptions> options, Egress.EgressClient? egress = null)
     : INestedInvoker
 {
     /// <summary>The metric tag of calls to names that do not exist: unbounded caller input must not become a tag.</summary>
@@ -141,6 +142,7 @@ public sealed class FunctionInvoker(
         {
             Scope = scope,
             Calls = this,
+            Egress = egress,
         };
         return await engine.InvokeAsync(target, request);
     }

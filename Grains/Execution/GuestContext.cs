@@ -49,7 +49,10 @@ public sealed class GuestContext
     /// <summary>Called by another function of the tree: its output stays in the tree's buffers, nothing is copied out.</summary>
     public bool IsNested { get; }
 
-    /// <summary>What is left of the call tree's deadline: the budget of this call and of everything it calls.</summary>
+    /// <summary>The silo's outbound HTTP (get_url, http_request); null in hosts without one (calls then answer 0).</summary>
+    public Egress.EgressClient? Egress { get; init; }
+
+    /// <summary>What is left of the call tree's deadline: the budget of this call and of everything it calls (blocking host calls such as HTTP must not wait longer).</summary>
     public int RemainingMs => tree.RemainingMs;
 
     public int InputBufferId { get; }
@@ -100,13 +103,6 @@ public sealed class GuestContext
 
         buffer.SetHeader(name, value);
         return true;
-    }
-
-    /// <summary>get_url until outbound HTTP exists: logs why and answers "no buffer".</summary>
-    public int RefuseUrl(string hostFunction, string url)
-    {
-        LogGuestError(hostFunction, $"outbound HTTP is not enabled on this platform yet ({url})");
-        return 0;
     }
 
     public bool FreeBuffer(int id) => id != InputBufferId && id != OutputBufferId && tree.Remove(id);

@@ -14,7 +14,10 @@ public sealed record FunctionTarget(string Name, string TechId, Func<ValueTask<b
 
     /// <summary>The invocation state every engine builds its guest API on.</summary>
     public GuestContext CreateGuest(InvocationRequest request, ExecutionOptions limits, Microsoft.Extensions.Logging.ILogger log) =>
-        new(Name, request, limits, log, Scope) { Grains = Grains, Calls = Calls };
+        new(Name, request, limits, log, Scope) { Grains = Grains, Calls = Calls, Egress = Egress };
+
+    /// <summary>The silo's outbound HTTP, handed to <see cref="GuestContext.Egress"/>; null where there is none.</summary>
+    public Egress.EgressClient? Egress { get; init; }
 }
 
 /// <summary>One way of running functions (Wasm, KVM, JS); one instance per silo, registered in DI.</summary>

@@ -3,8 +3,9 @@ using Microsoft.Extensions.Configuration;
 namespace MyOwnCluster.Silo.Hosting;
 
 /// <summary>
-/// Where settings come from, lowest priority first: defaults, orleans.json (or --config FILE), MOC_* environment
-/// variables, command-line flags.
+/// Where settings come from, lowest priority first: defaults, orleans.json (or --config FILE), environment variables
+/// named after the setting with <c>__</c> for <c>:</c> (<c>Egress__AllowedCidrs__0=127.0.0.1/32</c>), the MOC_*
+/// shorthands, command-line flags.
 /// </summary>
 public static class SiloConfiguration
 {
@@ -37,6 +38,7 @@ public static class SiloConfiguration
         }
 
         configuration.AddJsonFile(Path.GetFullPath(file), optional: true, reloadOnChange: false);
+        configuration.AddEnvironmentVariables();
         configuration.AddInMemoryCollection(EnvironmentKeys
             .Where(entry => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(entry.Key)))
             .Select(entry => KeyValuePair.Create(entry.Value, Environment.GetEnvironmentVariable(entry.Key))));

@@ -41,7 +41,12 @@ public sealed class ExportImportTests
             Assert.Contains("blobs/", string.Join(' ', before.Keys));
             Assert.Contains("kv/exp-kv.json", before.Keys);
             Assert.Contains("exp-nightly", Encoding.UTF8.GetString(before["schedules.json"]));
+            Assert.Contains("\"start_function\": \"reject\"", Encoding.UTF8.GetString(before["filters.json"]));
             await AssertPopulatedAsync(target.CreateClient());
+
+            // Importing again replaces the filter with the same id rather than adding a second one.
+            Assert.Equal(0, (await Moc(target, "import", first)).ExitCode);
+            Assert.Single((await (await target.CreateClient().GetAsync(Api.Prefix + "filters")).JsonAsync()).AsArray());
         }
         finally
         {
@@ -70,6 +75,16 @@ public sealed class ExportImportTests
         Assert.Contains("unsafe path", await escaping.MessageAsync());
 
         var entries = await ReadEntriesAsync(export);
+        var badFilter = new Dictionary<string, byte[]>(entries)
+        {
+            ["filters.json"] = """[{"id":"f1","name":"exp-filter","start_function":"reject","data":"","paths":["no-slash"]}]"""u8.ToArray(),
+        };
+        var refusedFilter = await client.PostAsync(Api.Prefix + "admin/import",
+            new ByteArrayContent(await ArchiveAsync(badFilter.Select(e => (e.Key, e.Value)).ToArray())));
+        Assert.Equal(HttpStatusCode.BadRequest, refusedFilter.StatusCode);
+        Assert.Contains("filters.json: filter f1: invalid filter path 'no-slash'", await refusedFilter.MessageAsync());
+        Assert.Empty((await (await client.GetAsync(Api.Prefix + "filters")).JsonAsync()).AsArray());
+
         entries["manifest.json"] = Encoding.UTF8.GetBytes(
             Encoding.UTF8.GetString(entries["manifest.json"]).Replace("\"format_version\": 1", "\"format_version\": 99", StringComparison.Ordinal));
         entries["kv/exp-kv.json"] = """{"namespace":"exp-kv","entries":{"seed":"Y2hhbmdlZA=="}}"""u8.ToArray();
@@ -109,6 +124,10 @@ public sealed class ExportImportTests
         {
             name = "exp-daily", interval = "1d", function = "exp-hello", start_function = "add", start_at = "2030-01-01T00:00:00Z",
         })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("exp-filter", Wat.ToWasm(FilterWat.Filters))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("function/plug", new { path = "/exp-guarded", name = "exp-hello" })).StatusCode);
+        var filter = await client.PostJsonAsync("filter/plug", new { name = "exp-filter", start_function = "reject", data = "d", paths = new[] { "/exp-guarded" } });
+        Assert.Equal(HttpStatusCode.OK, filter.StatusCode);
     }
 
     internal static async Task AssertPopulatedAsync(HttpClient client)
@@ -128,6 +147,15 @@ public sealed class ExportImportTests
         Assert.Equal("aW4=", nightly["input"]!.GetValue<string>());
         var daily = await (await client.GetAsync(Api.Prefix + "schedule/exp-daily")).JsonAsync();
         Assert.Equal(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero), daily["next_run_at"]!.GetValue<DateTimeOffset>());
+        var filters = (await (await client.GetAsync(Api.Prefix + "filters")).JsonAsync()).AsArray();
+        Assert.Equal(("exp-filter", "reject", "d", "/exp-guarded"), (filters.Single()!["name"]!.GetValue<string>(),
+            filters[0]!["start_function"]!.GetValue<string>(), filters[0]!["data"]!.GetValue<string>(), filters[0]!["paths"]![0]!.GetValue<string>()));
+        for (var attempt = 0; attempt < 20 && (await client.GetAsync("/exp-guarded")).StatusCode != HttpStatusCode.Forbidden; attempt++)
+        {
+            await Task.Delay(250);
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/exp-guarded")).StatusCode);
     }
 
     internal static Task<CliRun> Moc(ServerProcess server, params string[] args) => CliRunner.RunWithEnvironmentAsync(

@@ -95,6 +95,6 @@ internal static class Hypercalls
 
     private static uint GetUrl(GuestContext guest, GuestRam ram, ulong pointer, ulong length)
     {
-        return (uint)guest.RefuseUrl("get_url", ram.ReadString("get_url", pointer, length));
+        return (uint)Egress.GuestHttp.Get(guest, "get_url", ram.ReadString("get_url", pointer, length));
     }
 }

@@ -47,7 +47,7 @@ public sealed class MyOwnClusterModule : IWasmHostModule
         linker.DefineFunction(Name, "get_input_buffer_id", (Caller caller) => WasmCall.Of(caller).Guest.InputBufferId);
         linker.DefineFunction(Name, "get_output_buffer_id", (Caller caller) => WasmCall.Of(caller).Guest.OutputBufferId);
         linker.DefineFunction(Name, "get_url", (Caller caller, int ptr, int len) =>
-            WasmCall.Of(caller).Guest.RefuseUrl("get_url", GuestMemory.String(caller, "get_url", ptr, len)));
+            Egress.GuestHttp.Get(WasmCall.Of(caller).Guest, "get_url", GuestMemory.String(caller, "get_url", ptr, len)));
     }
 }
 

@@ -161,12 +161,13 @@ internal static class WasiPathOpen
             return WasiErrno.Access;
         }
 
-        // Host calls are synchronous (the guest is blocked in this call anyway); the fetch is bounded by the call deadline.
-        using var deadline = new CancellationTokenSource(state.Guest.Limits.CallTimeoutMs);
-        var body = state.UrlFetcher.FetchAsync(url, deadline.Token).GetAwaiter().GetResult();
-        if (body is null)
+        // Host calls are synchronous (the guest is blocked in this call anyway); the fetch is bounded by what is left of the call's deadline.
+        using var deadline = new CancellationTokenSource(Math.Max(1, state.Guest.RemainingMs));
+        var fetched = state.UrlFetcher.FetchAsync(url, deadline.Token).GetAwaiter().GetResult();
+        if (fetched.Body is not { } body)
         {
-            return WasiErrno.NoEnt;
+            state.Guest.LogGuestError("path_open", fetched.Error ?? $"{url} cannot be fetched");
+            return fetched.Refused ? WasiErrno.Access : WasiErrno.NoEnt;
         }
 
         opened = new WasiBufferReadFd(new ExchangeBuffer(body), WasiTypes.FileTypeRegularFile, seekable: true);

@@ -4,10 +4,13 @@ using Wasmtime;
 
 namespace MyOwnCluster.Execution.Wasm.Wasi;
 
-/// <summary>Fetches a URL for a posix program's read-only <c>http(s)://</c> open; null when refused or missing.</summary>
+/// <summary>The body of a fetched URL, or null and why it could not be had (refused by the policy, failed, not 2xx).</summary>
+public sealed record UrlFetchResult(byte[]? Body, string? Error, bool Refused);
+
+/// <summary>Fetches a URL for a posix program's read-only <c>http(s)://</c> open.</summary>
 public interface IWasiUrlFetcher
 {
-    Task<byte[]?> FetchAsync(string url, CancellationToken cancellationToken);
+    Task<UrlFetchResult> FetchAsync(string url, CancellationToken cancellationToken);
 }
 
 /// <summary>

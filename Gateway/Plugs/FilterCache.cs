@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Options;
+using MyOwnCluster.Routing;
+
+namespace MyOwnCluster.Gateway.Plugs;
+
+/// <summary>The filters in run order with their patterns parsed once; <see cref="IsEmpty"/> keeps unfiltered requests free.</summary>
+public sealed class FilterSet
+{
+    private readonly (Filter Filter, RoutePattern[] Patterns)[] filters;
+
+    public FilterSet(FilterTableSnapshot snapshot)
+    {
+        Version = snapshot.Version;
+        filters = snapshot.Filters
+            .Select(f => (f, f.Paths.Select(p => RoutePattern.TryParse(p, out _)).OfType<RoutePattern>().ToArray()))
+            .ToArray();
+    }
+
+    public long Version { get; }
+
+    public bool IsEmpty => filters.Length == 0;
+
+    /// <summary>The filters that apply to a request path, in run order; null when none does.</summary>
+    public List<Filter>? For(string path)
+    {
+        List<Filter>? applicable = null;
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var parameters = new List<KeyValuePair<string, string>>();
+        foreach (var (filter, patterns) in filters)
+        {
+            if (filter.Paths.Count == 0 || patterns.Any(p => p.Match(segments, parameters)))
+            {
+                (applicable ??= []).Add(filter);
+            }
+        }
+
+        return applicable;
+    }
+}
+
+/// <summary>
+/// The gateway's copy of the filter table, refreshed like <see cref="RouteCache"/>: at once for edits made through
+/// this gateway, and when the grain's version moves (edits elsewhere, guest calls) within Moc:RouteRefreshMs.
+/// </summary>
+public sealed class FilterCache(IGrainFactory grains, IOptions<GatewayOptions> options) : IDisposable
+{
+    private readonly SemaphoreSlim refreshing = new(1, 1);
+    private FilterSet? current;
+    private long nextCheck;
+
+    public async ValueTask<FilterSet> GetAsync()
+    {
+        var set = current;
+        if (set is not null && Environment.TickCount64 < Interlocked.Read(ref nextCheck))
+        {
+            return set;
+        }
+
+        return await RefreshAsync(set);
+    }
+
+    public void Update(FilterTableSnapshot snapshot)
+    {
+        var set = current;
+        if (set is null || snapshot.Version >= set.Version)
+        {
+            current = new FilterSet(snapshot);
+        }
+    }
+
+    public void Dispose() => refreshing.Dispose();
+
+    private async Task<FilterSet> RefreshAsync(FilterSet? seen)
+    {
+        await refreshing.WaitAsync();
+        try
+        {
+            if (current != seen && current is not null)
+            {
+                return current;
+            }
+
+            var table = grains.GetGrain<IFilterTableGrain>(0);
+            if (seen is null || await table.GetVersionAsync() != seen.Version)
+            {
+                Update(await table.GetAsync());
+            }
+
+            Interlocked.Exchange(ref nextCheck, Environment.TickCount64 + options.Value.RouteRefreshMs);
+            return current!;
+        }
+        finally
+        {
+            refreshing.Release();
+        }
+    }
+}
