@@ -25,6 +25,9 @@ public sealed class FunctionDirectory(IGrainFactory grains)
 
     public void Invalidate(string name) => entries.TryRemove(name, out _);
 
+    /// <summary>Benchmarks without a cluster: a name that never expires, so no grain is ever asked.</summary>
+    internal void Pin(FunctionInfo info) => entries[info.Name] = new Entry(info, long.MaxValue);
+
     private async Task<FunctionInfo?> LoadAsync(string name)
     {
         var info = await grains.GetGrain<IFunctionGrain>(name).GetAsync();
