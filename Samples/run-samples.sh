@@ -72,6 +72,16 @@ second="$(moc call wasi-counter --posix)"
 expect "wasi-counter (second call)" "this function ran $(( $(grep -o "[0-9]*" <<<"$first") + 1 )) times" "$second"
 moc fs ls wasi-counter
 
+step "filter: acl guards /private/* (Bearer token or Basic user:password from the filter data)"
+moc push acl "$build/filters/acl.wasm"
+moc plug /private/hello hello
+acl_id="$(moc filter add acl --filter-data 'sample-token ada:lovelace' --path '/private/*rest')"
+expect "GET /private/hello without credentials" "401" "$(curl -sk -o /dev/null -w '%{http_code}' "$server/private/hello")"
+expect "GET /private/hello with the token" "Hello from WebAssembly" "$(curl -sk --fail-with-body -H 'Authorization: Bearer sample-token' "$server/private/hello")"
+expect "GET /private/hello as ada" "Hello from WebAssembly" "$(curl -sk --fail-with-body -u ada:lovelace "$server/private/hello")"
+moc filter ls
+moc filter rm "$acl_id"
+
 if moc kvm-check; then
     step "KVM: native guests built with gcc"
     "$here/kvm/build.sh" "$build/kvm" >/dev/null

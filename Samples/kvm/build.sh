@@ -19,4 +19,5 @@ build uppercase uppercase
 build compute add6
 build counter next
 build bad ok
+build fetch fetch
 echo "built into $out"
