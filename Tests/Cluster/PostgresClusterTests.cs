@@ -15,7 +15,7 @@ public sealed class PostgresClusterTests
     private const int Functions = 6;
     private const int LoadLoops = 4;
     private static readonly TimeSpan KillAfter = TimeSpan.FromSeconds(4);
-    private static readonly TimeSpan LoadFor = TimeSpan.FromSeconds(24);
+    private static readonly TimeSpan LoadFor = TimeSpan.FromSeconds(20);
 
     /// <summary>How long after the kill calls may fail (README "Cluster mode"): death declaration + reactivation.</summary>
     private static readonly TimeSpan FailoverWindow = TimeSpan.FromSeconds(12);
@@ -55,6 +55,9 @@ public sealed class PostgresClusterTests
             await victim.RestartAsync();
             await WaitForActiveSilosAsync(client, 3);
             await AssertCallsAsync(client);
+            var sdk = await ClientSdkSample.RunAsync("--postgres", postgres.ConnectionString("moc"), "--name", "sdk");
+            Assert.True(sdk.ExitCode == 0, sdk.Output);
+            Assert.Contains("sdk.add(20, 22) = 42", sdk.Output);
 
             foreach (var silo in silos)
             {

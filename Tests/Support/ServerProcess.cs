@@ -218,6 +218,10 @@ public sealed class ServerProcess : IAsyncDisposable
                 {
                     // Not listening yet.
                 }
+                catch (System.Security.Cryptography.CryptographicException)
+                {
+                    // The certificate file is still being written.
+                }
                 catch (TaskCanceledException)
                 {
                     // Not answering yet.
