@@ -133,6 +133,11 @@ public sealed class PostgresClusterTests
         var list = failures.OrderBy(f => f.After).ToList();
         Assert.True(list.All(f => f.After >= TimeSpan.Zero), $"calls failed before the kill: {list.FirstOrDefault()?.Error}");
         Console.WriteLine($"cluster load: {calls} requests, {list.Count} failed, last failure {list.LastOrDefault()?.After.TotalSeconds:F1} s after the kill");
+        foreach (var error in list.Select(f => f.Error).Distinct().Take(3))
+        {
+            Console.WriteLine($"  failure: {error[..Math.Min(error.Length, 300)]}");
+        }
+
         return new LoadResult(calls, list, acknowledged);
     }
 
