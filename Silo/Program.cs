@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Execution;
 using MyOwnCluster.Execution.Kvm;
@@ -8,7 +9,6 @@ using MyOwnCluster.Gateway;
 using MyOwnCluster.Gateway.Security;
 using MyOwnCluster.Silo.Backup;
 using MyOwnCluster.Silo.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
 
 // One process: an Orleans silo on the embedded SQLite store or in a PostgreSQL cluster, with the HTTPS gateway role
 // (the default) or as a worker that only runs grains and engines.
