@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${BENCH_SECONDS:-10}"
 work="$(mktemp -d)"
+chmod 755 "$work" # PostgreSQL runs as the postgres user when we are root: it must reach its directory
 results="bench/RESULTS.md"
 port=19445
 trap 'for d in "$work"/c*/; do scripts/cluster-up --down --dir "$d" >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
