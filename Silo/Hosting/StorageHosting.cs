@@ -2,6 +2,7 @@ using System.Net;
 using MyOwnCluster.Silo.Storage;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.Runtime;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -75,6 +76,11 @@ public static class StorageHosting
             options.Invariant = Invariant;
             options.ConnectionString = connectionString;
         });
+
+        // Resource-optimized placement (Orleans' default) keeps nearly every grain on the gateway silo that first calls
+        // it; random placement spreads the state grains over all silos, so each holds a share and losing one loses a
+        // share (reactivated elsewhere from storage). The executor stays a local stateless worker either way.
+        silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
 
         // Declare a silo that stopped answering dead within seconds (defaults take a minute or more), so grains it
         // held reactivate elsewhere quickly; dead rows are cleaned after an hour.
