@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,7 +23,10 @@ public sealed class PostgresProvidersTests : IAsyncLifetime
         var storage = new StorageOptions { Provider = "postgres", ConnectionString = postgres.ConnectionString("providers") };
         // Twice at once: the second waits for the first's lock, then finds the schema in place.
         await Task.WhenAll(StorageHosting.PrepareAsync(storage, NullLogger.Instance), StorageHosting.PrepareAsync(storage, NullLogger.Instance));
-        var cluster = new MocClusterOptions { AdvertisedAddress = "127.0.0.1", SiloPort = FreePort(), GatewayPort = FreePort(), ClusterId = "providers" };
+        var cluster = new MocClusterOptions
+        {
+            AdvertisedAddress = "127.0.0.1", SiloPort = ServerProcess.FreePort(), GatewayPort = ServerProcess.FreePort(), ClusterId = "providers",
+        };
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo => StorageHosting.ConfigureStorage(silo, storage, cluster, dataDirectory: ""));
@@ -97,12 +98,5 @@ public sealed class PostgresProvidersTests : IAsyncLifetime
         Assert.False(await table.RemoveRow(grain, "tick", etag!));
         Assert.True(await table.RemoveRow(grain, "tick", again!));
         Assert.Null(await table.ReadRow(grain, "tick"));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
