@@ -69,6 +69,8 @@ public static class CliApp
             .Concat(FileCommands.Create(context))
             .Concat(ListCommand.Create(context))
             .Concat(DurabilityCommands.Create(context))
+            .Concat(ScheduleCommands.Create(context))
+            .Concat(MapReduceCommand.Create(context))
             .Concat(VersionCommand.Create(context))
             .Concat(KvmCheckCommand.Create(context))
             .Concat(FsCommands.Create(context)))

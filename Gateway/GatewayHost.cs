@@ -46,6 +46,8 @@ public static class GatewayHost
         FileSystemEndpoints.Map(api);
         KeyValueEndpoints.Map(api);
         DurabilityEndpoints.Map(api);
+        ScheduleEndpoints.Map(api);
+        MapReduceEndpoints.Map(api);
         StatusEndpoints.Map(api);
         // The default fallback pattern skips paths that look like file names; ours must not.
         api.MapFallback("{*path}", () => ApiJson.Error(404, "unknown management route"));

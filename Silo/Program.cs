@@ -53,6 +53,7 @@ builder.UseOrleans(silo => StorageHosting.ConfigureStorage(silo, storage, cluste
 builder.AddDurability(gateway.DataDirectory, embeddedStore: !storage.IsPostgres);
 builder.Services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
 builder.Services.AddSingleton<IWasmHostModule, CoreModule>();
+builder.Services.AddSingleton<IWasmHostModule, CoreCallModule>();
 builder.Services.AddSingleton<IWasmHostModule, WasiSnapshotPreview1Module>();
 builder.Services.AddSingleton<IWasmHostModule, WasiUnstableModule>();
 builder.Services.AddSingleton<GrainFileSystemProvider>();

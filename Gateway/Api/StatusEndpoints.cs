@@ -1,10 +1,13 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using MyOwnCluster.Backup;
 using MyOwnCluster.Execution;
 using MyOwnCluster.Execution.Kvm;
 using MyOwnCluster.Functions;
 using MyOwnCluster.Routing;
+using MyOwnCluster.Scheduling;
 
 namespace MyOwnCluster.Gateway.Api;
 
@@ -16,25 +19,40 @@ public static class StatusEndpoints
 {
     public static void Map(RouteGroupBuilder api) => api.MapGet("/status", GetAsync);
 
-    private static async Task<IResult> GetAsync(IGrainFactory grains, ILocalSiloDetails silo, PlatformMetrics metrics)
+    private static async Task<IResult> GetAsync(IGrainFactory grains, ILocalSiloDetails silo, PlatformMetrics metrics, IServiceProvider services)
     {
         var catalogTask = grains.GetGrain<IFunctionCatalogGrain>(0).ListAsync();
         var routesTask = grains.GetGrain<IRouteTableGrain>(0).GetAsync();
         var hostsTask = grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true);
+        var schedulesTask = SchedulesAsync(grains);
         var catalog = await catalogTask;
         var routes = await routesTask;
         var hosts = await hostsTask;
+        var schedules = await schedulesTask;
+        var backups = services.GetService<IStoreBackups>()?.List();
 
         var now = DateTimeOffset.UtcNow;
         var kvm = KvmEngine.Probe();
         var functions = catalog.Where(f => f.Kind != FunctionKind.File).ToArray();
         return ApiJson.Ok(new StatusReport(
             new SiloStatus(silo.SiloAddress.ToString(), silo.Name, GatewayHost.Version, metrics.StartedAt,
-                Math.Round((now - metrics.StartedAt).TotalSeconds, 1), new KvmStatus(kvm.Available, kvm.ApiVersion, kvm.Message)),
+                Math.Round((now - metrics.StartedAt).TotalSeconds, 1), new KvmStatus(kvm.Available, kvm.ApiVersion, kvm.Message),
+                CallTree.LiveBuffers),
             hosts.Select(h => new ClusterSilo(h.SiloAddress.ToString(), h.SiloName, h.Status.ToString(), h.StartTime)).ToArray(),
-            new StatusCounts(functions.Length, catalog.Count, routes.Plugs.Count),
+            new StatusCounts(functions.Length, catalog.Count, routes.Plugs.Count, schedules.Length),
             FunctionRows(functions, metrics.Stats.Snapshot()),
-            routes.Plugs.Select(p => new RouteStatus(p.Method, p.Path, p.Target == PlugTarget.File ? "file" : "function", p.Name)).ToArray()));
+            routes.Plugs.Select(p => new RouteStatus(p.Method, p.Path, p.Target == PlugTarget.File ? "file" : "function", p.Name)).ToArray(),
+            schedules,
+            backups is null ? null : new BackupStatus(backups.Count, backups.Count > 0 ? backups[0] : null)));
+    }
+
+    private static async Task<ScheduleStatus[]> SchedulesAsync(IGrainFactory grains)
+    {
+        var names = await grains.GetGrain<IScheduleCatalogGrain>(0).ListAsync();
+        var infos = await Task.WhenAll(names.Select(name => grains.GetGrain<IScheduleGrain>(name).GetAsync()));
+        return infos.OfType<ScheduleInfo>().Select(i => new ScheduleStatus(
+            i.Definition.Name, i.Definition.Cron is { } cron ? $"cron {cron}" : $"every {i.Definition.IntervalSeconds}s", i.Definition.Function,
+            i.NextRunAt, i.RunCount, i.RecentRuns.Count == 0 ? null : PlatformMetrics.OutcomeName(i.RecentRuns[^1].Outcome))).ToArray();
     }
 
     /// <summary>Every registered function (zero calls when never called here), plus called names no longer registered.</summary>
@@ -53,15 +71,21 @@ public static class StatusEndpoints
 
 public sealed record StatusReport(
     SiloStatus Silo, IReadOnlyList<ClusterSilo> Silos, StatusCounts Counts, IReadOnlyList<FunctionStatus> Functions,
-    IReadOnlyList<RouteStatus> Routes);
+    IReadOnlyList<RouteStatus> Routes, IReadOnlyList<ScheduleStatus> Schedules, BackupStatus? Backups);
 
-public sealed record SiloStatus(string Address, string Name, string Version, DateTimeOffset StartedAt, double UptimeSeconds, KvmStatus Kvm);
+/// <summary><c>live_buffers</c>: exchange buffers held by the call trees running on this silo right now.</summary>
+public sealed record SiloStatus(string Address, string Name, string Version, DateTimeOffset StartedAt, double UptimeSeconds, KvmStatus Kvm, long LiveBuffers);
 
 public sealed record KvmStatus(bool Available, int ApiVersion, string Message);
 
 public sealed record ClusterSilo(string Address, string Name, string Status, DateTimeOffset StartedAt);
 
-public sealed record StatusCounts(int Functions, int Blobs, int Plugs);
+public sealed record StatusCounts(int Functions, int Blobs, int Plugs, int Schedules);
+
+public sealed record ScheduleStatus(string Name, string When, string Function, DateTimeOffset NextRunAt, long RunCount, string? LastOutcome);
+
+/// <summary>The kept backups of this silo's store; null in the report when the silo takes none (a PostgreSQL cluster).</summary>
+public sealed record BackupStatus(int Kept, BackupFile? Newest);
 
 /// <summary>Call statistics of one function on the answering silo since it started; <c>kind</c> is null for names no longer registered.</summary>
 public sealed record FunctionStatus(string Name, string? Kind, long Calls, long Errors, double MeanMs, double P50Ms, double P95Ms, double MaxMs);

@@ -48,6 +48,14 @@ function render(status) {
     [f => f.mean_ms, true], [f => f.p50_ms, true], [f => f.p95_ms, true], [f => f.max_ms, true],
   ]);
   fill("routes", status.routes, [[r => r.method], [r => r.path], [r => r.target], [r => r.name]]);
+  fill("schedules", status.schedules, [
+    [x => x.name], [x => x.when], [x => x.function], [x => new Date(x.next_run_at).toLocaleString()],
+    [x => x.run_count, true], [x => x.last_outcome ?? "-"],
+  ]);
+  const b = status.backups;
+  document.getElementById("backups").textContent = !b ? "This silo takes no backups of its store."
+    : b.newest ? `${b.kept} kept · newest ${b.newest.name} (${b.newest.size} bytes, ${new Date(b.newest.created_at).toLocaleString()})`
+    : "No backup yet.";
 }
 
 function showLogin(message) {

@@ -21,13 +21,15 @@ public sealed class ArchiveExporter(IGrainFactory grains)
         var blobIds = functions.Values.SelectMany(v => v).Select(v => v.TechId).Distinct().Order(StringComparer.Ordinal).ToArray();
         var plugs = (await grains.GetGrain<IRouteTableGrain>(0).GetAsync()).Plugs.Select(ToArchive).ToArray();
         var namespaces = await ReadNamespacesAsync();
-        var counts = new ArchiveCounts(functions.Count, blobIds.Length, plugs.Length, namespaces.Count, namespaces.Sum(n => n.Entries.Count));
+        var schedules = await ArchiveSchedules.ReadAsync(grains);
+        var counts = new ArchiveCounts(functions.Count, blobIds.Length, plugs.Length, namespaces.Count, namespaces.Sum(n => n.Entries.Count), schedules.Length);
 
         await using var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true);
         await using var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true);
         await WriteAsync(tar, ArchiveLayout.Manifest, Json(new ArchiveManifest(ArchiveLayout.Format, ArchiveLayout.FormatVersion, createdAt, counts)), createdAt, ct);
         await WriteAsync(tar, ArchiveLayout.Functions, Json(functions), createdAt, ct);
         await WriteAsync(tar, ArchiveLayout.Plugs, Json(plugs), createdAt, ct);
+        await WriteAsync(tar, ArchiveLayout.Schedules, Json(schedules), createdAt, ct);
         foreach (var techId in blobIds)
         {
             var blob = await grains.GetGrain<IBlobGrain>(techId).GetAsync()

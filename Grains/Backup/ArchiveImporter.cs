@@ -5,6 +5,7 @@ using MyOwnCluster.Files;
 using MyOwnCluster.Functions;
 using MyOwnCluster.KeyValue;
 using MyOwnCluster.Routing;
+using MyOwnCluster.Scheduling;
 
 namespace MyOwnCluster.Backup;
 
@@ -20,11 +21,13 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
         SortedDictionary<string, List<ArchiveVersion>> Functions,
         Dictionary<string, BlobContent> Blobs,
         ArchivePlug[] Plugs,
-        List<ArchiveNamespace> Namespaces);
+        List<ArchiveNamespace> Namespaces,
+        IReadOnlyList<ScheduleDefinition> Schedules);
 
     public async Task<ArchiveCounts> ImportAsync(Stream input, CancellationToken ct)
     {
         var parsed = Validate(await ReadEntriesAsync(input, ct));
+        await ArchiveSchedules.CheckFunctionsAsync(grains, parsed.Schedules, parsed.Functions.Keys);
         foreach (var blob in parsed.Blobs.Values)
         {
             await grains.GetGrain<IBlobGrain>(blob.TechId).StoreAsync(blob);
@@ -53,8 +56,9 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
             }
         }
 
+        await ArchiveSchedules.ImportAsync(grains, parsed.Schedules);
         return new ArchiveCounts(parsed.Functions.Count, parsed.Blobs.Count, parsed.Plugs.Length, parsed.Namespaces.Count,
-            parsed.Namespaces.Sum(n => n.Entries.Count));
+            parsed.Namespaces.Sum(n => n.Entries.Count), parsed.Schedules.Count);
     }
 
     private static async Task<Dictionary<string, byte[]>> ReadEntriesAsync(Stream input, CancellationToken ct)
@@ -138,7 +142,11 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
 
         var namespaces = entries.Keys.Where(k => k.StartsWith(ArchiveLayout.KeyValueFolder, StringComparison.Ordinal))
             .Order(StringComparer.Ordinal).Select(k => ReadNamespace(entries, k)).ToList();
-        return new Parsed(functions, blobs, plugs, namespaces);
+        // Archives written before schedules existed have no schedules.json.
+        var schedules = entries.ContainsKey(ArchiveLayout.Schedules)
+            ? ArchiveSchedules.Validate(Read<ArchiveSchedule[]>(entries, ArchiveLayout.Schedules))
+            : [];
+        return new Parsed(functions, blobs, plugs, namespaces, schedules);
     }
 
     private static BlobContent ReadBlob(Dictionary<string, byte[]> entries, string techId)

@@ -5,7 +5,7 @@ namespace MyOwnCluster.Backup;
 
 /// <summary>
 /// The export archive's storage-independent layout (a tar.gz), documented in the README:
-/// <c>manifest.json</c>, <c>functions.json</c>, <c>plugs.json</c>, <c>blobs/&lt;tech id&gt;</c> with
+/// <c>manifest.json</c>, <c>functions.json</c>, <c>plugs.json</c>, <c>schedules.json</c>, <c>blobs/&lt;tech id&gt;</c> with
 /// <c>blobs/&lt;tech id&gt;.json</c>, and <c>kv/&lt;escaped namespace&gt;.json</c>.
 /// </summary>
 public static class ArchiveLayout
@@ -15,6 +15,7 @@ public static class ArchiveLayout
     public const string Manifest = "manifest.json";
     public const string Functions = "functions.json";
     public const string Plugs = "plugs.json";
+    public const string Schedules = "schedules.json";
     public const string BlobsFolder = "blobs/";
     public const string KeyValueFolder = "kv/";
 
@@ -33,13 +34,17 @@ public static class ArchiveLayout
 
 public sealed record ArchiveManifest(string Format, int FormatVersion, DateTimeOffset CreatedAt, ArchiveCounts Counts);
 
-public sealed record ArchiveCounts(int Functions, int Blobs, int Plugs, int KvNamespaces, int KvKeys);
+public sealed record ArchiveCounts(int Functions, int Blobs, int Plugs, int KvNamespaces, int KvKeys, int Schedules = 0);
 
 public sealed record ArchiveVersion(string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt);
 
 public sealed record ArchiveBlobInfo(string ContentType);
 
 public sealed record ArchivePlug(string Method, string Path, string Target, string Name, string StartFunction, string Data, string Mode);
+
+/// <summary>A schedule in the archive; the body of <c>POST schedule</c> (interval schedules re-anchor on import unless start_at is set).</summary>
+public sealed record ArchiveSchedule(
+    string Name, string? Cron, long? IntervalSeconds, string Function, string StartFunction, string Input, string Mode, DateTimeOffset? StartAt);
 
 public sealed record ArchiveNamespace(string Namespace, SortedDictionary<string, string> Entries);
 

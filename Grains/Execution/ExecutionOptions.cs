@@ -8,6 +8,9 @@ public sealed class ExecutionOptions
     /// <summary>Wall-clock deadline of one call.</summary>
     public int CallTimeoutMs { get; set; } = 5000;
 
+    /// <summary>How deep calls between functions (core.call_function, module binding) may nest below the first call.</summary>
+    public int MaxCallDepth { get; set; } = 16;
+
     /// <summary>Cap on a wasm instance's linear memory (and a KVM guest's RAM).</summary>
     public long MemoryBytes { get; set; } = 64L * 1024 * 1024;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Options;
 using MyOwnCluster.Files;
 using MyOwnCluster.Functions;
 
@@ -8,15 +9,55 @@ namespace MyOwnCluster.Execution;
 /// The silo-local way to run a function: resolve the name (or <c>techID://sha</c>) to a blob, pick the engine of
 /// its kind, run. The gateway calls it directly on its own silo; <see cref="ExecutorGrain"/> exposes it to the cluster.
 /// </summary>
-public sealed class FunctionInvoker(IGrainFactory grains, FunctionDirectory directory, IEnumerable<IFunctionEngine> engines, PlatformMetrics metrics)
+public sealed class FunctionInvoker(
+    IGrainFactory grains, FunctionDirectory directory, IEnumerable<IFunctionEngine> engines, PlatformMetrics metrics, IOptions<ExecutionOptions> options)
+    : INestedInvoker
 {
     /// <summary>The metric tag of calls to names that do not exist: unbounded caller input must not become a tag.</summary>
     private const string UnknownFunction = "(unknown)";
 
     private readonly Dictionary<FunctionKind, IFunctionEngine> byKind = engines.ToDictionary(e => e.Kind);
 
-    /// <summary>Runs the call inside a span and counts it in the metrics and this silo's per-function statistics.</summary>
+    /// <summary>A first call: a call tree of its own, whose buffers are all released when it returns.</summary>
     public async Task<InvocationResult> InvokeAsync(InvocationRequest request)
+    {
+        var tree = new CallTree(options.Value, counted: true);
+        try
+        {
+            return await InvokeInScopeAsync(request, new CallScope(tree));
+        }
+        finally
+        {
+            tree.Release();
+        }
+    }
+
+    /// <summary>A call made by a running function (core.call_function, a bound import): same tree, same deadline.</summary>
+    public InvocationResult Invoke(GuestContext caller, InvocationRequest request, int inputBufferId, int outputBufferId)
+    {
+        var tree = caller.Tree;
+        if (tree.Path.Contains(request.Function, StringComparer.Ordinal))
+        {
+            return InvocationResult.Failed(InvocationOutcome.BadRequest,
+                $"call cycle refused: {string.Join(" -> ", tree.Path)} -> {request.Function}");
+        }
+
+        if (tree.Path.Count > tree.MaxDepth)
+        {
+            return InvocationResult.Failed(InvocationOutcome.BadRequest,
+                $"call depth limit of {tree.MaxDepth} reached ({string.Join(" -> ", tree.Path)} -> {request.Function})");
+        }
+
+        if (tree.RemainingMs <= 0)
+        {
+            return InvocationResult.Failed(InvocationOutcome.Timeout, "the call tree's deadline has passed");
+        }
+
+        return InvokeInScopeAsync(request, new CallScope(tree, inputBufferId, outputBufferId)).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Runs the call inside a span and counts it in the metrics and this silo's per-function statistics.</summary>
+    private async Task<InvocationResult> InvokeInScopeAsync(InvocationRequest request, CallScope scope)
     {
         using var activity = PlatformMetrics.Tracing.StartActivity("moc.invoke");
         var started = Stopwatch.GetTimestamp();
@@ -33,7 +74,26 @@ public sealed class FunctionInvoker(IGrainFactory grains, FunctionDirectory dire
                 kind = resolved.Value.Kind;
             }
 
-            var result = await InvokeResolvedAsync(request, resolved);
+            scope.Tree.Path.Add(resolved?.Name ?? request.Function);
+            InvocationResult result;
+            try
+            {
+                result = await InvokeResolvedAsync(request, resolved, scope);
+            }
+            finally
+            {
+                scope.Tree.Path.RemoveAt(scope.Tree.Path.Count - 1);
+            }
+
+            if (result.Outcome == InvocationOutcome.Timeout)
+            {
+                scope.Tree.TimedOut = true;
+            }
+            else if (scope.Tree.TimedOut && scope.Tree.Path.Count == 0)
+            {
+                result = InvocationResult.Failed(InvocationOutcome.Timeout, $"a function it called ran past the {options.Value.CallTimeoutMs} ms deadline of the call");
+            }
+
             outcome = result.Outcome;
             activity?.SetTag("moc.invocation.result", result.Result);
             if (result.Error is not null)
@@ -56,7 +116,8 @@ public sealed class FunctionInvoker(IGrainFactory grains, FunctionDirectory dire
         }
     }
 
-    private async Task<InvocationResult> InvokeResolvedAsync(InvocationRequest request, (string Name, string TechId, FunctionKind Kind)? resolved)
+    private async Task<InvocationResult> InvokeResolvedAsync(
+        InvocationRequest request, (string Name, string TechId, FunctionKind Kind)? resolved, CallScope scope)
     {
         if (resolved is null)
         {
@@ -76,7 +137,11 @@ public sealed class FunctionInvoker(IGrainFactory grains, FunctionDirectory dire
 
         var target = new FunctionTarget(name, techId, async () =>
             (await grains.GetGrain<IBlobGrain>(techId).GetAsync())?.Bytes
-            ?? throw new InvalidOperationException($"blob {techId} is missing"), grains);
+            ?? throw new InvalidOperationException($"blob {techId} is missing"), grains)
+        {
+            Scope = scope,
+            Calls = this,
+        };
         return await engine.InvokeAsync(target, request);
     }
 

@@ -10,19 +10,24 @@ namespace MyOwnCluster.Execution;
 /// </summary>
 public sealed class GuestContext
 {
-    private readonly Dictionary<int, ExchangeBuffer> buffers = [];
-    private int nextBufferId = 1;
+    private readonly CallTree tree;
     private int loggedBytes;
     private MemoryStream? stderr;
 
-    public GuestContext(string functionName, InvocationRequest request, ExecutionOptions limits, ILogger log)
+    /// <summary>
+    /// A root invocation (its own call tree; input and output buffers made from the request) or, with a scope, a call
+    /// inside a tree that reads and writes the caller's buffers.
+    /// </summary>
+    public GuestContext(string functionName, InvocationRequest request, ExecutionOptions limits, ILogger log, CallScope? scope = null)
     {
         FunctionName = functionName;
         Request = request;
         Limits = limits;
         Log = log;
-        InputBufferId = Add(ExchangeBuffer.FromData(request.Input));
-        OutputBufferId = Add(new ExchangeBuffer());
+        tree = scope?.Tree ?? new CallTree(limits);
+        IsNested = tree.Path.Count > 1;
+        InputBufferId = scope is { InputBufferId: > 0 } ? scope.InputBufferId : Add(ExchangeBuffer.FromData(request.Input));
+        OutputBufferId = scope is { OutputBufferId: > 0 } ? scope.OutputBufferId : Add(new ExchangeBuffer());
     }
 
     public string FunctionName { get; }
@@ -36,6 +41,17 @@ public sealed class GuestContext
     /// <summary>The cluster, for guest calls backed by grains (key-value); null in hosts without one.</summary>
     public IGrainFactory? Grains { get; init; }
 
+    /// <summary>Runs other functions inside this call tree (core.call_function, module binding); null in bare hosts.</summary>
+    public INestedInvoker? Calls { get; init; }
+
+    public CallTree Tree => tree;
+
+    /// <summary>Called by another function of the tree: its output stays in the tree's buffers, nothing is copied out.</summary>
+    public bool IsNested { get; }
+
+    /// <summary>What is left of the call tree's deadline: the budget of this call and of everything it calls.</summary>
+    public int RemainingMs => tree.RemainingMs;
+
     public int InputBufferId { get; }
 
     public int OutputBufferId { get; }
@@ -43,9 +59,9 @@ public sealed class GuestContext
     /// <summary>Stderr of posix programs, capped at <see cref="ExecutionOptions.MaxLogBytes"/>.</summary>
     public ReadOnlySpan<byte> Stderr => stderr is null ? [] : stderr.GetBuffer().AsSpan(0, (int)stderr.Length);
 
-    public ExchangeBuffer Output => buffers[OutputBufferId];
+    public ExchangeBuffer Output => tree.Buffers[OutputBufferId];
 
-    public int LiveBuffers => buffers.Count;
+    public int LiveBuffers => tree.BufferCount;
 
     /// <summary>A new buffer whose body is a copy of the bytes; 0 when the invocation has too many buffers.</summary>
     public int RegisterBuffer(ReadOnlySpan<byte> body)
@@ -59,12 +75,12 @@ public sealed class GuestContext
         return Add(new ExchangeBuffer(body));
     }
 
-    public ExchangeBuffer? GetBuffer(int id) => buffers.GetValueOrDefault(id);
+    public ExchangeBuffer? GetBuffer(int id) => tree.Buffers.GetValueOrDefault(id);
 
     /// <summary>The buffer, or null with "unknown buffer" logged against the host function that asked.</summary>
     public ExchangeBuffer? FindBuffer(string hostFunction, int id)
     {
-        var buffer = buffers.GetValueOrDefault(id);
+        var buffer = tree.Buffers.GetValueOrDefault(id);
         if (buffer is null)
         {
             LogGuestError(hostFunction, $"unknown buffer {id}");
@@ -93,7 +109,7 @@ public sealed class GuestContext
         return 0;
     }
 
-    public bool FreeBuffer(int id) => id != InputBufferId && id != OutputBufferId && buffers.Remove(id);
+    public bool FreeBuffer(int id) => id != InputBufferId && id != OutputBufferId && tree.Remove(id);
 
     /// <summary>Appends to a buffer's body within the size cap; false (and a log line) when it does not fit.</summary>
     public bool TryAppend(string hostFunction, ExchangeBuffer buffer, ReadOnlySpan<byte> bytes)
@@ -128,6 +144,23 @@ public sealed class GuestContext
         }
     }
 
+    /// <summary>
+    /// Blocks on a grain call for a synchronous host function (they run on thread-pool threads, never on an Orleans
+    /// scheduler thread); default (and a log line naming the service) when it failed. Value types must come in nullable.
+    /// </summary>
+    public T? WaitForGrain<T>(string hostFunction, string service, Func<Task<T>> call)
+    {
+        try
+        {
+            return call().GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            LogGuestError(hostFunction, $"{service} failed: {e.Message}");
+            return default;
+        }
+    }
+
     public void WriteStderr(ReadOnlySpan<byte> bytes)
     {
         stderr ??= new MemoryStream();
@@ -146,14 +179,12 @@ public sealed class GuestContext
 
     private int Add(ExchangeBuffer buffer)
     {
-        if (buffers.Count >= Limits.MaxBuffers)
+        if (tree.BufferCount >= Limits.MaxBuffers)
         {
             LogGuestError("buffers", $"more than {Limits.MaxBuffers} live buffers");
             return 0;
         }
 
-        var id = nextBufferId++;
-        buffers[id] = buffer;
-        return id;
+        return tree.Add(buffer);
     }
 }

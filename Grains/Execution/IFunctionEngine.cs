@@ -4,7 +4,18 @@ namespace MyOwnCluster.Execution;
 /// What an engine needs to run a function: its identity, a way to fetch its bytes on a cache miss, and the cluster
 /// for grain-backed guest calls (engines hand it to <see cref="GuestContext.Grains"/>).
 /// </summary>
-public sealed record FunctionTarget(string Name, string TechId, Func<ValueTask<byte[]>> LoadBytes, IGrainFactory? Grains = null);
+public sealed record FunctionTarget(string Name, string TechId, Func<ValueTask<byte[]>> LoadBytes, IGrainFactory? Grains = null)
+{
+    /// <summary>The call tree this call belongs to; null for a call with a tree of its own (bare engine hosts).</summary>
+    public CallScope? Scope { get; init; }
+
+    /// <summary>How the function's guest calls reach other functions; null where nothing else can be called.</summary>
+    public INestedInvoker? Calls { get; init; }
+
+    /// <summary>The invocation state every engine builds its guest API on.</summary>
+    public GuestContext CreateGuest(InvocationRequest request, ExecutionOptions limits, Microsoft.Extensions.Logging.ILogger log) =>
+        new(Name, request, limits, log, Scope) { Grains = Grains, Calls = Calls };
+}
 
 /// <summary>One way of running functions (Wasm, KVM, JS); one instance per silo, registered in DI.</summary>
 public interface IFunctionEngine

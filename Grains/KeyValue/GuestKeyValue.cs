@@ -115,17 +115,6 @@ public static class GuestKeyValue
         return guest.Grains.GetGrain<IKeyValueGrain>(guest.FunctionName);
     }
 
-    /// <summary>Blocks on a grain call; null (and a log line) when it failed. Value types must come in nullable.</summary>
-    private static T? Wait<T>(GuestContext guest, string hostFunction, Func<Task<T>> call)
-    {
-        try
-        {
-            return call().GetAwaiter().GetResult();
-        }
-        catch (Exception e)
-        {
-            guest.LogGuestError(hostFunction, $"the key-value store failed: {e.Message}");
-            return default;
-        }
-    }
+    private static T? Wait<T>(GuestContext guest, string hostFunction, Func<Task<T>> call) =>
+        guest.WaitForGrain(hostFunction, "the key-value store", call);
 }

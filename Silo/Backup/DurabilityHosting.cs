@@ -31,8 +31,10 @@ public static class DurabilityHosting
             }
         }
 
+        builder.Services.AddHostedService<Scheduling.ScheduleCatchUp>();
         builder.Services.Configure<KeyValueOptions>(builder.Configuration.GetSection(KeyValueOptions.Section));
         builder.Services.AddSingleton<IWasmHostModule, CorePersistenceModule>();
+        builder.Services.AddSingleton<IWasmHostModule, CoreScheduleModule>();
         if (!embeddedStore)
         {
             return builder;

@@ -27,16 +27,20 @@ public static class StorageHosting
 
     public static void ConfigureStorage(ISiloBuilder silo, StorageOptions storage, MocClusterOptions cluster, string dataDirectory)
     {
+        // Schedules may run every second; Orleans' default floor is a minute.
+        silo.Configure<ReminderOptions>(reminders => reminders.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         if (storage.IsPostgres)
         {
             ConfigurePostgres(silo, ClusterConnectionString(storage.ConnectionString!), cluster);
             return;
         }
 
-        // Embedded: one node on loopback, grain state in <data>/moc.db. (Reminders: the SQLite reminder table goes here.)
+        // Embedded: one node on loopback, grain state and reminders in <data>/moc.db.
+        var database = Path.Combine(dataDirectory, "moc.db");
         silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
-        silo.Services.AddGrainStorage(StoreName, (services, _) =>
-            new SqliteGrainStorage(Path.Combine(dataDirectory, "moc.db"), services.GetRequiredService<Serializer>()));
+        silo.Services.AddGrainStorage(StoreName, (services, _) => new SqliteGrainStorage(database, services.GetRequiredService<Serializer>()));
+        silo.AddReminders();
+        silo.Services.AddSingleton<IReminderTable>(new SqliteReminderTable(database));
     }
 
     /// <summary>Creates or upgrades the schema; call before the host starts (the providers read their queries at start).</summary>

@@ -17,14 +17,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
     public SqliteGrainStorage(string databasePath, Serializer serializer)
     {
         this.serializer = serializer;
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = databasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        connectionString = SqliteStore.ConnectionString(databasePath);
         using var connection = Open();
         Execute(connection, """
             PRAGMA journal_mode=WAL;
@@ -98,18 +91,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
         grainState.RecordExists = false;
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        Execute(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
-        return connection;
-    }
+    private SqliteConnection Open() => SqliteStore.Open(connectionString);
 
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private static void Execute(SqliteConnection connection, string sql) => SqliteStore.Execute(connection, sql);
 }

@@ -27,6 +27,12 @@ public sealed class DashboardBrowserTests(ServerFixture fixture)
             Assert.Equal(HttpStatusCode.OK, (await client.CallAsync(new { name = "dashboard-hello" })).StatusCode);
         }
 
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("schedule", new
+        {
+            name = "dashboard-weekly", cron = "0 9 * * 1", function = "dashboard-hello", start_function = "_start",
+        })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(Api.Prefix + "admin/backup", null)).StatusCode);
+
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new()
         {
@@ -44,6 +50,12 @@ public sealed class DashboardBrowserTests(ServerFixture fixture)
         Assert.Equal("wasm", await row.Locator("td").Nth(1).TextContentAsync());
         Assert.Equal("3", await row.Locator("td").Nth(2).TextContentAsync());
         Assert.Equal("0", await row.Locator("td").Nth(3).TextContentAsync());
+
+        var schedule = page.Locator("#schedules tbody tr", new() { HasText = "dashboard-weekly" });
+        await schedule.WaitForAsync(new() { Timeout = 30_000 });
+        Assert.Equal("cron 0 9 * * 1", await schedule.Locator("td").Nth(1).TextContentAsync());
+        Assert.Equal("dashboard-hello", await schedule.Locator("td").Nth(2).TextContentAsync());
+        await Assertions.Expect(page.Locator("#backups")).ToContainTextAsync("kept");
 
         // The token moved from the URL into sessionStorage, and the page keeps refreshing with it.
         Assert.DoesNotContain("token", page.Url);

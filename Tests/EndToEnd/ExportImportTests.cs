@@ -40,6 +40,7 @@ public sealed class ExportImportTests
 
             Assert.Contains("blobs/", string.Join(' ', before.Keys));
             Assert.Contains("kv/exp-kv.json", before.Keys);
+            Assert.Contains("exp-nightly", Encoding.UTF8.GetString(before["schedules.json"]));
             await AssertPopulatedAsync(target.CreateClient());
         }
         finally
@@ -77,6 +78,16 @@ public sealed class ExportImportTests
         Assert.Equal(HttpStatusCode.BadRequest, wrongVersion.StatusCode);
         Assert.Contains("version 99", await wrongVersion.MessageAsync());
         Assert.Equal("seed", await client.GetStringAsync(Api.Prefix + "kv/exp-kv/seed"));
+
+        entries = await ReadEntriesAsync(export);
+        entries["kv/exp-kv.json"] = """{"namespace":"exp-kv","entries":{"seed":"Y2hhbmdlZA=="}}"""u8.ToArray();
+        entries["schedules.json"] = """[{"name":"orphan","cron":null,"interval_seconds":60,"function":"not-there","start_function":"","input":"","mode":"direct","start_at":null}]"""u8.ToArray();
+        var orphan = await client.PostAsync(Api.Prefix + "admin/import",
+            new ByteArrayContent(await ArchiveAsync(entries.Select(e => (e.Key, e.Value)).ToArray())));
+        Assert.Equal(HttpStatusCode.BadRequest, orphan.StatusCode);
+        Assert.Contains("not-there", await orphan.MessageAsync());
+        Assert.Equal("seed", await client.GetStringAsync(Api.Prefix + "kv/exp-kv/seed"));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Api.Prefix + "schedule/orphan")).StatusCode);
     }
 
     internal static async Task PopulateAsync(HttpClient client)
@@ -90,6 +101,14 @@ public sealed class ExportImportTests
         Assert.Equal(0, (await (await client.CallAsync(new { name = "exp-kv", start_function = "set" })).JsonAsync())["result"]!.GetValue<int>());
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsync(Api.Prefix + "kv/exp-kv/binary", new ByteArrayContent([0, 255, 1]))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsync(Api.Prefix + "kv/shared%2Fspace/a%2Fb", new StringContent("slashes"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("schedule", new
+        {
+            name = "exp-nightly", cron = "0 3 * * *", function = "exp-kv", start_function = "set", input = "aW4=",
+        })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("schedule", new
+        {
+            name = "exp-daily", interval = "1d", function = "exp-hello", start_function = "add", start_at = "2030-01-01T00:00:00Z",
+        })).StatusCode);
     }
 
     internal static async Task AssertPopulatedAsync(HttpClient client)
@@ -104,6 +123,11 @@ public sealed class ExportImportTests
         Assert.Equal("hello", Encoding.UTF8.GetString(Convert.FromBase64String(get["output"]!.GetValue<string>())));
         Assert.Equal([0, 255, 1], await client.GetByteArrayAsync(Api.Prefix + "kv/exp-kv/binary"));
         Assert.Equal("slashes", await client.GetStringAsync(Api.Prefix + "kv/shared%2Fspace/a%2Fb"));
+        var nightly = await (await client.GetAsync(Api.Prefix + "schedule/exp-nightly")).JsonAsync();
+        Assert.Equal("0 3 * * *", nightly["cron"]!.GetValue<string>());
+        Assert.Equal("aW4=", nightly["input"]!.GetValue<string>());
+        var daily = await (await client.GetAsync(Api.Prefix + "schedule/exp-daily")).JsonAsync();
+        Assert.Equal(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero), daily["next_run_at"]!.GetValue<DateTimeOffset>());
     }
 
     internal static Task<CliRun> Moc(ServerProcess server, params string[] args) => CliRunner.RunWithEnvironmentAsync(

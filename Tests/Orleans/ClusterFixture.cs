@@ -10,13 +10,22 @@ using Orleans.TestingHost;
 namespace MyOwnCluster.Tests.Orleans;
 
 /// <summary>An in-process Orleans test cluster whose grain storage is a real SQLite file.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
+    private readonly short silos;
+
+    public ClusterFixture()
+        : this(1)
+    {
+    }
+
+    protected ClusterFixture(short silos) => this.silos = silos;
+
     public TestCluster Cluster { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = new TestClusterBuilder(1);
+        var builder = new TestClusterBuilder(silos);
         builder.Properties["data"] = TempDirectory.Create("moc-orleans");
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         Cluster = builder.Build();
@@ -48,6 +57,9 @@ public sealed class ClusterFixture : IAsyncLifetime
             });
     }
 }
+
+/// <summary>Three silos in one process sharing the SQLite store: for work that must spread over the cluster.</summary>
+public sealed class ThreeSiloClusterFixture() : ClusterFixture(3);
 
 [CollectionDefinition(Name)]
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>

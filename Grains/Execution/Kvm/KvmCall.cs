@@ -26,7 +26,7 @@ internal static class KvmCall
     public static CallOutcome Run(KvmMachine machine, ulong start, GuestContext guest, int maxHypercalls)
     {
         machine.Enter(start, guest.Request.Arguments);
-        using var deadline = CallDeadline.Start(machine.Vcpu, guest.Limits.CallTimeoutMs);
+        using var deadline = CallDeadline.Start(machine.Vcpu, guest.RemainingMs);
         var hypercalls = 0;
         try
         {

@@ -164,7 +164,7 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
             return InvocationResult.Failed(InvocationOutcome.Unavailable, $"cannot create a micro-VM: {e.Message}");
         }
 
-        var guest = new GuestContext(target.Name, request, limits, logger);
+        var guest = target.CreateGuest(request, limits, logger);
         CallOutcome outcome;
         try
         {

@@ -45,4 +45,7 @@ internal static class GuestMemory
 
     public static string String(Caller caller, string hostFunction, int ptr, int len) =>
         System.Text.Encoding.UTF8.GetString(Span(caller, hostFunction, ptr, len));
+
+    public static string String(Memory memory, string hostFunction, int ptr, int len) =>
+        System.Text.Encoding.UTF8.GetString(Span(memory, hostFunction, ptr, len));
 }

@@ -17,7 +17,8 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     private const uint PooledInstances = 1000;
     private readonly Engine engine;
     private readonly Linker linker;
-    private readonly ConcurrentDictionary<string, Lazy<Task<Module>>> modules = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<LoadedModule>>> modules = new();
+    private readonly IReadOnlyList<IWasmHostModule> hostModules;
     private readonly ExecutionOptions limits;
     private readonly ILogger logger;
     private readonly Timer epochTicker;
@@ -51,7 +52,8 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
             .WithOptimizationLevel(OptimizationLevel.Speed)
             .WithPoolingAllocationStrategy(pool));
         linker = new Linker(engine);
-        foreach (var module in hostModules)
+        this.hostModules = hostModules.ToArray();
+        foreach (var module in this.hostModules)
         {
             module.Define(linker);
         }
@@ -92,7 +94,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
 
     public async Task<InvocationResult> InvokeAsync(FunctionTarget target, InvocationRequest request)
     {
-        Module module;
+        LoadedModule module;
         try
         {
             module = await GetModuleAsync(target);
@@ -104,10 +106,10 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
             return InvocationResult.Failed(InvocationOutcome.GuestError, $"cannot load module: {e.Message}");
         }
 
-        var guest = new GuestContext(target.Name, request, limits, logger) { Grains = target.Grains };
+        var guest = target.CreateGuest(request, limits, logger);
         if (request.Mode != InvocationMode.Posix)
         {
-            return WasmInvocation.Run(engine, linker, module, guest, null, EpochTicks());
+            return WasmInvocation.Run(engine, module.Linker, module.Module, guest, null, EpochTicks(guest));
         }
 
         return await RunPosixAsync(target, module, guest);
@@ -120,7 +122,11 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         {
             if (entry.IsValueCreated && entry.Value.IsCompletedSuccessfully)
             {
-                entry.Value.Result.Dispose();
+                entry.Value.Result.Module.Dispose();
+                if (entry.Value.Result.Linker != linker)
+                {
+                    entry.Value.Result.Linker.Dispose();
+                }
             }
         }
 
@@ -129,19 +135,21 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     }
 
     /// <summary>Compiled module for a tech id, compiled at most once per silo.</summary>
-    internal Task<Module> GetModuleAsync(FunctionTarget target) =>
-        modules.GetOrAdd(target.TechId, _ => new Lazy<Task<Module>>(async () =>
+    internal Task<LoadedModule> GetModuleAsync(FunctionTarget target) =>
+        modules.GetOrAdd(target.TechId, _ => new Lazy<Task<LoadedModule>>(async () =>
         {
             var bytes = await target.LoadBytes();
-            return compiledCache.Load(engine, target.Name, target.TechId, bytes);
+            var module = compiledCache.Load(engine, target.Name, target.TechId, bytes);
+            var bound = ModuleBinding.BoundImports(engine, linker, module);
+            return new LoadedModule(module, bound.Count == 0 ? linker : ModuleBinding.CreateLinker(engine, hostModules, bound));
         })).Value;
 
     /// <summary>Posix mode: the function's file tree is loaded before the call and saved after it if the program changed it.</summary>
-    private async Task<InvocationResult> RunPosixAsync(FunctionTarget target, Module module, GuestContext guest)
+    private async Task<InvocationResult> RunPosixAsync(FunctionTarget target, LoadedModule module, GuestContext guest)
     {
         if (fileSystems is null)
         {
-            return WasmInvocation.Run(engine, linker, module, guest, new WasiState(guest, new Vfs(), urlFetcher), EpochTicks());
+            return WasmInvocation.Run(engine, module.Linker, module.Module, guest, new WasiState(guest, new Vfs(), urlFetcher), EpochTicks(guest));
         }
 
         // Calls of one function share its durable tree: on this silo they run one at a time so none loses another's writes.
@@ -157,7 +165,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         }
     }
 
-    private async Task<InvocationResult> RunWithDurableTreeAsync(FunctionTarget target, Module module, GuestContext guest, IWasiFileSystemProvider fileSystems)
+    private async Task<InvocationResult> RunWithDurableTreeAsync(FunctionTarget target, LoadedModule module, GuestContext guest, IWasiFileSystemProvider fileSystems)
     {
         Vfs fileSystem;
         try
@@ -171,7 +179,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         }
 
         var wasi = new WasiState(guest, fileSystem, urlFetcher);
-        var result = WasmInvocation.Run(engine, linker, module, guest, wasi, EpochTicks());
+        var result = WasmInvocation.Run(engine, module.Linker, module.Module, guest, wasi, EpochTicks(guest));
         if (fileSystem.IsDirty)
         {
             try
@@ -188,7 +196,8 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         return result;
     }
 
-    private ulong EpochTicks() => (ulong)Math.Max(1, (limits.CallTimeoutMs + EpochTickMs - 1) / EpochTickMs);
+    /// <summary>What is left of the call tree's deadline, in epoch ticks (a first call has its whole CallTimeoutMs).</summary>
+    private static ulong EpochTicks(GuestContext guest) => (ulong)Math.Max(1, (guest.RemainingMs + EpochTickMs - 1) / EpochTickMs);
 
     private string? CheckImport(Store store, Import import, IReadOnlySet<string> registeredFunctions)
     {
@@ -209,3 +218,6 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         return sameSignature ? null : $"{name} (wrong signature)";
     }
 }
+
+/// <summary>A compiled module and the linker it is instantiated with (the shared one, or its own when it has bound imports).</summary>
+internal sealed record LoadedModule(Module Module, Linker Linker);

@@ -1,3 +1,4 @@
+using MyOwnCluster.Buffers;
 using MyOwnCluster.Execution.Wasm.Wasi;
 using Wasmtime;
 
@@ -6,7 +7,7 @@ namespace MyOwnCluster.Execution.Wasm;
 /// <summary>One call into a fresh instance: instantiate, enter the start function, and turn every failure into a result.</summary>
 internal static class WasmInvocation
 {
-    /// <summary>Posix mode starts <c>_start</c> unless another start function is given.</summary>
+    /// <summary>A call without a start function enters <c>_start</c> (the ELF entry for KVM guests).</summary>
     public const string PosixStartFunction = "_start";
 
     public static InvocationResult Run(Engine engine, Linker linker, Module module, GuestContext guest, WasiState? wasi, ulong epochTicks)
@@ -21,7 +22,7 @@ internal static class WasmInvocation
         {
             instance = linker.Instantiate(store, module);
             var posix = request.Mode == InvocationMode.Posix;
-            var startName = posix && string.IsNullOrEmpty(request.StartFunction) ? PosixStartFunction : request.StartFunction;
+            var startName = string.IsNullOrEmpty(request.StartFunction) ? PosixStartFunction : request.StartFunction;
             var function = instance.GetFunction(startName);
             if (function is null)
             {
@@ -65,7 +66,7 @@ internal static class WasmInvocation
     }
 
     private static InvocationResult Completed(GuestContext guest, long result) =>
-        new(InvocationOutcome.Ok, result, guest.Output.ToData(), null) { Stderr = guest.Stderr.ToArray() };
+        new(InvocationOutcome.Ok, result, guest.IsNested ? ExchangeBufferData.Empty : guest.Output.ToData(), null) { Stderr = guest.Stderr.ToArray() };
 
     private static InvocationResult Failed(GuestContext guest, InvocationOutcome outcome, string error) =>
         InvocationResult.Failed(outcome, error) with { Stderr = guest.Stderr.ToArray() };

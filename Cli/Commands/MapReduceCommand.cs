@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.Text;
+
+namespace MyOwnCluster.Cli.Commands;
+
+/// <summary><c>map-reduce MAP REDUCE</c>: one map call per input across the cluster, then one reduce call.</summary>
+internal static class MapReduceCommand
+{
+    public static IEnumerable<Command> Create(CliContext context)
+    {
+        var map = new Argument<string>("MAP") { Description = "Function called once per input" };
+        var reduce = new Argument<string>("REDUCE") { Description = "Function called once with every map output (map encoding)" };
+        var mapStart = new Option<string?>("--map-start") { Description = "Start function of MAP (default _start)" };
+        var reduceStart = new Option<string?>("--reduce-start") { Description = "Start function of REDUCE (default _start)" };
+        var inputs = new Option<string[]>("--input", "-i") { Description = "An input (UTF-8 text; repeatable)" };
+        var files = new Option<string[]>("--input-file") { Description = "An input read from a file (repeatable)" };
+        var kv = new Option<string?>("--kv") { Description = "Inputs from a key-value namespace: NAMESPACE or NAMESPACE:PREFIX" };
+        var parallelism = new Option<int?>("--parallelism", "-p") { Description = "Map calls in flight at once (default 16)" };
+        var retries = new Option<int?>("--retries") { Description = "Retries of a failed map call (default 2)" };
+        var command = new Command("map-reduce", "Run a map-reduce plan; prints the per-silo spread, failures and the reduce output")
+        {
+            map, reduce, mapStart, reduceStart, inputs, files, kv, parallelism, retries,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var listed = new List<string>((parse.GetValue(inputs) ?? []).Select(text => Convert.ToBase64String(Encoding.UTF8.GetBytes(text))));
+            foreach (var file in parse.GetValue(files) ?? [])
+            {
+                listed.Add(Convert.ToBase64String(await LocalFile.ReadAsync(file, ct)));
+            }
+
+            var source = parse.GetValue(kv) is { } spec ? KvSource(spec) : null;
+            if ((listed.Count == 0) == (source is null))
+            {
+                throw new CliException("give inputs (--input/--input-file) or --kv, not both", ExitCodes.Usage);
+            }
+
+            using var api = context.CreateClient(parse);
+            var result = await api.MapReduceAsync(new MapReduceRequest(
+                parse.GetRequiredValue(map), parse.GetValue(mapStart), parse.GetRequiredValue(reduce), parse.GetValue(reduceStart),
+                source is null ? listed : null, source, parse.GetValue(parallelism), parse.GetValue(retries)), ct);
+            return await ReportAsync(context, result, ct);
+        });
+        return [command];
+    }
+
+    private static MapReduceKv KvSource(string spec)
+    {
+        var colon = spec.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? new MapReduceKv(spec, "") : new MapReduceKv(spec[..colon], spec[(colon + 1)..]);
+    }
+
+    private static async Task<int> ReportAsync(CliContext context, MapReduceResponse result, CancellationToken ct)
+    {
+        var spread = string.Join(", ", result.Silos.Select(s => $"{s.Key}: {s.Value}"));
+        await context.Out.WriteLineAsync($"map: {result.Maps.Length} calls, {result.Failed} failed, on {result.Silos.Count} silos ({spread})");
+        foreach (var failed in result.Maps.Where(m => m.Outcome != "ok"))
+        {
+            await context.Out.WriteLineAsync($"  input {failed.Key} failed after {failed.Attempts} attempts: {failed.Outcome}: {failed.Error}");
+        }
+
+        if (result.Reduce is not { } reduce)
+        {
+            await context.Out.WriteLineAsync("reduce: not run (no map call succeeded)");
+            return ExitCodes.Failure;
+        }
+
+        await context.Out.WriteLineAsync($"reduce: {reduce.Outcome}, result {reduce.Result}{(reduce.Error is null ? "" : ": " + reduce.Error)}");
+        await context.Out.FlushAsync(ct);
+        await context.WriteRawAsync(Convert.FromBase64String(reduce.Output), ct);
+        return result.Failed == 0 && reduce.Outcome == "ok" ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using MyOwnCluster.Buffers;
+
+namespace MyOwnCluster.Execution;
+
+/// <summary>
+/// What the invocations of one call tree share on a silo: the exchange buffers (an id is valid in every function of
+/// the tree and in no other tree, so another request's buffers are out of reach), the total deadline, and the path of
+/// functions being called (depth limit, cycle refusal). Released as a whole when the root invocation ends.
+/// Not thread-safe: a tree runs on one thread at a time (calls are synchronous).
+/// </summary>
+public sealed class CallTree
+{
+    private static long liveBuffers;
+    private readonly long deadline;
+    private readonly bool counted;
+    private int nextBufferId = 1;
+
+    /// <param name="counted">Whether the tree's buffers count in <see cref="LiveBuffers"/> (trees of the silo's invoker).</param>
+    public CallTree(ExecutionOptions limits, bool counted = false)
+    {
+        deadline = Stopwatch.GetTimestamp() + (long)(limits.CallTimeoutMs * (Stopwatch.Frequency / 1000.0));
+        MaxDepth = limits.MaxCallDepth;
+        this.counted = counted;
+    }
+
+    /// <summary>Buffers held by the invoker's call trees alive on this silo (they are freed when their tree ends).</summary>
+    public static long LiveBuffers => Interlocked.Read(ref liveBuffers);
+
+    public int MaxDepth { get; }
+
+    /// <summary>Names of the functions on the current call path, root first.</summary>
+    public List<string> Path { get; } = [];
+
+    public int BufferCount => Buffers.Count;
+
+    /// <summary>A function of the tree ran out of the deadline: the tree's first call fails with a timeout too.</summary>
+    public bool TimedOut { get; set; }
+
+    /// <summary>Milliseconds left of the root's deadline (0 when it passed).</summary>
+    public int RemainingMs => (int)Math.Max(0, (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency);
+
+    internal Dictionary<int, ExchangeBuffer> Buffers { get; } = [];
+
+    internal int Add(ExchangeBuffer buffer)
+    {
+        var id = nextBufferId++;
+        Buffers[id] = buffer;
+        if (counted)
+        {
+            Interlocked.Increment(ref liveBuffers);
+        }
+
+        return id;
+    }
+
+    internal bool Remove(int id)
+    {
+        if (!Buffers.Remove(id))
+        {
+            return false;
+        }
+
+        if (counted)
+        {
+            Interlocked.Decrement(ref liveBuffers);
+        }
+
+        return true;
+    }
+
+    /// <summary>The root invocation ended: every buffer of the tree goes.</summary>
+    public void Release()
+    {
+        if (counted)
+        {
+            Interlocked.Add(ref liveBuffers, -Buffers.Count);
+        }
+
+        Buffers.Clear();
+    }
+}
+
+/// <summary>Runs a function inside the caller's call tree, synchronously (guest API calls are synchronous).</summary>
+public interface INestedInvoker
+{
+    /// <summary>Depth, cycles and the tree's deadline are checked first; failures are results, never exceptions.</summary>
+    InvocationResult Invoke(GuestContext caller, InvocationRequest request, int inputBufferId, int outputBufferId);
+}
+
+/// <summary>Where an invocation sits in its call tree: the tree, and the caller's buffers it reads and writes (0 = a new one).</summary>
+public sealed record CallScope(CallTree Tree, int InputBufferId = 0, int OutputBufferId = 0);
