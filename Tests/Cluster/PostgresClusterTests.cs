@@ -77,6 +77,9 @@ public sealed class PostgresClusterTests
             await WaitForActiveSilosAsync(again, 3);
             await AssertCallsAsync(again);
             await AssertKeysAsync(again, expected);
+            var runsBefore = await ScheduleRunsAsync(again);
+            Assert.True(runsBefore >= 2, $"the schedule ran {runsBefore} times before the restart");
+            await WaitUntilAsync(async () => await ScheduleRunsAsync(again) > runsBefore, "the schedule did not run after the restart");
             var functions = await again.GetStringAsync(Api.Prefix + "functions");
             Assert.All(Enumerable.Range(0, Functions), i => Assert.Contains($"\"f{i}\"", functions));
             await AssertExportMovesToAnEmbeddedInstanceAsync(again, expected);
@@ -103,6 +106,12 @@ public sealed class PostgresClusterTests
             await PutAsync(client, $"ns{i}/seed", $"seed {i}");
         }
 
+        // A schedule on Orleans reminders, here in the PostgreSQL reminder table: "ticker" counts its runs in kv sched/runs.
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("sched", Wat.ToWasm(ScheduleWat.Module))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("schedule", new
+        {
+            name = "ticker", interval = "1s", function = "sched", start_function = "tick",
+        })).StatusCode);
         return keys;
     }
 
@@ -231,6 +240,22 @@ public sealed class PostgresClusterTests
         Assert.True(import.StatusCode == HttpStatusCode.OK, await import.Content.ReadAsStringAsync());
         await AssertCallsAsync(client);
         await AssertKeysAsync(client, expected);
+    }
+
+    private static async Task<int> ScheduleRunsAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync(Api.Prefix + "kv/sched/runs");
+        return response.StatusCode == HttpStatusCode.NotFound ? 0 : BitConverter.ToInt32(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(250);
+        }
     }
 
     /// <summary>Waits until the status API lists exactly this many active silos; returns them as JSON.</summary>
