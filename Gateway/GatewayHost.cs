@@ -64,6 +64,8 @@ public static class GatewayHost
     public static string Version { get; } =
         typeof(GatewayHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+
     /// <summary>Every failure leaves as <c>{"message"}</c> with a real status code; unexpected ones are logged.</summary>
     private static async Task ErrorsAsJsonAsync(HttpContext context, Func<Task> next)
     {
@@ -78,6 +80,15 @@ public static class GatewayHost
         catch (BadHttpRequestException e) when (!context.Response.HasStarted)
         {
             await ApiJson.Error(e.StatusCode, e.Message).ExecuteAsync(context);
+        }
+        catch (Exception e) when (!context.Response.HasStarted && e is Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException)
+        {
+            // A silo died and the cluster has not declared it dead yet (seconds): the same request succeeds shortly.
+            // Silo addresses stay in the log: plug callers are the public.
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("MyOwnCluster.Gateway")
+                .LogWarning("{Method} {Path} met an unavailable silo: {Reason}", context.Request.Method, context.Request.Path, FirstLine(e.Message));
+            context.Response.Headers.RetryAfter = "1";
+            await ApiJson.Error(503, "a silo of the cluster is unavailable, retry shortly").ExecuteAsync(context);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Egress;
 using MyOwnCluster.Execution;
@@ -9,12 +10,9 @@ using MyOwnCluster.Gateway;
 using MyOwnCluster.Gateway.Security;
 using MyOwnCluster.Silo.Backup;
 using MyOwnCluster.Silo.Hosting;
-using MyOwnCluster.Silo.Storage;
-using Orleans.Hosting;
-using Orleans.Runtime.Hosting;
-using Orleans.Serialization;
 
-// One process: an Orleans silo on an embedded SQLite store, with the HTTPS gateway role.
+// One process: an Orleans silo on the embedded SQLite store or in a PostgreSQL cluster, with the HTTPS gateway role
+// (the default) or as a worker that only runs grains and engines.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
 SiloConfiguration.Apply(builder.Configuration, args);
 builder.Logging.AddSimpleConsole(console =>
@@ -25,6 +23,8 @@ builder.Logging.AddSimpleConsole(console =>
 
 var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
 var cluster = builder.Configuration.GetSection(MocClusterOptions.Section).Get<MocClusterOptions>() ?? new MocClusterOptions();
+cluster.Validate();
+var storage = builder.Configuration.ReadStorage();
 Directory.CreateDirectory(gateway.DataDirectory);
 builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.Section));
 builder.Services.Configure<ExecutionOptions>(builder.Configuration.GetSection(ExecutionOptions.Section));
@@ -32,28 +32,26 @@ builder.Services.PostConfigure<ExecutionOptions>(limits =>
     limits.CompiledCacheDirectory ??= Path.Combine(gateway.DataDirectory, "cache", "wasm"));
 
 using var bootLoggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true));
-var token = AdminToken.LoadOrCreate(gateway.DataDirectory, bootLoggerFactory.CreateLogger("MyOwnCluster.Silo"));
-var certificate = CertificateBootstrap.LoadOrCreate(gateway);
-
-builder.WebHost.ConfigureKestrel(kestrel =>
+var bootLogger = bootLoggerFactory.CreateLogger("MyOwnCluster.Silo");
+if (cluster.IsWorker)
 {
-    kestrel.AddServerHeader = false;
-    kestrel.Limits.MaxRequestBodySize = gateway.MaxRequestBodyBytes;
-    kestrel.Listen(IPAddress.Parse(gateway.ListenAddress), gateway.HttpsPort, listen => listen.UseHttps(certificate));
-});
-
-builder.UseOrleans(silo =>
+    builder.Services.AddSingleton<IServer, NoHttpServer>();
+}
+else
 {
-    silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
-    silo.Services.AddGrainStorage("store", (services, _) =>
-        new SqliteGrainStorage(Path.Combine(gateway.DataDirectory, "moc.db"), services.GetRequiredService<Serializer>()));
-    silo.AddReminders();
-    silo.Services.AddSingleton<IReminderTable>(new SqliteReminderTable(Path.Combine(gateway.DataDirectory, "moc.db")));
-    // Schedules may run every second; Orleans' default floor is a minute.
-    silo.Configure<ReminderOptions>(reminders => reminders.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
-});
+    var token = AdminToken.LoadOrCreate(gateway.DataDirectory, bootLogger);
+    var certificate = CertificateBootstrap.LoadOrCreate(gateway);
+    builder.WebHost.ConfigureKestrel(kestrel =>
+    {
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxRequestBodySize = gateway.MaxRequestBodyBytes;
+        kestrel.Listen(IPAddress.Parse(gateway.ListenAddress), gateway.HttpsPort, listen => listen.UseHttps(certificate));
+    });
+    builder.Services.AddGateway(token);
+}
 
-builder.AddDurability(gateway.DataDirectory);
+builder.UseOrleans(silo => StorageHosting.ConfigureStorage(silo, storage, cluster, gateway.DataDirectory));
+builder.AddDurability(gateway.DataDirectory, embeddedStore: !storage.IsPostgres);
 builder.Services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
 builder.Services.AddSingleton<IWasmHostModule, CoreModule>();
 builder.Services.AddSingleton<IWasmHostModule, CoreCallModule>();
@@ -73,12 +71,23 @@ builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredS
 builder.Services.AddSingleton<ModuleValidator>();
 builder.Services.AddSingleton<FunctionInvoker>();
 builder.Services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
-builder.Services.AddGateway(token);
 builder.AddTelemetry();
 
+await StorageHosting.PrepareAsync(storage, bootLogger);
 var app = builder.Build();
-app.MapGateway();
-app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-    "MyOwnCluster is ready on https://{Address}:{Port} (data: {Data})",
-    gateway.ListenAddress == "0.0.0.0" ? "localhost" : gateway.ListenAddress, gateway.HttpsPort, gateway.DataDirectory));
+if (cluster.IsWorker)
+{
+    app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
+        "MyOwnCluster worker is ready: silo port {SiloPort}, cluster {ClusterId} (data: {Data})",
+        cluster.SiloPort, cluster.ClusterId, gateway.DataDirectory));
+}
+else
+{
+    app.MapGateway();
+    app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
+        "MyOwnCluster is ready on https://{Address}:{Port} (data: {Data}, storage: {Storage})",
+        gateway.ListenAddress == "0.0.0.0" ? "localhost" : gateway.ListenAddress, gateway.HttpsPort, gateway.DataDirectory,
+        storage.Provider));
+}
+
 await app.RunAsync();

@@ -8,8 +8,6 @@ namespace MyOwnCluster.Gateway.Api;
 /// <summary>Registering, listing and deleting named blobs (functions and files).</summary>
 public static class BlobEndpoints
 {
-    private const int MaxNameLength = 256;
-
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/blob/register", RegisterAsync);
@@ -62,12 +60,6 @@ public static class BlobEndpoints
     public static string ValidName(string? name)
     {
         name = ApiJson.Required(name, "name");
-        if (name.Length > MaxNameLength || name.Any(c => c <= ' ' || c == '\u007f')
-            || name.StartsWith(Files.TechIds.Prefix, StringComparison.Ordinal))
-        {
-            throw new ApiException(400, $"invalid name '{name}': up to {MaxNameLength} printable characters without spaces");
-        }
-
-        return name;
+        return FunctionNames.Problem(name) is { } problem ? throw new ApiException(400, problem) : name;
     }
 }

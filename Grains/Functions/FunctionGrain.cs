@@ -21,6 +21,11 @@ public sealed class FunctionGrain(
     public async Task<RegisterBlobResult> RegisterAsync(RegisterBlobRequest request)
     {
         var name = this.GetPrimaryKeyString();
+        if (FunctionNames.Problem(name) is { } badName)
+        {
+            return new RegisterBlobResult(null, badName);
+        }
+
         var kind = ContentTypes.KindOf(request.ContentType);
         var catalog = GrainFactory.GetGrain<IFunctionCatalogGrain>(0);
         if (kind != FunctionKind.File)

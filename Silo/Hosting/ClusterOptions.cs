@@ -4,6 +4,8 @@ namespace MyOwnCluster.Silo.Hosting;
 public sealed class MocClusterOptions
 {
     public const string Section = "Cluster";
+    public const string GatewayRole = "gateway";
+    public const string WorkerRole = "worker";
 
     public string ClusterId { get; set; } = "moc";
 
@@ -14,4 +16,30 @@ public sealed class MocClusterOptions
 
     /// <summary>Port Orleans client SDK users connect to.</summary>
     public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The IP other silos and clients reach this one on (cluster mode); Orleans picks one when unset.</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary><c>gateway</c> (HTTPS API and plug routing, the default) or <c>worker</c> (grains and engines only).</summary>
+    public string Role { get; set; } = GatewayRole;
+
+    public bool IsWorker => string.Equals(Role, WorkerRole, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Membership timings in cluster mode: how fast a silo that stopped answering is declared dead.</summary>
+    public double ProbeTimeoutSeconds { get; set; } = 1;
+
+    public int NumMissedProbesLimit { get; set; } = 2;
+
+    public void Validate()
+    {
+        if (!IsWorker && !string.Equals(Role, GatewayRole, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"Cluster:Role (--role, MOC_ROLE) is '{Role}'; it must be '{GatewayRole}' or '{WorkerRole}'");
+        }
+
+        if (AdvertisedAddress is { Length: > 0 } address && !System.Net.IPAddress.TryParse(address, out _))
+        {
+            throw new InvalidOperationException($"Cluster:AdvertisedAddress (--advertise, MOC_ADVERTISE) '{address}' is not an IP address");
+        }
+    }
 }

@@ -16,6 +16,10 @@ public static class SiloConfiguration
         ["MOC_LISTEN_ADDRESS"] = "Moc:ListenAddress",
         ["MOC_SILO_PORT"] = "Cluster:SiloPort",
         ["MOC_GATEWAY_PORT"] = "Cluster:GatewayPort",
+        ["MOC_ADVERTISE"] = "Cluster:AdvertisedAddress",
+        ["MOC_ROLE"] = "Cluster:Role",
+        ["MOC_STORAGE"] = "Storage:Provider",
+        ["MOC_CONNECTION_STRING"] = "Storage:ConnectionString",
     };
 
     private static readonly Dictionary<string, string> Switches = new()
@@ -25,6 +29,10 @@ public static class SiloConfiguration
         ["--listen"] = "Moc:ListenAddress",
         ["--silo-port"] = "Cluster:SiloPort",
         ["--gateway-port"] = "Cluster:GatewayPort",
+        ["--advertise"] = "Cluster:AdvertisedAddress",
+        ["--role"] = "Cluster:Role",
+        ["--storage"] = "Storage:Provider",
+        ["--connection-string"] = "Storage:ConnectionString",
         ["--config"] = "ConfigFile",
     };
 

@@ -6,15 +6,22 @@ using System.Text;
 
 namespace MyOwnCluster.Tests.Support;
 
-/// <summary>The real server executable started on free loopback ports with a temporary data directory.</summary>
+/// <summary>
+/// The real server executable started on free loopback ports with a temporary data directory: a gateway (HTTPS) by
+/// default, or a cluster worker (<c>--role worker</c>, no HTTPS listener, ready when it logs so).
+/// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
     public const string Token = "test-admin-token-0123456789";
+    private const string WorkerReady = "MyOwnCluster worker is ready";
     private readonly StringBuilder log = new();
     private Process? process;
+    private IDictionary<string, string>? launchEnvironment;
+    private IReadOnlyList<string> launchArguments = [];
 
-    private ServerProcess(string dataDirectory, bool ownsData)
+    private ServerProcess(string dataDirectory, bool ownsData, bool worker = false)
     {
+        IsWorker = worker;
         DataDirectory = dataDirectory;
         OwnsData = ownsData;
         HttpsPort = FreePort();
@@ -23,6 +30,8 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     public string DataDirectory { get; }
+
+    public bool IsWorker { get; }
 
     public bool OwnsData { get; }
 
@@ -42,6 +51,26 @@ public sealed class ServerProcess : IAsyncDisposable
         var server = new ServerProcess(dataDirectory ?? TempDirectory.Create("moc-e2e"), dataDirectory is null);
         await server.LaunchAsync(environment, extraArguments ?? []);
         return server;
+    }
+
+    /// <summary>A cluster silo without the HTTPS role; <paramref name="extraArguments"/> name its storage.</summary>
+    public static async Task<ServerProcess> StartWorkerAsync(IReadOnlyList<string> extraArguments)
+    {
+        var server = new ServerProcess(TempDirectory.Create("moc-worker"), ownsData: true, worker: true);
+        await server.LaunchAsync(null, ["--role", "worker", .. extraArguments]);
+        return server;
+    }
+
+    /// <summary>Starts the process again after a stop or kill: same data directory, ports and arguments.</summary>
+    public async Task RestartAsync()
+    {
+        if (process is { HasExited: false })
+        {
+            throw new InvalidOperationException("the server is still running");
+        }
+
+        process?.Dispose();
+        await LaunchAsync(launchEnvironment, launchArguments);
     }
 
     /// <summary>SIGKILL: the process dies at once, with no chance to flush or shut down.</summary>
@@ -111,18 +140,26 @@ public sealed class ServerProcess : IAsyncDisposable
 
     private async Task LaunchAsync(IDictionary<string, string>? environment, IReadOnlyList<string> extraArguments)
     {
+        launchEnvironment = environment;
+        launchArguments = extraArguments;
         var silo = Path.Combine(AppContext.BaseDirectory, "MyOwnCluster.Silo.dll");
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList =
             {
-                silo, "--data", DataDirectory, "--https-port", HttpsPort.ToString(), "--listen", "127.0.0.1",
+                silo, "--data", DataDirectory, "--listen", "127.0.0.1",
                 "--silo-port", SiloPort.ToString(), "--gateway-port", GatewayPort.ToString(),
             },
             WorkingDirectory = DataDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (!IsWorker)
+        {
+            start.ArgumentList.Add("--https-port");
+            start.ArgumentList.Add(HttpsPort.ToString());
+        }
+
         foreach (var argument in extraArguments)
         {
             start.ArgumentList.Add(argument);
@@ -134,15 +171,22 @@ public sealed class ServerProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
+        int launchedAt;
+        lock (log)
+        {
+            launchedAt = log.Length;
+            log.AppendLine("---- launch ----");
+        }
+
         process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await WaitUntilHealthyAsync();
+        await WaitUntilHealthyAsync(launchedAt);
     }
 
-    private async Task WaitUntilHealthyAsync()
+    private async Task WaitUntilHealthyAsync(int launchedAt)
     {
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
@@ -152,7 +196,14 @@ public sealed class ServerProcess : IAsyncDisposable
                 throw new InvalidOperationException($"server exited with {process.ExitCode}:\n{Log}");
             }
 
-            if (File.Exists(Path.Combine(DataDirectory, "tls", "cert.pem")))
+            if (IsWorker)
+            {
+                if (Log.IndexOf(WorkerReady, launchedAt, StringComparison.Ordinal) >= 0)
+                {
+                    return;
+                }
+            }
+            else if (File.Exists(Path.Combine(DataDirectory, "tls", "cert.pem")))
             {
                 try
                 {
@@ -166,6 +217,10 @@ public sealed class ServerProcess : IAsyncDisposable
                 catch (HttpRequestException)
                 {
                     // Not listening yet.
+                }
+                catch (System.Security.Cryptography.CryptographicException)
+                {
+                    // The certificate file is still being written.
                 }
                 catch (TaskCanceledException)
                 {
@@ -190,7 +245,8 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>A loopback TCP port nothing listens on right now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

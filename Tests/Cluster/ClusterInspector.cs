@@ -1,0 +1,45 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+namespace MyOwnCluster.Tests.Cluster;
+
+/// <summary>Looks inside a running cluster as an Orleans client (ADO.NET clustering): where grains are active.</summary>
+public static class ClusterInspector
+{
+    /// <summary>How many of the platform's grains are active on each silo, by silo port.</summary>
+    public static async Task<Dictionary<int, int>> ActivationsBySiloPortAsync(string connectionString)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = "moc";
+                cluster.ServiceId = "my-own-cluster";
+            });
+            client.UseAdoNetClustering(adoNet =>
+            {
+                adoNet.Invariant = "Npgsql";
+                adoNet.ConnectionString = connectionString;
+            });
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var management = host.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0);
+            var silos = (await management.GetHosts(onlyActive: true)).Keys.ToArray();
+            var statistics = await management.GetDetailedGrainStatistics(null, silos);
+            return silos.ToDictionary(
+                silo => silo.Endpoint.Port,
+                silo => statistics.Count(s => s.SiloAddress.Equals(silo) && s.GrainType.Contains("MyOwnCluster", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+}

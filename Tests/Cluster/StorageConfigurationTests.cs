@@ -1,0 +1,20 @@
+using MyOwnCluster.Tests.Support;
+
+namespace MyOwnCluster.Tests.Cluster;
+
+public sealed class StorageConfigurationTests
+{
+    [Theory]
+    [InlineData(new[] { "--storage", "mysql" }, "Storage:Provider (--storage, MOC_STORAGE) is 'mysql'")]
+    [InlineData(new[] { "--storage", "postgres" }, "no Storage:ConnectionString (--connection-string, MOC_CONNECTION_STRING) is set")]
+    [InlineData(new[] { "--role", "boss" }, "Cluster:Role (--role, MOC_ROLE) is 'boss'")]
+    [InlineData(new[] { "--storage", "postgres", "--connection-string", "Host=127.0.0.1;Port=1;Username=nobody;Timeout=2" },
+        "cannot connect to PostgreSQL (Host=127.0.0.1;Port=1;")]
+    [InlineData(new[] { "--storage", "postgres", "--connection-string", "Host=127.0.0.1;Port=1", "--restore", "backup.db" },
+        "--restore of a SQLite backup needs Storage:Provider sqlite")]
+    public async Task A_storage_or_role_the_silo_cannot_run_with_stops_it_with_a_clear_error(string[] arguments, string message)
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(extraArguments: arguments));
+        Assert.Contains(message, error.Message);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace MyOwnCluster.Tests.Support;
+
+/// <summary>
+/// A private PostgreSQL (Debian's postgresql-15) on a free loopback port with trust authentication, in a temporary
+/// directory that is removed at the end. PostgreSQL refuses to run as root, so as root its processes run as the
+/// <c>postgres</c> OS user (runuser) over a directory that user owns.
+/// </summary>
+public sealed class PostgresServer : IAsyncDisposable
+{
+    public const string BinDirectory = "/usr/lib/postgresql/15/bin";
+    private readonly string directory;
+
+    private PostgresServer(string directory, int port)
+    {
+        this.directory = directory;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string DataDirectory => Path.Combine(directory, "data");
+
+    public string ConnectionString(string database) =>
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Timeout=15;Command Timeout=30";
+
+    public static async Task<PostgresServer> StartAsync(string database)
+    {
+        if (!File.Exists(Path.Combine(BinDirectory, "pg_ctl")))
+        {
+            throw new InvalidOperationException($"PostgreSQL 15 is not installed ({BinDirectory}): apt-get install -y postgresql (scripts/test does)");
+        }
+
+        var directory = TempDirectory.Create("moc-pg");
+        if (IsRoot)
+        {
+            await RunAsync("chown", "postgres:postgres", directory);
+        }
+
+        var server = new PostgresServer(directory, ServerProcess.FreePort());
+        await server.AsPostgresAsync("initdb", "-D", server.DataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync");
+        await server.AsPostgresAsync("pg_ctl", "-D", server.DataDirectory, "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60",
+            "-o", $"-p {server.Port} -k {directory} -c listen_addresses=127.0.0.1 -c max_connections=200", "start");
+        await using var connection = new NpgsqlConnection(server.ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
+        await create.ExecuteNonQueryAsync();
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await AsPostgresAsync("pg_ctl", "-D", DataDirectory, "-m", "immediate", "-w", "stop");
+        }
+        catch (InvalidOperationException)
+        {
+            // Already down; the directory goes anyway.
+        }
+
+        TempDirectory.Delete(directory);
+    }
+
+    private static bool IsRoot => Environment.UserName == "root";
+
+    private Task AsPostgresAsync(string tool, params string[] arguments) =>
+        IsRoot
+            ? RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(BinDirectory, tool), .. arguments])
+            : RunAsync(Path.Combine(BinDirectory, tool), arguments);
+
+    private static async Task RunAsync(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{await output}{await errors}");
+        }
+    }
+}

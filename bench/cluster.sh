@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# bench/run --cluster: the hello function through the HTTPS gateway on PostgreSQL, 1 silo vs 3 silos (the gateway plus
+# two workers, all on this machine). Writes the "Cluster mode" section of bench/RESULTS.md, leaving the rest as it is.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration="${BENCH_SECONDS:-10}"
+work="$(mktemp -d)"
+chmod 755 "$work" # PostgreSQL runs as the postgres user when we are root: it must reach its directory
+results="bench/RESULTS.md"
+port=19445
+trap 'for d in "$work"/c*/; do scripts/cluster-up --down --dir "$d" >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
+Samples/build.sh "$work/samples" >/dev/null
+
+# Prints "<req/s> <p99>" for the hello plug on a fresh cluster of $1 silos.
+measure() {
+  local dir="$work/c$1"
+  scripts/cluster-up --silos "$1" --dir "$dir" --https-port "$port" >"$work/up-$1.log"
+  local token; token="$(cat "$dir/silo-1/admin-token")"
+  printf '{"name":"hello","content_type":"application/wasm","bytes":"%s"}' "$(base64 -w0 "$work/samples/hello.wasm")" >"$work/body.json"
+  curl -skf -H "Authorization: Bearer $token" "https://127.0.0.1:$port/my-own-cluster/api/blob/register" -d @"$work/body.json" >/dev/null
+  curl -skf -H "Authorization: Bearer $token" "https://127.0.0.1:$port/my-own-cluster/api/function/plug" \
+    -d '{"method":"GET","path":"/hello","name":"hello"}' >/dev/null
+  wrk -t2 -c16 -d3s "https://127.0.0.1:$port/hello" >/dev/null
+  wrk --latency -t2 -c64 -d"${duration}s" "https://127.0.0.1:$port/hello" 2>/dev/null |
+    awk '/Requests\/sec/ {rps = $2} $1 == "99%" {p99 = $2} END {print rps, p99}'
+  scripts/cluster-up --down --dir "$dir" >/dev/null
+}
+
+echo "cluster: 1 silo"; read -r one_rps one_p99 < <(measure 1)
+echo "cluster: 3 silos"; read -r three_rps three_p99 < <(measure 3)
+
+section="$work/section.md"
+{
+  echo "## Cluster mode (\`bench/run --cluster\`, PostgreSQL on loopback, wrk -c64 for ${duration}s on $(date -u +%Y-%m-%d))"
+  echo
+  echo "| silos | hello through the gateway (req/s) | p99 |"
+  echo "|---|---|---|"
+  echo "| 1 (gateway) | $one_rps | $one_p99 |"
+  echo "| 3 (gateway + 2 workers) | $three_rps | $three_p99 |"
+  echo
+  echo "Plug calls run on the gateway silo (the executor is a stateless worker, always local), so on one machine the"
+  echo "workers add no throughput: they share its $(nproc) cores. Workers pay off for grains placed on them and on other machines."
+  echo
+} >"$section"
+# Replace the previous "Cluster mode" section (up to the next "## " heading), or append one.
+awk -v file="$section" '
+  /^## Cluster mode/ { while ((getline line < file) > 0) print line; skip = 1; done = 1; next }
+  skip && /^## / { skip = 0 }
+  !skip { print }
+  END { if (!done) { print ""; while ((getline line < file) > 0) print line } }
+' "$results" >"$work/results.md"
+cp "$work/results.md" "$results"
+cat "$section"
