@@ -59,8 +59,10 @@ public static class GuestHttp
             return 0;
         }
 
+        // Give up a little before the deadline, so the guest still has time to handle the failure it gets.
+        var budget = Math.Max(1, remaining - Math.Min(remaining / 5, 200));
         EgressResponse response;
-        using (var deadline = new CancellationTokenSource(remaining))
+        using (var deadline = new CancellationTokenSource(budget))
         {
             try
             {
