@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Execution;
+using MyOwnCluster.Execution.Js;
 using MyOwnCluster.Execution.Kvm;
 using MyOwnCluster.Execution.Wasm;
 using MyOwnCluster.Execution.Wasm.Wasi;
@@ -63,6 +64,8 @@ builder.Services.AddSingleton<WasmEngine>();
 builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<WasmEngine>());
 builder.Services.AddSingleton<KvmEngine>();
 builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<KvmEngine>());
+builder.Services.AddSingleton<JsEngine>();
+builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<JsEngine>());
 builder.Services.AddSingleton<ModuleValidator>();
 builder.Services.AddSingleton<FunctionInvoker>();
 builder.Services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
