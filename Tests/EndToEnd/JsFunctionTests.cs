@@ -68,6 +68,20 @@ public sealed class JsFunctionTests(ServerFixture fixture)
         function forget() { return core.persistence_delete('count'); }
         """;
 
+    private const string Scheduler = """
+        const core = requireApi('core');
+        function arm() {
+          return core.schedule_set({ name: 'js-nightly', interval: '1h', function: 'js-scheduler', start_function: 'tick' });
+        }
+        function count() {
+          const list = core.schedule_list();
+          return Array.isArray(list) ? list.filter(s => s.name === 'js-nightly').length : -1;
+        }
+        function disarm() { return core.schedule_delete('js-nightly'); }
+        function bad() { return core.schedule_set('{"name": "x"}'); }
+        function tick() { return 0; }
+        """;
+
     private readonly HttpClient client = fixture.Client;
 
     [Fact]
@@ -126,6 +140,20 @@ public sealed class JsFunctionTests(ServerFixture fixture)
 
         Assert.Equal(0, await ResultAsync("js-counter", "forget"));
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Api.Prefix + "kv/js-counter/count")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_js_function_sets_lists_and_deletes_schedules_seen_through_rest()
+    {
+        await client.RegisterAsync("js-scheduler", Encoding.UTF8.GetBytes(Scheduler), "text/javascript");
+        Assert.Equal(0, await ResultAsync("js-scheduler", "arm"));
+        Assert.Equal(1, await ResultAsync("js-scheduler", "count"));
+        var schedule = await (await client.GetAsync(Api.Prefix + "schedule/js-nightly")).JsonAsync();
+        Assert.Equal("js-scheduler", schedule["function"]!.GetValue<string>());
+        Assert.Equal(-1, await ResultAsync("js-scheduler", "bad"));
+        Assert.Equal(0, await ResultAsync("js-scheduler", "disarm"));
+        Assert.Equal(0, await ResultAsync("js-scheduler", "count"));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Api.Prefix + "schedule/js-nightly")).StatusCode);
     }
 
     [Fact]

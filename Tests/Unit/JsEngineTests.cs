@@ -187,6 +187,15 @@ public sealed class JsEngineTests
         Assert.Contains(log.Lines, line => line.Contains("done 11 null", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task An_api_extension_can_replace_a_built_in_call()
+    {
+        var extended = new JsEngine(Options.Create(new ExecutionOptions()), log, [new FortyTwoCalls()]);
+        var result = await extended.InvokeAsync(Target("function main() { return requireApi('core').call_function('other'); }"),
+            new InvocationRequest("f", "main", InvocationMode.Direct, [], ExchangeBufferData.Empty));
+        Assert.Equal(42, result.Result);
+    }
+
     private Task<InvocationResult> RunAsync(string script, string start = "main", ExchangeBufferData? input = null, long[]? arguments = null) =>
         engine.InvokeAsync(Target(script), new InvocationRequest("f", start, InvocationMode.Direct, arguments ?? [], input ?? ExchangeBufferData.Empty));
 
@@ -196,6 +205,17 @@ public sealed class JsEngineTests
             loads++;
             return ValueTask.FromResult(Encoding.UTF8.GetBytes(script));
         });
+
+    private sealed class FortyTwoCalls : IJsApiExtension
+    {
+        public void Extend(string apiName, JsApi api)
+        {
+            if (apiName == "core")
+            {
+                api.Define("call_function", -1, _ => 42);
+            }
+        }
+    }
 
     private sealed class JsLogger : ILogger<JsEngine>
     {
