@@ -83,6 +83,39 @@ public sealed class JsEngineTests
     }
 
     [Theory]
+    [InlineData("new ArrayBuffer(1024 * 1024 * 1024)")]
+    [InlineData("new Float64Array(100 * 1024 * 1024)")]
+    [InlineData("new SharedArrayBuffer(8, { maxByteLength: 2 ** 31 })")]
+    [InlineData("new ArrayBuffer(8).transfer(2 ** 30)")]
+    public async Task Buffers_over_the_memory_cap_are_refused_before_they_are_allocated(string allocation)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var result = await RunAsync($"function main() {{ const b = {allocation}; return 1; }}");
+        Assert.Equal(InvocationOutcome.GuestError, result.Outcome);
+        Assert.Contains("RangeError", result.Error);
+        Assert.Contains("memory cap", result.Error);
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 64 * 1024 * 1024);
+    }
+
+    [Fact]
+    public async Task Guarded_buffers_still_behave_like_buffers_and_atomics_cannot_block()
+    {
+        var result = await RunAsync("""
+            class Bytes extends Uint8Array {}
+            function main() {
+              const a = new Uint8Array([1, 2, 3]), b = new Bytes(4), c = new Int32Array(new ArrayBuffer(16), 4, 2);
+              const ok = a instanceof Uint8Array && b instanceof Uint8Array && b.length === 4 && c.length === 2
+                && Uint8Array.BYTES_PER_ELEMENT === 1 && Uint8Array.from([5])[0] === 5 && new ArrayBuffer(8).transfer(16).byteLength === 16;
+              let blocked = false;
+              try { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000); } catch (e) { blocked = e instanceof TypeError; }
+              return ok && blocked ? 1 : 0;
+            }
+            """);
+        Assert.Equal(InvocationOutcome.Ok, result.Outcome);
+        Assert.Equal(1, result.Result);
+    }
+
+    [Theory]
     [InlineData("function f(n) { return f(n + 1) + 1; } function main() { return f(0); }")]
     [InlineData("function main() { const o = { get x() { return this.x; } }; return o.x; }")]
     public async Task Deep_recursion_is_a_guest_error_not_a_crash(string script)

@@ -2,6 +2,7 @@ using Acornima.Ast;
 using Jint;
 using Jint.Native;
 using Jint.Native.Function;
+using Microsoft.Extensions.Logging;
 
 namespace MyOwnCluster.Execution.Js;
 
@@ -20,6 +21,7 @@ internal sealed class JsInvocation(GuestContext guest, IReadOnlyList<IJsApiExten
         try
         {
             using var engine = new Engine(options => JsLimits.Apply(options, limits, deadline.Token));
+            JsAllocationGuard.Install(engine, limits.MemoryBytes);
             new JsGlobals(engine, guest, extensions).Install();
             engine.Execute(script);
             var (name, start) = FindStart(engine, guest.Request.StartFunction);
@@ -35,6 +37,12 @@ internal sealed class JsInvocation(GuestContext guest, IReadOnlyList<IJsApiExten
         catch (Exception e) when (JsLimits.Map(e, limits) is { } failure)
         {
             return Failed(failure.Outcome, failure.Error);
+        }
+        catch (Exception e)
+        {
+            // Not a limit and not a script error: a fault of the engine itself. The call fails; the silo goes on.
+            guest.Log.LogError(e, "The JavaScript engine failed running {Function}", guest.FunctionName);
+            return Failed(InvocationOutcome.GuestError, $"the JavaScript engine failed: {e.Message}");
         }
     }
 

@@ -17,6 +17,8 @@ internal static class JsLimits
         options.Strict(true);
         options.DisableStringCompilation();
         options.TimeZone = TimeZoneInfo.Utc;
+        // Atomics.wait would block the thread past every deadline: this agent cannot suspend.
+        options.AgentCanSuspend = false;
         options.TimeoutInterval(timeout);
         options.CancellationToken(deadline);
         options.LimitMemory(limits.MemoryBytes);
@@ -45,8 +47,10 @@ internal static class JsLimits
             (InvocationOutcome.Timeout, $"the function ran past its {limits.CallTimeoutMs} ms deadline"),
         StatementsCountOverflowException =>
             (InvocationOutcome.Timeout, $"the function ran more than {limits.JsMaxStatements} statements (Limits:JsMaxStatements)"),
-        MemoryLimitExceededException =>
+        MemoryLimitExceededException or OutOfMemoryException =>
             (InvocationOutcome.OutOfMemory, $"{e.Message} (memory cap of {limits.MemoryBytes} bytes reached)"),
+        InsufficientExecutionStackException =>
+            (InvocationOutcome.GuestError, "the script ran out of native stack"),
         RecursionDepthOverflowException =>
             (InvocationOutcome.GuestError, $"recursion deeper than {limits.JsMaxRecursion} calls (Limits:JsMaxRecursion)"),
         JavaScriptException js => (InvocationOutcome.GuestError, JsErrors.Describe(js)),
