@@ -23,8 +23,11 @@ public interface IJsApiExtension
 /// </summary>
 public sealed class JsApi
 {
-    internal JsApi(Engine engine, GuestContext guest)
+    private readonly JsAllocationGuard guard;
+
+    internal JsApi(Engine engine, GuestContext guest, JsAllocationGuard guard)
     {
+        this.guard = guard;
         Engine = engine;
         Guest = guest;
         Object = new JsObject(engine);
@@ -41,7 +44,11 @@ public sealed class JsApi
         Object.Set(name, new ClrFunction(Engine, name, (_, arguments) => Guard(name, errorValue, body, arguments), length));
 
     /// <summary>A new Uint8Array holding a copy of the bytes.</summary>
-    public JsValue Bytes(ReadOnlySpan<byte> bytes) => Engine.Intrinsics.Uint8Array.Construct(bytes);
+    public JsValue Bytes(ReadOnlySpan<byte> bytes)
+    {
+        guard.BeforeUint8Array();
+        return Engine.Intrinsics.Uint8Array.Construct(bytes);
+    }
 
     private JsValue Guard(string name, JsValue errorValue, Func<JsValue[], JsValue> body, JsValue[] arguments)
     {

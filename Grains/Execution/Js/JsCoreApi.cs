@@ -1,4 +1,3 @@
-using Jint;
 using Jint.Native;
 using MyOwnCluster.Buffers;
 
@@ -17,9 +16,9 @@ internal static partial class JsCoreApi
     internal static readonly JsValue NoBuffer = new JsNumber(0);
     internal static readonly JsValue Zero = new JsNumber(0);
 
-    public static JsApi Build(Engine engine, GuestContext guest)
+    public static JsApi Build(JsApi api)
     {
-        var api = new JsApi(engine, guest);
+        var guest = api.Guest;
         DefineBuffers(api, guest);
         DefineReads(api, guest);
         DefineUtilities(api, guest);

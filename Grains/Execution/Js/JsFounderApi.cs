@@ -1,4 +1,3 @@
-using Jint;
 using Jint.Native;
 
 namespace MyOwnCluster.Execution.Js;
@@ -11,9 +10,9 @@ internal static class JsFounderApi
 {
     public const string Name = "my-own-cluster";
 
-    public static JsApi Build(Engine engine, GuestContext guest)
+    public static JsApi Build(JsApi api)
     {
-        var api = new JsApi(engine, guest);
+        var guest = api.Guest;
         api.Define("test", JsCoreApi.Zero, _ =>
         {
             guest.PrintDebug("test: the guest API answers");

@@ -8,14 +8,14 @@ namespace MyOwnCluster.Execution.Js;
 /// The globals the platform adds to a script: <c>requireApi(name)</c> (the guest API objects, built on first use
 /// and the same object on every later call) and a <c>console</c> whose methods print to the function's log.
 /// </summary>
-internal sealed class JsGlobals(Engine engine, GuestContext guest, IReadOnlyList<IJsApiExtension> extensions)
+internal sealed class JsGlobals(Engine engine, GuestContext guest, IReadOnlyList<IJsApiExtension> extensions, JsAllocationGuard guard)
 {
     private readonly Dictionary<string, JsValue> apis = new(StringComparer.Ordinal);
 
     public void Install()
     {
         engine.SetValue("requireApi", new ClrFunction(engine, "requireApi", (_, arguments) => RequireApi(arguments), 1));
-        var console = new JsApi(engine, guest);
+        var console = new JsApi(engine, guest, guard);
         foreach (var method in new[] { "log", "info", "warn", "error", "debug" })
         {
             console.Define(method, JsValue.Undefined, arguments =>
@@ -46,8 +46,8 @@ internal sealed class JsGlobals(Engine engine, GuestContext guest, IReadOnlyList
 
         JsApi? api = name switch
         {
-            JsCoreApi.Name => JsCoreApi.Build(engine, guest),
-            JsFounderApi.Name => JsFounderApi.Build(engine, guest),
+            JsCoreApi.Name => JsCoreApi.Build(new JsApi(engine, guest, guard)),
+            JsFounderApi.Name => JsFounderApi.Build(new JsApi(engine, guest, guard)),
             _ => null,
         };
         if (api is null)

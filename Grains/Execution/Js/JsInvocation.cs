@@ -21,8 +21,9 @@ internal sealed class JsInvocation(GuestContext guest, IReadOnlyList<IJsApiExten
         try
         {
             using var engine = new Engine(options => JsLimits.Apply(options, limits, deadline.Token));
-            JsAllocationGuard.Install(engine, limits.MemoryBytes);
-            new JsGlobals(engine, guest, extensions).Install();
+            var guard = new JsAllocationGuard(engine, limits.MemoryBytes);
+            guard.Install();
+            new JsGlobals(engine, guest, extensions, guard).Install();
             engine.Execute(script);
             var (name, start) = FindStart(engine, guest.Request.StartFunction);
             if (start is null)
