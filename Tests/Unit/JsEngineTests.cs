@@ -77,7 +77,9 @@ public sealed class JsEngineTests
     [InlineData("function main() { let s = 'x'; for (;;) { s = s + s; } }")]
     public async Task A_memory_bomb_ends_with_out_of_memory(string script)
     {
-        var result = await RunAsync(script);
+        // A generous deadline: on a loaded machine the bomb must hit the memory cap, not the clock.
+        var patient = new JsEngine(Options.Create(new ExecutionOptions { CallTimeoutMs = 30_000, MemoryBytes = 16 * 1024 * 1024 }), log);
+        var result = await patient.InvokeAsync(Target(script), new InvocationRequest("f", "main", InvocationMode.Direct, [], ExchangeBufferData.Empty));
         Assert.Equal(InvocationOutcome.OutOfMemory, result.Outcome);
         Assert.Contains("memory cap", result.Error);
     }
