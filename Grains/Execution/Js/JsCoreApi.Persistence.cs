@@ -71,7 +71,8 @@ internal static partial class JsCoreApi
         for (var i = 0; i + 1 < count; i += 2)
         {
             var key = Encoding.UTF8.GetString(Part(map, ref offset));
-            entries.Set(key, api.Bytes(Part(map, ref offset)));
+            // A data property, so a key named __proto__ is a key, not a prototype change.
+            _ = entries.CreateDataProperty(key, api.Bytes(Part(map, ref offset)));
         }
 
         return entries;

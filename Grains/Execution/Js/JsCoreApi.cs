@@ -69,7 +69,7 @@ internal static partial class JsCoreApi
             var headers = new JsObject(api.Engine);
             foreach (var (name, value) in buffer.Headers.OrderBy(h => h.Key, StringComparer.Ordinal))
             {
-                headers.Set(name, value);
+                _ = headers.CreateDataProperty(name, value);
             }
 
             return headers;
