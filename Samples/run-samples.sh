@@ -93,6 +93,15 @@ else
     echo "skipping the KVM samples: the server cannot run KVM guests (see moc kvm-check above)"
 fi
 
+step "JavaScript: push, call and plug the Samples/js scripts"
+moc push js-hello "$here/js/hello.js"
+moc push js-uppercase "$here/js/uppercase.js"
+moc push js-visits "$here/js/visits.js"
+expect "js-hello" "Hello from JavaScript" "$(moc call js-hello)"
+expect "js-uppercase" "MAKE ME LOUD" "$(moc call js-uppercase --input 'make me loud')"
+moc plug /js-visits js-visits
+expect "GET /js-visits" '"method":"GET","path":"/js-visits"}' "$(curl -sk --fail-with-body "$server/js-visits" | grep -o '"method".*')"
+
 step "list"
 moc list
 

@@ -26,6 +26,7 @@ public static class ContentTypes
         {
             Wasm => FunctionKind.Wasm,
             Elf or MocKvm => FunctionKind.KvmElf,
+            JavaScript or JavaScriptApplication => FunctionKind.Js,
             _ => FunctionKind.File,
         };
     }

@@ -50,6 +50,7 @@ public class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<IWasmHostModule, CoreModule>();
                 services.AddSingleton<IWasmHostModule, Execution.Wasm.Wasi.WasiSnapshotPreview1Module>();
                 services.AddSingleton<IFunctionEngine, WasmEngine>();
+                services.AddSingleton<IFunctionEngine, Execution.Js.JsEngine>();
                 services.AddSingleton<ModuleValidator>();
                 services.AddSingleton<PlatformMetrics>();
                 services.AddSingleton<FunctionInvoker>();
