@@ -98,6 +98,38 @@ public sealed class InterFunctionCallTests(ServerFixture fixture, KvmGuests gues
         Assert.Equal("SHOUT ACROSS ENGINES", Encoding.UTF8.GetString(Convert.FromBase64String(call["output"]!.GetValue<string>())));
     }
 
+    [Fact]
+    public async Task A_javascript_function_calls_a_wasm_function_on_a_buffer_it_made()
+    {
+        await RegisterAsync("ifc-callee", IfcWat.Callee);
+        await RegisterJsAsync("ifc-js", JsCaller("ifc-callee"));
+        var call = await (await client.CallAsync(new { name = "ifc-js", start_function = "main" })).JsonAsync();
+        Assert.Equal(13, call["result"]!.GetValue<long>());
+        Assert.Equal("callee saw: chain from js", Encoding.UTF8.GetString(Convert.FromBase64String(call["output"]!.GetValue<string>())));
+    }
+
+    [KvmFact]
+    public async Task A_chain_javascript_to_wasm_to_kvm_shares_one_output_buffer()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("ifc-kvm-upper", guests.Bytes("uppercase"), "application/x-elf")).StatusCode);
+        await RegisterAsync("ifc-to-kvm", IfcWat.Caller("ifc-kvm-upper", "", [], sharedInput: "shout across engines"));
+        await RegisterJsAsync("ifc-js-chain", JsCaller("ifc-to-kvm"));
+        var call = await (await client.CallAsync(new { name = "ifc-js-chain", start_function = "main" })).JsonAsync();
+        Assert.Equal("SHOUT ACROSS ENGINES", Encoding.UTF8.GetString(Convert.FromBase64String(call["output"]!.GetValue<string>())));
+    }
+
+    private static string JsCaller(string callee) => $$"""
+        const core = requireApi('core');
+        function main() {
+          const input = core.create_exchange_buffer();
+          core.write_exchange_buffer(input, 'chain from js');
+          return core.call_function('{{callee}}', '_start', [], 'direct', input, core.get_output_buffer_id());
+        }
+        """;
+
+    private async Task RegisterJsAsync(string name, string script) =>
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync(name, Encoding.UTF8.GetBytes(script), "text/javascript")).StatusCode);
+
     private async Task RegisterAsync(string name, string wat) =>
         Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync(name, Wat.ToWasm(wat))).StatusCode);
 

@@ -60,7 +60,7 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
             return InvocationResult.Failed(InvocationOutcome.GuestError, $"cannot load the script: {e.Message}");
         }
 
-        var guest = new GuestContext(target.Name, request, limits.Value, logger) { Grains = target.Grains };
+        var guest = target.CreateGuest(request, limits.Value, logger);
         return new JsInvocation(guest, extensions).Run(script);
     }
 

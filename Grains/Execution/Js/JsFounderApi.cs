@@ -33,7 +33,7 @@ internal static class JsFounderApi
         api.Define("free_buffer", JsCoreApi.Failure, JsCoreApi.Free(guest), 1);
         api.Define("get_input_buffer_id", JsCoreApi.NoBuffer, _ => guest.InputBufferId);
         api.Define("get_output_buffer_id", JsCoreApi.NoBuffer, _ => guest.OutputBufferId);
-        api.Define("get_url", JsCoreApi.NoBuffer, arguments => guest.RefuseUrl("get_url", JsArgs.Text(arguments, 0, "url")), 1);
+        JsCoreApi.DefineUrl(api, guest);
         return api;
     }
 }
