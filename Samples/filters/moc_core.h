@@ -3,8 +3,8 @@
 #ifndef MOC_CORE_H
 #define MOC_CORE_H
 
-typedef unsigned int u32;
-typedef int i32;
+#include "../c/moc.h" /* u32, MOC_STR, moc_alloc (declared imports cost nothing unless used) */
+
 typedef unsigned char u8;
 
 #define CORE_IMPORT(name) __attribute__((import_module("core"), import_name(name)))
@@ -18,18 +18,6 @@ CORE_IMPORT("write_exchange_buffer_header") u32 core_write_exchange_buffer_heade
 CORE_IMPORT("write_exchange_buffer_status_code") u32 core_write_exchange_buffer_status_code(u32 id, u32 code);
 CORE_IMPORT("base64_decode") u32 core_base64_decode(const void *text, u32 len);
 CORE_IMPORT("jwt_verify_rs256") u32 core_jwt_verify_rs256(const void *token, u32 token_len, const void *jwks, u32 jwks_len);
-
-#define MOC_STR(literal) (literal), (u32)(sizeof(literal) - 1)
-
-/* Fresh memory at the end of linear memory (never freed: each call gets a fresh instance); 0 if it cannot grow. */
-static inline void *moc_alloc(u32 size)
-{
-    u32 pages = (size + 65535u) / 65536u;
-    u32 base = (u32)__builtin_wasm_memory_size(0) * 65536u;
-    if (pages > 0 && __builtin_wasm_memory_grow(0, pages) == (__SIZE_TYPE__)-1)
-        return 0;
-    return (void *)base;
-}
 
 /* The whole body of buffer `id` ("two-call": ask the size, then copy); 0 on failure. */
 static inline const u8 *moc_read_all(u32 id, u32 *size)
