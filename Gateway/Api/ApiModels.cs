@@ -2,7 +2,7 @@ using MyOwnCluster.Functions;
 
 namespace MyOwnCluster.Gateway.Api;
 
-public sealed record RegisterBlobBody(string? Name, string? ContentType, string? Bytes);
+public sealed record RegisterBlobBody(string? Name, string? ContentType, string? Bytes, List<string>? KvNamespaces = null);
 
 public sealed record BlobSummary(
     string Name, string Kind, string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, int Versions)

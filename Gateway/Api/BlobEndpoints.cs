@@ -25,7 +25,10 @@ public static class BlobEndpoints
         var name = ValidName(body.Name);
         var contentType = ApiJson.Required(body.ContentType, "content_type");
         var bytes = ApiJson.DecodeBase64(body.Bytes, "bytes");
-        var result = await grains.GetGrain<IFunctionGrain>(name).RegisterAsync(new RegisterBlobRequest(name, contentType, bytes));
+        var result = await grains.GetGrain<IFunctionGrain>(name).RegisterAsync(new RegisterBlobRequest(name, contentType, bytes)
+        {
+            KvNamespaces = body.KvNamespaces ?? [],
+        });
         if (!result.Succeeded)
         {
             return ApiJson.Error(400, result.Error!);

@@ -6,7 +6,11 @@ public sealed record BlobVersion(
     [property: Id(0)] string TechId,
     [property: Id(1)] string ContentType,
     [property: Id(2)] long Size,
-    [property: Id(3)] DateTimeOffset RegisteredAt);
+    [property: Id(3)] DateTimeOffset RegisteredAt)
+{
+    /// <summary>Key-value namespaces besides its own that this version may use (granted at registration).</summary>
+    [Id(4)] public IReadOnlyList<string> KvNamespaces { get; init; } = [];
+}
 
 /// <summary>A named blob: a function when its content type is executable, a file otherwise.</summary>
 [GenerateSerializer, Immutable]
@@ -21,7 +25,11 @@ public sealed record FunctionInfo(
 public sealed record RegisterBlobRequest(
     [property: Id(0)] string Name,
     [property: Id(1)] string ContentType,
-    [property: Id(2)] byte[] Bytes);
+    [property: Id(2)] byte[] Bytes)
+{
+    /// <summary>Shared key-value namespaces the function may use besides its own (<c>core.persistence_ns_*</c>).</summary>
+    [Id(3)] public IReadOnlyList<string> KvNamespaces { get; init; } = [];
+}
 
 /// <summary>Outcome of a registration: either the new current version, or why the blob was refused.</summary>
 [GenerateSerializer, Immutable]

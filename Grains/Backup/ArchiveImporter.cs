@@ -38,7 +38,7 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
         foreach (var (name, versions) in parsed.Functions)
         {
             await grains.GetGrain<IFunctionGrain>(name).ImportAsync(
-                versions.Select(v => new BlobVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt)).ToArray());
+                versions.Select(v => new BlobVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt) { KvNamespaces = v.KvNamespaces ?? [] }).ToArray());
         }
 
         var routes = grains.GetGrain<IRouteTableGrain>(0);

@@ -38,7 +38,8 @@ public sealed record ArchiveManifest(string Format, int FormatVersion, DateTimeO
 /// <summary>Filters and schedules are counted last so manifests written before they existed still read (as 0).</summary>
 public sealed record ArchiveCounts(int Functions, int Blobs, int Plugs, int KvNamespaces, int KvKeys, int Filters = 0, int Schedules = 0);
 
-public sealed record ArchiveVersion(string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt);
+/// <summary><c>kv_namespaces</c>: the shared namespaces granted to the version (absent in older archives: none).</summary>
+public sealed record ArchiveVersion(string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string>? KvNamespaces = null);
 
 public sealed record ArchiveBlobInfo(string ContentType);
 

@@ -118,14 +118,14 @@ public sealed class FunctionInvoker(
     }
 
     private async Task<InvocationResult> InvokeResolvedAsync(
-        InvocationRequest request, (string Name, string TechId, FunctionKind Kind)? resolved, CallScope scope)
+        InvocationRequest request, (string Name, string TechId, FunctionKind Kind, IReadOnlyList<string> KvNamespaces)? resolved, CallScope scope)
     {
         if (resolved is null)
         {
             return InvocationResult.Failed(InvocationOutcome.NotFound, $"no function named '{request.Function}'");
         }
 
-        var (name, techId, kind) = resolved.Value;
+        var (name, techId, kind, kvNamespaces) = resolved.Value;
         if (kind == FunctionKind.File)
         {
             return InvocationResult.Failed(InvocationOutcome.BadRequest, $"'{request.Function}' is a file, not a function");
@@ -143,11 +143,12 @@ public sealed class FunctionInvoker(
             Scope = scope,
             Calls = this,
             Egress = egress,
+            KvNamespaces = kvNamespaces,
         };
         return await engine.InvokeAsync(target, request);
     }
 
-    private async Task<(string Name, string TechId, FunctionKind Kind)?> ResolveAsync(string function)
+    private async Task<(string Name, string TechId, FunctionKind Kind, IReadOnlyList<string> KvNamespaces)?> ResolveAsync(string function)
     {
         if (function.StartsWith(TechIds.Prefix, StringComparison.Ordinal))
         {
@@ -158,7 +159,7 @@ public sealed class FunctionInvoker(
             }
 
             var blob = await grains.GetGrain<IBlobGrain>(techId).GetAsync();
-            return blob is null ? null : (function, techId, ContentTypes.KindOf(blob.ContentType));
+            return blob is null ? null : (function, techId, ContentTypes.KindOf(blob.ContentType), []);
         }
 
         if (string.IsNullOrEmpty(function))
@@ -167,6 +168,6 @@ public sealed class FunctionInvoker(
         }
 
         var info = await directory.GetAsync(function);
-        return info is null ? null : (function, info.Current.TechId, info.Kind);
+        return info is null ? null : (function, info.Current.TechId, info.Kind, info.Current.KvNamespaces);
     }
 }

@@ -46,6 +46,9 @@ public sealed class GuestContext
 
     public CallTree Tree => tree;
 
+    /// <summary>Key-value namespaces granted to the function besides its own (its name).</summary>
+    public IReadOnlyList<string> KvNamespaces { get; init; } = [];
+
     /// <summary>Called by another function of the tree: its output stays in the tree's buffers, nothing is copied out.</summary>
     public bool IsNested { get; }
 

@@ -38,9 +38,17 @@ public sealed class FunctionGrain(
             }
         }
 
+        if (request.KvNamespaces.FirstOrDefault(ns => ns.Length is 0 or > 200) is { } badNamespace)
+        {
+            return new RegisterBlobResult(null, $"key-value namespace '{badNamespace}' must be 1 to 200 characters");
+        }
+
         var techId = TechIds.Of(request.Bytes);
         await GrainFactory.GetGrain<IBlobGrain>(techId).StoreAsync(new BlobContent(techId, request.ContentType, request.Bytes));
-        var version = new BlobVersion(techId, request.ContentType, request.Bytes.LongLength, DateTimeOffset.UtcNow);
+        var version = new BlobVersion(techId, request.ContentType, request.Bytes.LongLength, DateTimeOffset.UtcNow)
+        {
+            KvNamespaces = request.KvNamespaces.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
+        };
         state.State.Versions.Add(version);
         if (state.State.Versions.Count > MaxVersionsKept)
         {

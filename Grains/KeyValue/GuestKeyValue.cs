@@ -6,7 +6,7 @@ namespace MyOwnCluster.KeyValue;
 
 /// <summary>
 /// The engine-neutral half of the <c>core.persistence_*</c> guest calls: a function reads and writes its own
-/// namespace (its name). Host functions are synchronous and run on a thread-pool thread, never on an Orleans
+/// namespace (its name), and with <c>persistence_ns_*</c> the shared namespaces granted at its registration. Host functions are synchronous and run on a thread-pool thread, never on an Orleans
 /// scheduler thread, so blocking on the grain call is safe here.
 /// </summary>
 public static class GuestKeyValue
@@ -14,9 +14,9 @@ public static class GuestKeyValue
     private const int Failure = -1;
 
     /// <summary>persistence_set: 0 when stored, -1 (and a log line) when refused.</summary>
-    public static int Set(GuestContext guest, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    public static int Set(GuestContext guest, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, string? sharedNamespace = null)
     {
-        if (Namespace(guest, "persistence_set") is not { } ns)
+        if (Namespace(guest, "persistence_set", sharedNamespace) is not { } ns)
         {
             return Failure;
         }
@@ -38,9 +38,9 @@ public static class GuestKeyValue
     }
 
     /// <summary>persistence_get: a buffer holding the value, 0 when the key does not exist.</summary>
-    public static int Get(GuestContext guest, ReadOnlySpan<byte> key)
+    public static int Get(GuestContext guest, ReadOnlySpan<byte> key, string? sharedNamespace = null)
     {
-        if (Namespace(guest, "persistence_get") is not { } ns)
+        if (Namespace(guest, "persistence_get", sharedNamespace) is not { } ns)
         {
             return 0;
         }
@@ -51,9 +51,9 @@ public static class GuestKeyValue
     }
 
     /// <summary>persistence_get_subset: a buffer with every (key, value) under the prefix in the map encoding.</summary>
-    public static int GetSubset(GuestContext guest, ReadOnlySpan<byte> prefix)
+    public static int GetSubset(GuestContext guest, ReadOnlySpan<byte> prefix, string? sharedNamespace = null)
     {
-        if (Namespace(guest, "persistence_get_subset") is not { } ns)
+        if (Namespace(guest, "persistence_get_subset", sharedNamespace) is not { } ns)
         {
             return 0;
         }
@@ -64,9 +64,9 @@ public static class GuestKeyValue
     }
 
     /// <summary>persistence_delete: 0 once the key is gone (also when it never existed), -1 on error.</summary>
-    public static int Delete(GuestContext guest, ReadOnlySpan<byte> key)
+    public static int Delete(GuestContext guest, ReadOnlySpan<byte> key, string? sharedNamespace = null)
     {
-        if (Namespace(guest, "persistence_delete") is not { } ns)
+        if (Namespace(guest, "persistence_delete", sharedNamespace) is not { } ns)
         {
             return Failure;
         }
@@ -104,7 +104,8 @@ public static class GuestKeyValue
         _ => "stored",
     };
 
-    private static IKeyValueGrain? Namespace(GuestContext guest, string hostFunction)
+    /// <summary>The function's own namespace, or a shared one its registration grants (<c>persistence_ns_*</c>).</summary>
+    private static IKeyValueGrain? Namespace(GuestContext guest, string hostFunction, string? sharedNamespace)
     {
         if (guest.Grains is null)
         {
@@ -112,7 +113,14 @@ public static class GuestKeyValue
             return null;
         }
 
-        return guest.Grains.GetGrain<IKeyValueGrain>(guest.FunctionName);
+        var ns = sharedNamespace ?? guest.FunctionName;
+        if (ns != guest.FunctionName && !guest.KvNamespaces.Contains(ns, StringComparer.Ordinal))
+        {
+            guest.LogGuestError(hostFunction, $"namespace '{ns}' is not granted to this function (kv_namespaces at registration)");
+            return null;
+        }
+
+        return guest.Grains.GetGrain<IKeyValueGrain>(ns);
     }
 
     private static T? Wait<T>(GuestContext guest, string hostFunction, Func<Task<T>> call) =>

@@ -49,6 +49,57 @@ public sealed class KeyValueTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_shared_namespace_is_usable_only_by_functions_granted_it_at_registration()
+    {
+        var wasm = Convert.ToBase64String(Wat.ToWasm(SharedNamespaceWat));
+        foreach (var (name, grants) in new[] { ("kv-team-a", new[] { "team-space" }), ("kv-team-b", new[] { "team-space", "other" }), ("kv-outsider", Array.Empty<string>()) })
+        {
+            var registered = await client.PostJsonAsync("blob/register", new { name, content_type = "application/wasm", bytes = wasm, kv_namespaces = grants });
+            Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
+        }
+
+        Assert.Equal(0, await ResultAsync("kv-team-a", "put"));
+        var (size, output) = await CallAsync("kv-team-b", "get");
+        Assert.Equal(10, size);
+        Assert.Equal("team value", Encoding.UTF8.GetString(output));
+        Assert.Equal("team value", await client.GetStringAsync(Api.Prefix + "kv/team-space/shared-key"));
+
+        Assert.Equal(-1, await ResultAsync("kv-outsider", "put"));
+        Assert.Equal(-2, await ResultAsync("kv-outsider", "get"));
+        for (var i = 0; i < 50 && !fixture.Server.Log.Contains("namespace 'team-space' is not granted", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Contains("namespace 'team-space' is not granted", fixture.Server.Log);
+        var empty = await client.PostJsonAsync("blob/register", new { name = "kv-bad-grant", content_type = "application/wasm", bytes = wasm, kv_namespaces = new[] { "" } });
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+    }
+
+    private const string SharedNamespaceWat = """
+        (module
+          (import "my-own-cluster" "get_output_buffer_id" (func $out (result i32)))
+          (import "my-own-cluster" "get_buffer_size" (func $size (param i32) (result i32)))
+          (import "my-own-cluster" "get_buffer" (func $get (param i32 i32 i32) (result i32)))
+          (import "my-own-cluster" "write_buffer" (func $write (param i32 i32 i32) (result i32)))
+          (import "core" "persistence_ns_set" (func $ns_set (param i32 i32 i32 i32 i32 i32) (result i32)))
+          (import "core" "persistence_ns_get" (func $ns_get (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "team-space")
+          (data (i32.const 48) "shared-key")
+          (data (i32.const 80) "team value")
+          (func (export "put") (result i32)
+            (call $ns_set (i32.const 16) (i32.const 10) (i32.const 48) (i32.const 10) (i32.const 80) (i32.const 10)))
+          (func (export "get") (result i32)
+            (local $id i32) (local $n i32)
+            (local.set $id (call $ns_get (i32.const 16) (i32.const 10) (i32.const 48) (i32.const 10)))
+            (if (i32.eqz (local.get $id)) (then (return (i32.const -2))))
+            (local.set $n (call $get (local.get $id) (i32.const 1024) (call $size (local.get $id))))
+            (drop (call $write (call $out) (i32.const 1024) (local.get $n)))
+            (local.get $n)))
+        """;
+
+    [Fact]
     public async Task Functions_do_not_see_each_others_keys()
     {
         await client.RegisterAsync("kv-one", Wat.ToWasm(KeyValueWat.Module));
