@@ -30,6 +30,8 @@ public sealed class PlatformMetrics : IDisposable
         active = meter.CreateUpDownCounter<long>("moc.invocations.active", "{invocation}", "Invocations running on this silo now");
         meter.CreateObservableGauge("moc.functions.called", () => (long)Stats.Count, "{function}",
             "Distinct functions called on this silo since it started");
+        meter.CreateObservableGauge("moc.buffers.live", () => CallTree.LiveBuffers, "{buffer}",
+            "Exchange buffers held by the call trees running on this silo");
     }
 
     /// <summary>When this silo started counting (process start, near enough).</summary>
