@@ -29,12 +29,8 @@ public static class ScheduleEndpoints
         return ApiJson.Ok(ScheduleJson.Summarize((await schedule.GetAsync())!));
     }
 
-    private static async Task<IResult> ListAsync(IGrainFactory grains)
-    {
-        var names = await grains.GetGrain<IScheduleCatalogGrain>(0).ListAsync();
-        var infos = await Task.WhenAll(names.Select(name => grains.GetGrain<IScheduleGrain>(name).GetAsync()));
-        return ApiJson.Ok(infos.OfType<ScheduleInfo>().Select(ScheduleJson.Summarize));
-    }
+    private static async Task<IResult> ListAsync(IGrainFactory grains) =>
+        ApiJson.Ok((await ScheduleListing.AllAsync(grains)).Select(ScheduleJson.Summarize));
 
     private static async Task<IResult> GetAsync(string name, IGrainFactory grains) =>
         await grains.GetGrain<IScheduleGrain>(Uri.UnescapeDataString(name)).GetAsync() is { } info

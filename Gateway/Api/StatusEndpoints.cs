@@ -48,9 +48,8 @@ public static class StatusEndpoints
 
     private static async Task<ScheduleStatus[]> SchedulesAsync(IGrainFactory grains)
     {
-        var names = await grains.GetGrain<IScheduleCatalogGrain>(0).ListAsync();
-        var infos = await Task.WhenAll(names.Select(name => grains.GetGrain<IScheduleGrain>(name).GetAsync()));
-        return infos.OfType<ScheduleInfo>().Select(i => new ScheduleStatus(
+        var infos = await ScheduleListing.AllAsync(grains);
+        return infos.Select(i => new ScheduleStatus(
             i.Definition.Name, i.Definition.Cron is { } cron ? $"cron {cron}" : $"every {i.Definition.IntervalSeconds}s", i.Definition.Function,
             i.NextRunAt, i.RunCount, i.RecentRuns.Count == 0 ? null : PlatformMetrics.OutcomeName(i.RecentRuns[^1].Outcome))).ToArray();
     }

@@ -9,17 +9,9 @@ public static class ArchiveSchedules
 {
     public static async Task<ArchiveSchedule[]> ReadAsync(IGrainFactory grains)
     {
-        var schedules = new List<ArchiveSchedule>();
-        foreach (var name in await grains.GetGrain<IScheduleCatalogGrain>(0).ListAsync())
-        {
-            if (await grains.GetGrain<IScheduleGrain>(name).GetAsync() is { Definition: var d })
-            {
-                schedules.Add(new ArchiveSchedule(d.Name, d.Cron, d.IntervalSeconds, d.Function, d.StartFunction,
-                    Convert.ToBase64String(d.Input), d.Mode == InvocationMode.Posix ? "posix" : "direct", d.StartAt));
-            }
-        }
-
-        return schedules.ToArray();
+        return (await ScheduleListing.AllAsync(grains)).Select(info => info.Definition).Select(d => new ArchiveSchedule(
+            d.Name, d.Cron, d.IntervalSeconds, d.Function, d.StartFunction, Convert.ToBase64String(d.Input),
+            d.Mode == InvocationMode.Posix ? "posix" : "direct", d.StartAt)).ToArray();
     }
 
     public static IReadOnlyList<ScheduleDefinition> Validate(ArchiveSchedule[] schedules)

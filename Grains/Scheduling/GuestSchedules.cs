@@ -66,11 +66,7 @@ public static class GuestSchedules
         }
 
         var summaries = guest.WaitForGrain("schedule_list", Service, async () =>
-        {
-            var names = await grains.GetGrain<IScheduleCatalogGrain>(0).ListAsync();
-            var infos = await Task.WhenAll(names.Select(n => grains.GetGrain<IScheduleGrain>(n).GetAsync()));
-            return infos.OfType<ScheduleInfo>().Select(ScheduleJson.Summarize).ToArray();
-        });
+            (await ScheduleListing.AllAsync(grains)).Select(ScheduleJson.Summarize).ToArray());
         return summaries is null ? 0 : guest.RegisterBuffer(JsonSerializer.SerializeToUtf8Bytes(summaries, ScheduleJson.Options));
     }
 }

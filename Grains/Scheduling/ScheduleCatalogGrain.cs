@@ -30,3 +30,14 @@ public sealed class ScheduleCatalogGrain(
     public Task<IReadOnlyList<string>> ListAsync() =>
         Task.FromResult<IReadOnlyList<string>>(state.State.Names.Order(StringComparer.Ordinal).ToArray());
 }
+
+/// <summary>Every schedule with its state, in name order: what listings, the status API and export show.</summary>
+public static class ScheduleListing
+{
+    public static async Task<ScheduleInfo[]> AllAsync(IGrainFactory grains)
+    {
+        var names = await grains.GetGrain<IScheduleCatalogGrain>(0).ListAsync();
+        var infos = await Task.WhenAll(names.Select(name => grains.GetGrain<IScheduleGrain>(name).GetAsync()));
+        return infos.OfType<ScheduleInfo>().ToArray();
+    }
+}
