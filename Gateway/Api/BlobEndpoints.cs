@@ -39,7 +39,7 @@ public static class BlobEndpoints
 
     private static async Task<IResult> ListAsync(IGrainFactory grains, bool executableOnly)
     {
-        var all = await grains.GetGrain<IFunctionCatalogGrain>(0).ListAsync();
+        var all = await grains.ListFunctionsAsync();
         return ApiJson.Ok(all.Where(f => !executableOnly || f.Kind != FunctionKind.File).Select(BlobSummary.From));
     }
 

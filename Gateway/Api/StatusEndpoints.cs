@@ -21,7 +21,7 @@ public static class StatusEndpoints
 
     private static async Task<IResult> GetAsync(IGrainFactory grains, ILocalSiloDetails silo, PlatformMetrics metrics, IServiceProvider services)
     {
-        var catalogTask = grains.GetGrain<IFunctionCatalogGrain>(0).ListAsync();
+        var catalogTask = grains.ListFunctionsAsync();
         var routesTask = grains.GetGrain<IRouteTableGrain>(0).GetAsync();
         var hostsTask = grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true);
         var schedulesTask = SchedulesAsync(grains);

@@ -9,7 +9,10 @@ public interface IFunctionGrain : IGrainWithStringKey
     /// <summary>The current version, or null when nothing is registered under this name.</summary>
     Task<FunctionInfo?> GetAsync();
 
-    /// <summary>Replaces the version history with an imported one (blobs already stored); makes its last version current.</summary>
+    /// <summary>
+    /// Replaces the version history with an imported one (blobs already stored); makes its last version current. The
+    /// importer adds the name to its catalog shard (<see cref="IFunctionCatalogGrain.SetManyAsync"/>), one write per shard.
+    /// </summary>
     Task<FunctionInfo?> ImportAsync(IReadOnlyList<BlobVersion> versions);
 
     /// <summary>Forgets the name (blobs stay addressable by tech id). Returns false when it did not exist.</summary>

@@ -53,7 +53,7 @@ public sealed class ArchiveExporter(IGrainFactory grains)
     private async Task<SortedDictionary<string, List<ArchiveVersion>>> ReadFunctionsAsync()
     {
         var functions = new SortedDictionary<string, List<ArchiveVersion>>(StringComparer.Ordinal);
-        foreach (var listed in await grains.GetGrain<IFunctionCatalogGrain>(0).ListAsync())
+        foreach (var listed in await grains.ListFunctionsAsync())
         {
             if (await grains.GetGrain<IFunctionGrain>(listed.Name).GetAsync() is { } info)
             {

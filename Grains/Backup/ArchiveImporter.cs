@@ -30,16 +30,22 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
     {
         var parsed = Validate(await ReadEntriesAsync(input, ct));
         await ArchiveSchedules.CheckFunctionsAsync(grains, parsed.Schedules, parsed.Functions.Keys);
-        foreach (var blob in parsed.Blobs.Values)
+        // Blobs and names are independent grains: written concurrently, the store commits them in shared transactions.
+        await Parallel.ForEachAsync(parsed.Blobs.Values, Concurrency(ct),
+            async (blob, _) => await grains.GetGrain<IBlobGrain>(blob.TechId).StoreAsync(blob));
+        var imported = new System.Collections.Concurrent.ConcurrentBag<FunctionInfo>();
+        await Parallel.ForEachAsync(parsed.Functions, Concurrency(ct), async (function, _) =>
         {
-            await grains.GetGrain<IBlobGrain>(blob.TechId).StoreAsync(blob);
-        }
-
-        foreach (var (name, versions) in parsed.Functions)
-        {
-            await grains.GetGrain<IFunctionGrain>(name).ImportAsync(
-                versions.Select(v => new BlobVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt) { KvNamespaces = v.KvNamespaces ?? [] }).ToArray());
-        }
+            var versions = function.Value
+                .Select(v => new BlobVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt) { KvNamespaces = v.KvNamespaces ?? [] })
+                .ToArray();
+            if (await grains.GetGrain<IFunctionGrain>(function.Key).ImportAsync(versions) is { } info)
+            {
+                imported.Add(info);
+            }
+        });
+        await Task.WhenAll(imported.GroupBy(f => FunctionCatalog.ShardOf(f.Name))
+            .Select(shard => grains.GetGrain<IFunctionCatalogGrain>(shard.Key).SetManyAsync(shard.ToArray())));
 
         var routes = grains.GetGrain<IRouteTableGrain>(0);
         foreach (var plug in parsed.Plugs)
@@ -53,7 +59,7 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
             await grains.GetGrain<IFilterTableGrain>(0).ImportAsync(parsed.Filters);
         }
 
-        foreach (var ns in parsed.Namespaces)
+        await Parallel.ForEachAsync(parsed.Namespaces, Concurrency(ct), async (ns, _) =>
         {
             var entries = ns.Entries.Select(e => new KeyValueEntry(e.Key, Convert.FromBase64String(e.Value))).ToArray();
             var outcome = await grains.GetGrain<IKeyValueGrain>(ns.Namespace).SetManyAsync(entries);
@@ -61,12 +67,14 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
             {
                 throw new ArchiveException($"namespace '{ns.Namespace}': {GuestKeyValue.Describe(outcome)} (earlier parts were imported)");
             }
-        }
+        });
 
         await ArchiveSchedules.ImportAsync(grains, parsed.Schedules);
         return new ArchiveCounts(parsed.Functions.Count, parsed.Blobs.Count, parsed.Plugs.Length, parsed.Namespaces.Count,
             parsed.Namespaces.Sum(n => n.Entries.Count), parsed.Filters.Length, parsed.Schedules.Count);
     }
+
+    private static ParallelOptions Concurrency(CancellationToken ct) => new() { MaxDegreeOfParallelism = 64, CancellationToken = ct };
 
     private static async Task<Dictionary<string, byte[]>> ReadEntriesAsync(Stream input, CancellationToken ct)
     {

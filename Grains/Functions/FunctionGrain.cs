@@ -27,10 +27,9 @@ public sealed class FunctionGrain(
         }
 
         var kind = ContentTypes.KindOf(request.ContentType);
-        var catalog = GrainFactory.GetGrain<IFunctionCatalogGrain>(0);
         if (kind != FunctionKind.File)
         {
-            var registered = (await catalog.ListAsync()).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+            var registered = (await GrainFactory.ListFunctionsAsync()).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
             var error = validator.Validate(kind, request.Bytes, registered);
             if (error is not null)
             {
@@ -58,7 +57,7 @@ public sealed class FunctionGrain(
         await state.WriteStateAsync();
         directory.Invalidate(name);
         var info = Describe(name)!;
-        await catalog.SetAsync(info);
+        await GrainFactory.ShardFor(name).SetAsync(info);
         return new RegisterBlobResult(info, null);
     }
 
@@ -73,9 +72,8 @@ public sealed class FunctionGrain(
 
         state.State.Versions = versions.TakeLast(MaxVersionsKept).ToList();
         await state.WriteStateAsync();
-        var info = Describe(this.GetPrimaryKeyString())!;
-        await GrainFactory.GetGrain<IFunctionCatalogGrain>(0).SetAsync(info);
-        return info;
+        directory.Invalidate(this.GetPrimaryKeyString());
+        return Describe(this.GetPrimaryKeyString())!;
     }
 
     public async Task<bool> DeleteAsync()
@@ -88,7 +86,7 @@ public sealed class FunctionGrain(
         await state.ClearStateAsync();
         state.State = new FunctionState();
         directory.Invalidate(this.GetPrimaryKeyString());
-        await GrainFactory.GetGrain<IFunctionCatalogGrain>(0).RemoveAsync(this.GetPrimaryKeyString());
+        await GrainFactory.ShardFor(this.GetPrimaryKeyString()).RemoveAsync(this.GetPrimaryKeyString());
         return true;
     }
 

@@ -69,7 +69,7 @@ if (!registered.Succeeded)
 }
 
 Console.WriteLine($"registered {options.Name}: {registered.Function!.Current.TechId} ({registered.Function.Current.Size} bytes)");
-foreach (var function in await grains.GetGrain<IFunctionCatalogGrain>(0).ListAsync())
+foreach (var function in await grains.ListFunctionsAsync())
 {
     Console.WriteLine($"  {function.Name,-24} {function.Kind,-8} {function.Current.TechId[..12]} {function.Current.Size} bytes");
 }

@@ -58,6 +58,42 @@ public sealed class SqliteGrainStorageTests : IDisposable
         Assert.Equal(0, read.State!.Version);
     }
 
+    [Fact]
+    public async Task Concurrent_writes_committed_together_all_land_and_a_stale_one_among_them_fails_alone()
+    {
+        var storage = Storage();
+        var staleId = GrainId.Create("routes", "stale");
+        await storage.WriteStateAsync("routes", staleId, new GrainState<RouteTableState>(new RouteTableState { Version = 1 }));
+
+        var states = Enumerable.Range(0, 300)
+            .Select(i => (Id: GrainId.Create("routes", $"many-{i}"), State: new GrainState<RouteTableState>(new RouteTableState { Version = i })))
+            .ToArray();
+        var writes = states.Select(s => storage.WriteStateAsync("routes", s.Id, s.State)).ToList();
+        var stale = storage.WriteStateAsync("routes", staleId, new GrainState<RouteTableState>(new RouteTableState { Version = 2 }) { ETag = "7" });
+        await Task.WhenAll(writes);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => stale);
+
+        // A second round on the etags the first round returned: every row is updated, none is refused.
+        foreach (var (_, state) in states)
+        {
+            state.State!.Version += 1000;
+        }
+
+        await Task.WhenAll(states.Select(s => storage.WriteStateAsync("routes", s.Id, s.State)));
+        var fresh = Storage();
+        foreach (var (id, state) in states)
+        {
+            var read = new GrainState<RouteTableState>();
+            await fresh.ReadStateAsync("routes", id, read);
+            Assert.Equal(state.State!.Version, read.State!.Version);
+            Assert.Equal("2", read.ETag);
+        }
+
+        var unchanged = new GrainState<RouteTableState>();
+        await fresh.ReadStateAsync("routes", staleId, unchanged);
+        Assert.Equal(1, unchanged.State!.Version);
+    }
+
     public void Dispose()
     {
         services.Dispose();
