@@ -42,12 +42,5 @@ section="$work/section.md"
   echo "workers add no throughput: they share its $(nproc) cores. Workers pay off for grains placed on them and on other machines."
   echo
 } >"$section"
-# Replace the previous "Cluster mode" section (up to the next "## " heading), or append one.
-awk -v file="$section" '
-  /^## Cluster mode/ { while ((getline line < file) > 0) print line; skip = 1; done = 1; next }
-  skip && /^## / { skip = 0 }
-  !skip { print }
-  END { if (!done) { print ""; while ((getline line < file) > 0) print line } }
-' "$results" >"$work/results.md"
-cp "$work/results.md" "$results"
+bench/replace-section "$results" "$section"
 cat "$section"

@@ -13,7 +13,7 @@ namespace MyOwnCluster.Gateway.Api;
 
 /// <summary>
 /// <c>GET status</c>: what runs here, for operators and the dashboard: the cluster's silos, this silo (version, uptime,
-/// KVM), counts of functions, blobs and plugs, the routes, and per-function call statistics since this silo started.
+/// KVM), counts of functions, blobs, plugs, filters and schedules, the routes and filters, and per-function call statistics since this silo started.
 /// </summary>
 public static class StatusEndpoints
 {
@@ -23,10 +23,12 @@ public static class StatusEndpoints
     {
         var catalogTask = grains.ListFunctionsAsync();
         var routesTask = grains.GetGrain<IRouteTableGrain>(0).GetAsync();
+        var filtersTask = grains.GetGrain<IFilterTableGrain>(0).GetAsync();
         var hostsTask = grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true);
         var schedulesTask = SchedulesAsync(grains);
         var catalog = await catalogTask;
         var routes = await routesTask;
+        var filters = (await filtersTask).Filters;
         var hosts = await hostsTask;
         var schedules = await schedulesTask;
         var backups = services.GetService<IStoreBackups>()?.List();
@@ -39,9 +41,10 @@ public static class StatusEndpoints
                 Math.Round((now - metrics.StartedAt).TotalSeconds, 1), new KvmStatus(kvm.Available, kvm.ApiVersion, kvm.Message),
                 CallTree.LiveBuffers),
             hosts.Select(h => new ClusterSilo(h.SiloAddress.ToString(), h.SiloName, h.Status.ToString(), h.StartTime)).ToArray(),
-            new StatusCounts(functions.Length, catalog.Count, routes.Plugs.Count, schedules.Length),
+            new StatusCounts(functions.Length, catalog.Count, routes.Plugs.Count, filters.Count, schedules.Length),
             FunctionRows(functions, metrics.Stats.Snapshot()),
             routes.Plugs.Select(p => new RouteStatus(p.Method, p.Path, p.Target == PlugTarget.File ? "file" : "function", p.Name)).ToArray(),
+            filters.Select(f => new FilterStatus(f.Id, f.Name, f.StartFunction, f.Paths)).ToArray(),
             schedules,
             backups is null ? null : new BackupStatus(backups.Count, backups.Count > 0 ? backups[0] : null)));
     }
@@ -70,7 +73,7 @@ public static class StatusEndpoints
 
 public sealed record StatusReport(
     SiloStatus Silo, IReadOnlyList<ClusterSilo> Silos, StatusCounts Counts, IReadOnlyList<FunctionStatus> Functions,
-    IReadOnlyList<RouteStatus> Routes, IReadOnlyList<ScheduleStatus> Schedules, BackupStatus? Backups);
+    IReadOnlyList<RouteStatus> Routes, IReadOnlyList<FilterStatus> Filters, IReadOnlyList<ScheduleStatus> Schedules, BackupStatus? Backups);
 
 /// <summary><c>live_buffers</c>: exchange buffers held by the call trees running on this silo right now.</summary>
 public sealed record SiloStatus(string Address, string Name, string Version, DateTimeOffset StartedAt, double UptimeSeconds, KvmStatus Kvm, long LiveBuffers);
@@ -79,7 +82,10 @@ public sealed record KvmStatus(bool Available, int ApiVersion, string Message);
 
 public sealed record ClusterSilo(string Address, string Name, string Status, DateTimeOffset StartedAt);
 
-public sealed record StatusCounts(int Functions, int Blobs, int Plugs, int Schedules);
+public sealed record StatusCounts(int Functions, int Blobs, int Plugs, int Filters, int Schedules);
+
+/// <summary>A filter in run order; empty <c>paths</c> means every routed request.</summary>
+public sealed record FilterStatus(string Id, string Name, string StartFunction, IReadOnlyList<string> Paths);
 
 public sealed record ScheduleStatus(string Name, string When, string Function, DateTimeOffset NextRunAt, long RunCount, string? LastOutcome);
 

@@ -39,7 +39,7 @@ function fill(tableId, items, columns) {
 function render(status) {
   const s = status.silo;
   document.getElementById("summary").textContent =
-    `${status.counts.functions} functions · ${status.counts.blobs} blobs · ${status.counts.plugs} plugs · version ${s.version}`;
+    `${status.counts.functions} functions · ${status.counts.blobs} blobs · ${status.counts.plugs} plugs · ${status.counts.filters} filters · version ${s.version}`;
   document.getElementById("this-silo").textContent =
     `This silo: ${s.address} · up ${Math.round(s.uptime_seconds)} s since ${new Date(s.started_at).toLocaleString()} · KVM: ${s.kvm.message}`;
   fill("silos", status.silos, [[x => x.address], [x => x.name], [x => x.status], [x => new Date(x.started_at).toLocaleString()]]);
@@ -48,6 +48,7 @@ function render(status) {
     [f => f.mean_ms, true], [f => f.p50_ms, true], [f => f.p95_ms, true], [f => f.max_ms, true],
   ]);
   fill("routes", status.routes, [[r => r.method], [r => r.path], [r => r.target], [r => r.name]]);
+  fill("filters", status.filters, [[x => x.id], [x => x.name], [x => x.start_function || "-"], [x => x.paths.length ? x.paths.join(", ") : "every routed request"]]);
   fill("schedules", status.schedules, [
     [x => x.name], [x => x.when], [x => x.function], [x => new Date(x.next_run_at).toLocaleString()],
     [x => x.run_count, true], [x => x.last_outcome ?? "-"],

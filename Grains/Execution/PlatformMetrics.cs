@@ -21,7 +21,7 @@ public sealed class PlatformMetrics : IDisposable
     private readonly Histogram<double> duration;
     private readonly UpDownCounter<long> active;
 
-    public PlatformMetrics(IMeterFactory? meterFactory = null)
+    public PlatformMetrics(IMeterFactory? meterFactory = null, IEnumerable<IFunctionEngine>? engines = null, Backup.IStoreBackups? backups = null)
     {
         meter = meterFactory?.Create(Name) ?? new Meter(Name);
         invocations = meter.CreateCounter<long>("moc.invocations", "{invocation}", "Function invocations that reached the invoker");
@@ -32,6 +32,25 @@ public sealed class PlatformMetrics : IDisposable
             "Distinct functions called on this silo since it started");
         meter.CreateObservableGauge("moc.buffers.live", () => CallTree.LiveBuffers, "{buffer}",
             "Exchange buffers held by the call trees running on this silo");
+        // Every invocation runs in a fresh instance or VM: moc.invocations.active is also the number of live instances.
+        if (engines?.OfType<Kvm.KvmEngine>().FirstOrDefault(k => k.IsAvailable) is { } kvm)
+        {
+            meter.CreateObservableGauge("moc.vms.running", () => (long)kvm.MachinesRunning, "{vm}", "KVM micro-VMs running a call now");
+            meter.CreateObservableGauge("moc.vms.pooled", () => (long)kvm.MachinesPooled, "{vm}", "Clean KVM micro-VMs kept warm for the next call");
+            meter.CreateObservableCounter("moc.vms.created", () => (long)kvm.MachinesCreated, "{vm}", "KVM micro-VMs created (pool misses)");
+        }
+
+        if (backups is not null)
+        {
+            // No measurement until the first backup exists: an age of "never" has no honest number.
+            meter.CreateObservableGauge("moc.backup.age", () => BackupAge(backups), "s", "Seconds since the newest verified backup of the store");
+        }
+    }
+
+    private static IEnumerable<Measurement<double>> BackupAge(Backup.IStoreBackups backups)
+    {
+        var newest = backups.List();
+        return newest.Count == 0 ? [] : [new Measurement<double>(Math.Round((DateTimeOffset.UtcNow - newest[0].CreatedAt).TotalSeconds, 1))];
     }
 
     /// <summary>When this silo started counting (process start, near enough).</summary>

@@ -37,6 +37,18 @@ public sealed class KvmFunctionTests(ServerFixture fixture, KvmGuests guests) : 
     }
 
     [KvmFact]
+    public async Task Metrics_count_created_and_pooled_micro_vms()
+    {
+        await client.RegisterAsync("kvm-metrics", guests.Bytes("compute"), "application/x-elf");
+        var call = await client.CallAsync(new { name = "kvm-metrics", start_function = "fib", arguments = new[] { 5 } });
+        Assert.Equal(HttpStatusCode.OK, call.StatusCode);
+        // The VM that ran the call went back to the pool: at least one pooled, none running once every call returned.
+        var text = await ObservabilityTests.ScrapeUntilAsync(client, @"moc_vms_pooled(\{[^}]*\})? [1-9]");
+        Assert.Matches(@"moc_vms_created_total(\{[^}]*\})? [1-9]", text);
+        Assert.Matches(@"moc_vms_running(\{[^}]*\})? [0-9]", text);
+    }
+
+    [KvmFact]
     public async Task A_faulting_guest_is_a_500_and_the_next_call_works()
     {
         await client.RegisterAsync("kvm-bad", guests.Bytes("bad"), "application/x-elf");

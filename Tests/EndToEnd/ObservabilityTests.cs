@@ -59,6 +59,8 @@ public sealed class ObservabilityTests(ServerFixture fixture)
         }
 
         await client.CallAsync(new { name = "status-hello", start_function = "spin_nowhere" });
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("status-filter", Wat.ToWasm(FilterWat.Filters))).StatusCode);
+        var filter = await (await client.PostJsonAsync("filter/plug", new { name = "status-filter", start_function = "reject", paths = new[] { "/status-test/guarded" } })).JsonAsync();
 
         var response = await client.GetAsync(Api.Prefix + "status");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -70,6 +72,11 @@ public sealed class ObservabilityTests(ServerFixture fixture)
         Assert.True(status["counts"]!["functions"]!.GetValue<int>() >= 1);
         Assert.True(status["counts"]!["plugs"]!.GetValue<int>() >= 1);
         Assert.Contains(status["routes"]!.AsArray(), r => r!["path"]!.GetValue<string>() == "/status-test/hello");
+        var listed = status["filters"]!.AsArray().Single(f => f!["id"]!.GetValue<string>() == filter["id"]!.GetValue<string>())!;
+        Assert.Equal("status-filter", listed["name"]!.GetValue<string>());
+        Assert.Equal("reject", listed["start_function"]!.GetValue<string>());
+        Assert.Equal("/status-test/guarded", listed["paths"]!.AsArray().Single()!.GetValue<string>());
+        Assert.Equal(status["filters"]!.AsArray().Count, status["counts"]!["filters"]!.GetValue<int>());
 
         var function = status["functions"]!.AsArray().Single(f => f!["name"]!.GetValue<string>() == "status-hello")!;
         Assert.Equal("wasm", function["kind"]!.GetValue<string>());
@@ -78,6 +85,33 @@ public sealed class ObservabilityTests(ServerFixture fixture)
         Assert.True(function["mean_ms"]!.GetValue<double>() > 0);
         Assert.True(function["p50_ms"]!.GetValue<double>() > 0);
         Assert.True(function["p50_ms"]!.GetValue<double>() <= function["max_ms"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task Metrics_show_the_age_of_the_newest_backup_once_one_exists()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(Api.Prefix + "admin/backup", null)).StatusCode);
+        var text = await ScrapeUntilAsync(client, @"moc_backup_age_seconds(\{[^}]*\})? [0-9.]+");
+        var age = double.Parse(Regex.Match(text, @"moc_backup_age_seconds(\{[^}]*\})? ([0-9.]+)").Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(age, 0, 120);
+    }
+
+    /// <summary>The exporter caches a scrape for a short while: polls until the pattern shows, returns the last scrape.</summary>
+    internal static async Task<string> ScrapeUntilAsync(HttpClient client, string pattern)
+    {
+        var text = "";
+        for (var attempt = 0; attempt < 30 && !Regex.IsMatch(text, pattern); attempt++)
+        {
+            if (attempt > 0)
+            {
+                await Task.Delay(500);
+            }
+
+            text = await client.GetStringAsync("/metrics");
+        }
+
+        Assert.Matches(pattern, text);
+        return text;
     }
 
     [Fact]

@@ -25,6 +25,7 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
     private readonly ConcurrentDictionary<string, Lazy<Task<GuestSnapshot>>> snapshots = new();
     private readonly VmPool pool;
     private int machinesCreated;
+    private int machinesRunning;
 
     public KvmEngine(IOptions<ExecutionOptions> limits, ILogger<KvmEngine> logger)
         : this(limits, logger, KvmSystem.DevicePath)
@@ -66,6 +67,12 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
 
     /// <summary>Micro-VMs created so far (pool misses): tells warm calls from cold ones.</summary>
     public int MachinesCreated => Volatile.Read(ref machinesCreated);
+
+    /// <summary>Micro-VMs running a call now.</summary>
+    public int MachinesRunning => Volatile.Read(ref machinesRunning);
+
+    /// <summary>Clean micro-VMs kept warm for the next call.</summary>
+    public int MachinesPooled => pool.IdleCount;
 
     /// <summary>Opens /dev/kvm on its own, for <c>moc kvm-check</c> and health pages.</summary>
     public static KvmProbeResult Probe()
@@ -166,6 +173,7 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
 
         var guest = target.CreateGuest(request, limits, logger);
         CallOutcome outcome;
+        Interlocked.Increment(ref machinesRunning);
         try
         {
             outcome = KvmCall.Run(machine, start, guest, limits.KvmMaxHypercalls);
@@ -174,6 +182,10 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         {
             logger.LogError(e, "KVM call of {Function} failed in the host", target.Name);
             outcome = CallOutcome.Fail(InvocationOutcome.GuestError, $"the KVM host failed during the call: {e.Message}");
+        }
+        finally
+        {
+            Interlocked.Decrement(ref machinesRunning);
         }
 
         Recycle(target.TechId, machine, outcome.Clean);

@@ -7,9 +7,21 @@ internal sealed class VmPool(int maxIdlePerFunction) : IDisposable
 {
     private readonly ConcurrentDictionary<string, ConcurrentBag<KvmMachine>> idle = new();
     private bool disposed;
+    private int idleCount;
 
-    public KvmMachine? Rent(string techId) =>
-        idle.TryGetValue(techId, out var machines) && machines.TryTake(out var machine) ? machine : null;
+    /// <summary>Warm VMs waiting in the pool, over every function.</summary>
+    public int IdleCount => Volatile.Read(ref idleCount);
+
+    public KvmMachine? Rent(string techId)
+    {
+        if (idle.TryGetValue(techId, out var machines) && machines.TryTake(out var machine))
+        {
+            Interlocked.Decrement(ref idleCount);
+            return machine;
+        }
+
+        return null;
+    }
 
     public void Return(string techId, KvmMachine machine)
     {
@@ -21,6 +33,7 @@ internal sealed class VmPool(int maxIdlePerFunction) : IDisposable
         }
 
         machines.Add(machine);
+        Interlocked.Increment(ref idleCount);
     }
 
     public void Dispose()
@@ -30,6 +43,7 @@ internal sealed class VmPool(int maxIdlePerFunction) : IDisposable
         {
             while (machines.TryTake(out var machine))
             {
+                Interlocked.Decrement(ref idleCount);
                 machine.Dispose();
             }
         }
