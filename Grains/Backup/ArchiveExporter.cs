@@ -24,8 +24,10 @@ public sealed class ArchiveExporter(IGrainFactory grains)
             .Select(f => new ArchiveFilter(f.Id, f.Name, f.StartFunction, f.Data, f.Paths)).ToArray();
         var namespaces = await ReadNamespacesAsync();
         var schedules = await ArchiveSchedules.ReadAsync(grains);
+        var trees = await ReadTreesAsync(functions.Keys);
         var counts = new ArchiveCounts(
-            functions.Count, blobIds.Length, plugs.Length, namespaces.Count, namespaces.Sum(n => n.Entries.Count), filters.Length, schedules.Length);
+            functions.Count, blobIds.Length, plugs.Length, namespaces.Count, namespaces.Sum(n => n.Entries.Count), filters.Length, schedules.Length,
+            trees.Count);
 
         await using var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true);
         await using var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true);
@@ -47,6 +49,11 @@ public sealed class ArchiveExporter(IGrainFactory grains)
             await WriteAsync(tar, ArchiveLayout.KeyValueEntryName(ns.Namespace), Json(ns), createdAt, ct);
         }
 
+        foreach (var (function, snapshot) in trees)
+        {
+            await WriteAsync(tar, ArchiveLayout.TreeEntryName(function), snapshot, createdAt, ct);
+        }
+
         return counts;
     }
 
@@ -63,6 +70,22 @@ public sealed class ArchiveExporter(IGrainFactory grains)
         }
 
         return functions;
+    }
+
+    /// <summary>The durable posix file trees of the exported functions that have written files, by function name.</summary>
+    private async Task<List<(string Function, byte[] Snapshot)>> ReadTreesAsync(IEnumerable<string> functions)
+    {
+        var trees = new List<(string, byte[])>();
+        foreach (var function in functions)
+        {
+            var tree = await grains.GetGrain<IFunctionFilesGrain>(function).GetAsync();
+            if (tree.Bytes.Length > 0)
+            {
+                trees.Add((function, tree.Bytes));
+            }
+        }
+
+        return trees;
     }
 
     private async Task<List<ArchiveNamespace>> ReadNamespacesAsync()

@@ -24,7 +24,8 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
         ArchivePlug[] Plugs,
         Filter[] Filters,
         List<ArchiveNamespace> Namespaces,
-        IReadOnlyList<ScheduleDefinition> Schedules);
+        IReadOnlyList<ScheduleDefinition> Schedules,
+        IReadOnlyList<(string Function, byte[] Snapshot)> Trees);
 
     public async Task<ArchiveCounts> ImportAsync(Stream input, CancellationToken ct)
     {
@@ -69,9 +70,22 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
             }
         });
 
+        await Parallel.ForEachAsync(parsed.Trees, Concurrency(ct), async (tree, _) =>
+        {
+            // An imported tree replaces the function's tree; a save that races a running program is retried on its version.
+            var files = grains.GetGrain<IFunctionFilesGrain>(tree.Function);
+            for (var attempt = 0; await files.SaveAsync(tree.Snapshot, (await files.GetAsync()).Version) < 0; attempt++)
+            {
+                if (attempt == 10)
+                {
+                    throw new ArchiveException($"the file tree of '{tree.Function}' kept changing during the import (earlier parts were imported)");
+                }
+            }
+        });
+
         await ArchiveSchedules.ImportAsync(grains, parsed.Schedules);
         return new ArchiveCounts(parsed.Functions.Count, parsed.Blobs.Count, parsed.Plugs.Length, parsed.Namespaces.Count,
-            parsed.Namespaces.Sum(n => n.Entries.Count), parsed.Filters.Length, parsed.Schedules.Count);
+            parsed.Namespaces.Sum(n => n.Entries.Count), parsed.Filters.Length, parsed.Schedules.Count, parsed.Trees.Count);
     }
 
     private static ParallelOptions Concurrency(CancellationToken ct) => new() { MaxDegreeOfParallelism = 64, CancellationToken = ct };
@@ -161,7 +175,37 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
         var schedules = entries.ContainsKey(ArchiveLayout.Schedules)
             ? ArchiveSchedules.Validate(Read<ArchiveSchedule[]>(entries, ArchiveLayout.Schedules))
             : [];
-        return new Parsed(functions, blobs, plugs, ReadFilters(entries), namespaces, schedules);
+        return new Parsed(functions, blobs, plugs, ReadFilters(entries), namespaces, schedules, ReadTrees(entries, functions));
+    }
+
+    /// <summary>
+    /// <c>trees/</c> entries (absent in archives written before trees were exported): each must name a function of the
+    /// archive and hold a readable MOCVFS snapshot, or the archive is refused.
+    /// </summary>
+    private static List<(string, byte[])> ReadTrees(Dictionary<string, byte[]> entries, SortedDictionary<string, List<ArchiveVersion>> functions)
+    {
+        var trees = new List<(string, byte[])>();
+        foreach (var name in entries.Keys.Where(k => k.StartsWith(ArchiveLayout.TreesFolder, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            var function = ArchiveLayout.TreeFunction(name);
+            if (function is null || !functions.ContainsKey(function))
+            {
+                throw new ArchiveException($"{name}: not the file tree of a function in functions.json");
+            }
+
+            try
+            {
+                Execution.Wasm.Wasi.Vfs.FromSnapshot(entries[name]);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new ArchiveException($"{name}: not a readable file tree: {e.Message}");
+            }
+
+            trees.Add((function, entries[name]));
+        }
+
+        return trees;
     }
 
     /// <summary>filters.json is optional: archives written before filters existed have none.</summary>

@@ -6,7 +6,8 @@ namespace MyOwnCluster.Backup;
 /// <summary>
 /// The export archive's storage-independent layout (a tar.gz), documented in the README:
 /// <c>manifest.json</c>, <c>functions.json</c>, <c>plugs.json</c>, <c>filters.json</c>, <c>schedules.json</c>, <c>blobs/&lt;tech id&gt;</c> with
-/// <c>blobs/&lt;tech id&gt;.json</c>, and <c>kv/&lt;escaped namespace&gt;.json</c>.
+/// <c>blobs/&lt;tech id&gt;.json</c>, <c>kv/&lt;escaped namespace&gt;.json</c>, and <c>trees/&lt;escaped function name&gt;.mocvfs</c>
+/// (a function's durable posix file tree in the MOCVFS v1 snapshot format).
 /// </summary>
 public static class ArchiveLayout
 {
@@ -19,6 +20,8 @@ public static class ArchiveLayout
     public const string Schedules = "schedules.json";
     public const string BlobsFolder = "blobs/";
     public const string KeyValueFolder = "kv/";
+    public const string TreesFolder = "trees/";
+    public const string TreeExtension = ".mocvfs";
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -30,13 +33,30 @@ public static class ArchiveLayout
     };
 
     /// <summary>A namespace as a file name: URL-escaped, so '/' and '..' cannot make a path.</summary>
-    public static string KeyValueEntryName(string ns) => KeyValueFolder + Uri.EscapeDataString(ns).Replace(".", "%2E", StringComparison.Ordinal) + ".json";
+    public static string KeyValueEntryName(string ns) => KeyValueFolder + Escape(ns) + ".json";
+
+    /// <summary>A function's file tree as a file name, escaped the same way.</summary>
+    public static string TreeEntryName(string function) => TreesFolder + Escape(function) + TreeExtension;
+
+    /// <summary>The function a <c>trees/</c> entry belongs to, or null when the name is not one <see cref="TreeEntryName"/> writes.</summary>
+    public static string? TreeFunction(string entryName)
+    {
+        if (!entryName.StartsWith(TreesFolder, StringComparison.Ordinal) || !entryName.EndsWith(TreeExtension, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var function = Uri.UnescapeDataString(entryName[TreesFolder.Length..^TreeExtension.Length]);
+        return TreeEntryName(function) == entryName ? function : null;
+    }
+
+    private static string Escape(string name) => Uri.EscapeDataString(name).Replace(".", "%2E", StringComparison.Ordinal);
 }
 
 public sealed record ArchiveManifest(string Format, int FormatVersion, DateTimeOffset CreatedAt, ArchiveCounts Counts);
 
 /// <summary>Filters and schedules are counted last so manifests written before they existed still read (as 0).</summary>
-public sealed record ArchiveCounts(int Functions, int Blobs, int Plugs, int KvNamespaces, int KvKeys, int Filters = 0, int Schedules = 0);
+public sealed record ArchiveCounts(int Functions, int Blobs, int Plugs, int KvNamespaces, int KvKeys, int Filters = 0, int Schedules = 0, int FileTrees = 0);
 
 /// <summary><c>kv_namespaces</c>: the shared namespaces granted to the version (absent in older archives: none).</summary>
 public sealed record ArchiveVersion(string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string>? KvNamespaces = null);

@@ -19,7 +19,7 @@ public sealed class PlatformMetrics : IDisposable
     private readonly Counter<long> invocations;
     private readonly Counter<long> errors;
     private readonly Histogram<double> duration;
-    private readonly UpDownCounter<long> active;
+    private long active;
 
     public PlatformMetrics(IMeterFactory? meterFactory = null, IEnumerable<IFunctionEngine>? engines = null, Backup.IStoreBackups? backups = null)
     {
@@ -27,7 +27,9 @@ public sealed class PlatformMetrics : IDisposable
         invocations = meter.CreateCounter<long>("moc.invocations", "{invocation}", "Function invocations that reached the invoker");
         errors = meter.CreateCounter<long>("moc.invocation.errors", "{invocation}", "Function invocations that did not end Ok");
         duration = meter.CreateHistogram<double>("moc.invocation.duration", "ms", "Wall time of one function invocation");
-        active = meter.CreateUpDownCounter<long>("moc.invocations.active", "{invocation}", "Invocations running on this silo now");
+        // Observed at collection time from a plain counter: two aggregator updates per call saved on the hot path.
+        meter.CreateObservableUpDownCounter("moc.invocations.active", () => Interlocked.Read(ref active), "{invocation}",
+            "Invocations running on this silo now");
         meter.CreateObservableGauge("moc.functions.called", () => (long)Stats.Count, "{function}",
             "Distinct functions called on this silo since it started");
         meter.CreateObservableGauge("moc.buffers.live", () => CallTree.LiveBuffers, "{buffer}",
@@ -59,12 +61,12 @@ public sealed class PlatformMetrics : IDisposable
     public FunctionStats Stats { get; } = new();
 
     /// <summary>Marks an invocation as running; pair with <see cref="Record"/>.</summary>
-    public void Started() => active.Add(1);
+    public void Started() => Interlocked.Increment(ref active);
 
     /// <summary>Counts one finished invocation. Allocation-free apart from the tag list on the stack.</summary>
     public void Record(string function, FunctionKind? kind, InvocationMode mode, InvocationOutcome outcome, TimeSpan elapsed, bool countInStats)
     {
-        active.Add(-1);
+        Interlocked.Decrement(ref active);
         var milliseconds = elapsed.TotalMilliseconds;
         var tags = new TagList
         {

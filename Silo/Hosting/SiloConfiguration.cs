@@ -36,8 +36,21 @@ public static class SiloConfiguration
         ["--config"] = "ConfigFile",
     };
 
+    /// <summary>
+    /// Built-in defaults under every other source: without them a silo started outside the repository (no orleans.json
+    /// in the working directory) would log every HTTP request at Information, which costs more than the request.
+    /// </summary>
+    private static readonly Dictionary<string, string?> Defaults = new()
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Orleans"] = "Warning",
+        ["Logging:LogLevel:Polly"] = "Warning",
+    };
+
     public static void Apply(IConfigurationManager configuration, string[] args)
     {
+        configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = Defaults });
         var flags = new ConfigurationBuilder().AddCommandLine(args, Switches).Build();
         var file = flags["ConfigFile"] ?? Environment.GetEnvironmentVariable("MOC_CONFIG") ?? "orleans.json";
         if (flags["ConfigFile"] is not null && !File.Exists(file))

@@ -40,6 +40,7 @@ public sealed class ExportImportTests
 
             Assert.Contains("blobs/", string.Join(' ', before.Keys));
             Assert.Contains("kv/exp-kv.json", before.Keys);
+            Assert.Equal("MOCVFS", Encoding.ASCII.GetString(before["trees/exp-hello.mocvfs"], 0, 6));
             Assert.Contains("exp-nightly", Encoding.UTF8.GetString(before["schedules.json"]));
             Assert.Contains("\"start_function\": \"reject\"", Encoding.UTF8.GetString(before["filters.json"]));
             await AssertPopulatedAsync(target.CreateClient());
@@ -85,6 +86,12 @@ public sealed class ExportImportTests
         Assert.Contains("filters.json: filter f1: invalid filter path 'no-slash'", await refusedFilter.MessageAsync());
         Assert.Empty((await (await client.GetAsync(Api.Prefix + "filters")).JsonAsync()).AsArray());
 
+        var strayTree = new Dictionary<string, byte[]>(entries) { ["trees/nobody.mocvfs"] = "MOCVFS garbage"u8.ToArray() };
+        var refusedTree = await client.PostAsync(Api.Prefix + "admin/import",
+            new ByteArrayContent(await ArchiveAsync(strayTree.Select(e => (e.Key, e.Value)).ToArray())));
+        Assert.Equal(HttpStatusCode.BadRequest, refusedTree.StatusCode);
+        Assert.Contains("trees/nobody.mocvfs", await refusedTree.MessageAsync());
+
         entries["manifest.json"] = Encoding.UTF8.GetBytes(
             Encoding.UTF8.GetString(entries["manifest.json"]).Replace("\"format_version\": 1", "\"format_version\": 99", StringComparison.Ordinal));
         entries["kv/exp-kv.json"] = """{"namespace":"exp-kv","entries":{"seed":"Y2hhbmdlZA=="}}"""u8.ToArray();
@@ -128,6 +135,7 @@ public sealed class ExportImportTests
         Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("function/plug", new { path = "/exp-guarded", name = "exp-hello" })).StatusCode);
         var filter = await client.PostJsonAsync("filter/plug", new { name = "exp-filter", start_function = "reject", data = "d", paths = new[] { "/exp-guarded" } });
         Assert.Equal(HttpStatusCode.OK, filter.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync(Api.Prefix + "function/exp-hello/fs/notes/today.txt", new StringContent("kept in the tree"))).StatusCode);
     }
 
     internal static async Task AssertPopulatedAsync(HttpClient client)
@@ -156,6 +164,7 @@ public sealed class ExportImportTests
         }
 
         Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/exp-guarded")).StatusCode);
+        Assert.Equal("kept in the tree", await client.GetStringAsync(Api.Prefix + "function/exp-hello/fs/notes/today.txt"));
     }
 
     internal static Task<CliRun> Moc(ServerProcess server, params string[] args) => CliRunner.RunWithEnvironmentAsync(

@@ -46,7 +46,8 @@ public class InvocationBenchmarks
         request = new InvocationRequest("hello", "_start", InvocationMode.Direct, [], ExchangeBufferData.Empty);
 
         using var pool = new PoolingAllocationConfig().WithMaxMemories(1000).WithMaxTables(1000).WithMaxCoreInstances(1000)
-            .WithMaxMemorySize(64 * 1024 * 1024).WithMaxUnusedWarmSlots(64);
+            .WithMaxMemorySize(64 * 1024 * 1024).WithMaxUnusedWarmSlots(64)
+            .WithLinearMemoryKeepResidentBytes(1 << 20).WithTableKeepResidentBytes(1 << 16);
         rawEngine = new Engine(new Config().WithEpochInterruption(true).WithPoolingAllocationStrategy(pool));
         rawLinker = new Linker(rawEngine);
         rawLinker.DefineFunction("my-own-cluster", "get_output_buffer_id", (Caller _) => 2);
