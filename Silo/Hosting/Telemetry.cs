@@ -18,8 +18,11 @@ public sealed class TelemetryOptions
     /// <summary><c>grpc</c> (default, port 4317) or <c>http</c> (protobuf over HTTP, port 4318: <c>/v1/traces</c>, <c>/v1/metrics</c> are appended).</summary>
     public string OtlpProtocol { get; set; } = "grpc";
 
-    /// <summary>Share of root traces kept (0..1); children follow their parent's decision.</summary>
-    public double TraceSampleRatio { get; set; } = 1.0;
+    /// <summary>
+    /// Share of root traces kept (0..1); children follow their parent's decision, so a caller that sampled its trace
+    /// gets it whole. 0.1 by default: exporting every request's spans cost about 19% of hello throughput (bench/run).
+    /// </summary>
+    public double TraceSampleRatio { get; set; } = 0.1;
 }
 
 /// <summary>OpenTelemetry for the silo: our meter and Orleans' into Prometheus (and OTLP), traces into OTLP.</summary>

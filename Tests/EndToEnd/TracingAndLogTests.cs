@@ -30,6 +30,7 @@ public sealed class TracingAndLogTests
         {
             ["Telemetry__OtlpEndpoint"] = collector.Endpoint,
             ["Telemetry__OtlpProtocol"] = "http",
+            ["Telemetry__TraceSampleRatio"] = "1",
         });
         using var client = server.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("otlp-logger", Wat.ToWasm(LoggingWat))).StatusCode);

@@ -51,6 +51,32 @@ public sealed class CompiledModuleCacheTests : IDisposable
         Assert.NotEqual("not machine code"u8.ToArray(), await File.ReadAllBytesAsync(file));
     }
 
+    [Fact]
+    public async Task Validation_at_registration_leaves_the_compiled_code_for_the_first_call()
+    {
+        var seven = Target(Returns7);
+        var nine = Target(Returns9);
+        using (var registering = Engine())
+        {
+            Assert.Null(registering.Validate(await seven.LoadBytes(), new HashSet<string>()));
+            Assert.Null(registering.Validate(await nine.LoadBytes(), new HashSet<string>()));
+        }
+
+        // Swapped entries prove the first call ran the code validation compiled, not a compile of its own.
+        var sevenFile = Directory.GetFiles(directory, seven.TechId + "*").Single();
+        var nineFile = Directory.GetFiles(directory, nine.TechId + "*").Single();
+        var sevenBytes = await File.ReadAllBytesAsync(sevenFile);
+        await File.WriteAllBytesAsync(sevenFile, await File.ReadAllBytesAsync(nineFile));
+        await File.WriteAllBytesAsync(nineFile, sevenBytes);
+        using var calling = Engine();
+        Assert.Equal(9, (await calling.InvokeAsync(seven, Request())).Result);
+
+        // A module that fails validation leaves nothing behind.
+        var unknownImport = Wat.ToWasm("(module (import \"nowhere\" \"f\" (func)) (func (export \"f\") (result i32) (i32.const 1)))");
+        Assert.NotNull(calling.Validate(unknownImport, new HashSet<string>()));
+        Assert.Empty(Directory.GetFiles(directory, MyOwnCluster.Files.TechIds.Of(unknownImport) + "*"));
+    }
+
     public void Dispose() => TempDirectory.Delete(directory);
 
     private WasmEngine Engine() => new([], Options.Create(new ExecutionOptions { CompiledCacheDirectory = directory }), NullLogger<WasmEngine>.Instance);

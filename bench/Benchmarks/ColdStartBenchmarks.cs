@@ -11,22 +11,29 @@ using Wasmtime;
 namespace MyOwnCluster.Bench;
 
 /// <summary>
-/// Scenario 4 (cold start): the first call of a ~1 MB module on a fresh engine (compile), the first call after a
-/// restart (compiled code from the on-disk cache), and a warm call, side by side.
+/// Scenario 4 (cold start) for two ~1 MB modules: "typical" (about 2,000 functions of ~440 bytes, the shape of a C
+/// program) and "export-heavy" (about 25,000 tiny exported functions, the worst case for per-function costs). Side by
+/// side: a warm call; the first call after registration (registration compiled the module to validate it and left the
+/// machine code on disk); the first call after a restart (same, from a new engine); and the first call on an engine
+/// that never saw the module (a compile, as on a silo without the cached code).
 /// </summary>
 [SimpleJob(RunStrategy.ColdStart, iterationCount: 5)]
 public class ColdStartBenchmarks
 {
     private readonly string cacheDirectory = Directory.CreateTempSubdirectory("moc-bench-cwasm-").FullName;
+    private string registrationDirectory = "";
     private byte[] module = [];
     private string techId = "";
     private WasmEngine? engine;
     private WasmEngine warm = null!;
 
+    [Params("typical", "export-heavy")]
+    public string Shape { get; set; } = "typical";
+
     [GlobalSetup]
     public void Setup()
     {
-        module = Module.ConvertText(LargeModule(targetBytes: 1 << 20)).ToArray();
+        module = Module.ConvertText(LargeModule(targetBytes: 1 << 20, statementsPerFunction: Shape == "typical" ? 40 : 1)).ToArray();
         techId = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(module));
         warm = NewEngine(cacheDirectory);
         Call(warm);
@@ -38,11 +45,34 @@ public class ColdStartBenchmarks
     [IterationSetup(Targets = [nameof(AfterRestart)])]
     public void RestartedEngine() => engine = NewEngine(cacheDirectory);
 
-    [IterationCleanup(Targets = [nameof(FirstCompile), nameof(AfterRestart)])]
-    public void DisposeEngine() => engine?.Dispose();
+    /// <summary>Registration on a fresh silo: validation compiles the module (not measured) and keeps its machine code.</summary>
+    [IterationSetup(Targets = [nameof(AfterRegistration)])]
+    public void RegisteredEngine()
+    {
+        registrationDirectory = Directory.CreateTempSubdirectory("moc-bench-registered-").FullName;
+        engine = NewEngine(registrationDirectory);
+        if (engine.Validate(module, new HashSet<string>()) is { } error)
+        {
+            throw new InvalidOperationException(error);
+        }
+    }
+
+    [IterationCleanup(Targets = [nameof(FirstCompile), nameof(AfterRestart), nameof(AfterRegistration)])]
+    public void DisposeEngine()
+    {
+        engine?.Dispose();
+        if (registrationDirectory.Length > 0)
+        {
+            Directory.Delete(registrationDirectory, recursive: true);
+            registrationDirectory = "";
+        }
+    }
 
     [Benchmark(Baseline = true, Description = "warm call (compiled module in memory)")]
     public long Warm() => Call(warm);
+
+    [Benchmark(Description = "first call after registration (machine code kept by validation)")]
+    public long AfterRegistration() => Call(engine!);
 
     [Benchmark(Description = "first call, 1 MB module, compile")]
     public long FirstCompile() => Call(engine!);
@@ -64,15 +94,20 @@ public class ColdStartBenchmarks
     private static WasmEngine NewEngine(string? directory) =>
         new([], Options.Create(new ExecutionOptions { CompiledCacheDirectory = directory }), NullLogger<WasmEngine>.Instance);
 
-    /// <summary>Many small distinct functions until the binary is about <paramref name="targetBytes"/> long.</summary>
-    private static string LargeModule(int targetBytes)
+    /// <summary>Distinct exported functions of <paramref name="statementsPerFunction"/> arithmetic statements until the binary is about <paramref name="targetBytes"/> long.</summary>
+    private static string LargeModule(int targetBytes, int statementsPerFunction)
     {
         var wat = new StringBuilder("(module\n");
-        const int bytesPerFunction = 40;
+        var bytesPerFunction = 28 + 11 * statementsPerFunction;
         for (var i = 0; i < targetBytes / bytesPerFunction; i++)
         {
-            wat.Append("(func (export \"f").Append(i).Append("\") (result i32) (local i32) (local.set 0 (i32.const ")
-                .Append(i).Append(")) (i32.add (i32.mul (local.get 0) (i32.const 3)) (i32.const ").Append(i % 97).Append(")))\n");
+            wat.Append("(func (export \"f").Append(i).Append("\") (result i32) (local i32) (local.set 0 (i32.const ").Append(i).Append("))");
+            for (var k = 0; k < statementsPerFunction; k++)
+            {
+                wat.Append(" (local.set 0 (i32.add (i32.mul (local.get 0) (i32.const ").Append(k + 3).Append(")) (i32.const ").Append((i + k) % 97).Append(")))");
+            }
+
+            wat.Append(" (local.get 0))\n");
         }
 
         return wat.Append(')').ToString();

@@ -20,7 +20,7 @@ internal sealed class CompiledModuleCache(string? directory, ILogger logger)
             return Module.FromBytes(engine, name, bytes);
         }
 
-        var path = Path.Combine(directory, $"{techId}.wasmtime-{EngineTag}.cwasm");
+        var path = PathOf(techId);
         if (File.Exists(path))
         {
             try
@@ -34,18 +34,34 @@ internal sealed class CompiledModuleCache(string? directory, ILogger logger)
         }
 
         var module = Module.FromBytes(engine, name, bytes);
+        Save(techId, module);
+        return module;
+    }
+
+    /// <summary>
+    /// Keeps a module compiled elsewhere (registration compiles every module to validate it), so the first call
+    /// deserializes machine code instead of compiling again.
+    /// </summary>
+    public void Save(string techId, Module module)
+    {
+        if (directory is null || !Files.TechIds.IsValid(techId))
+        {
+            return;
+        }
+
+        var path = PathOf(techId);
         try
         {
             Directory.CreateDirectory(directory);
-            var temporary = path + ".tmp-" + Environment.ProcessId;
+            var temporary = path + ".tmp-" + Environment.ProcessId + "-" + Environment.CurrentManagedThreadId;
             File.WriteAllBytes(temporary, module.Serialize());
             File.Move(temporary, path, overwrite: true);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or WasmtimeException)
         {
             logger.LogWarning("Cannot write compiled cache entry {Path}: {Reason}", path, e.Message);
         }
-
-        return module;
     }
+
+    private string PathOf(string techId) => Path.Combine(directory!, $"{techId}.wasmtime-{EngineTag}.cwasm");
 }

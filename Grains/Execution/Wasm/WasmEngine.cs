@@ -93,7 +93,14 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
                 }
             }
 
-            return missing.Count == 0 ? null : "unknown imports: " + string.Join(", ", missing);
+            if (missing.Count > 0)
+            {
+                return "unknown imports: " + string.Join(", ", missing);
+            }
+
+            // The compile that validated the module is kept on disk: the first call loads machine code, it does not compile.
+            compiledCache.Save(Files.TechIds.Of(bytes), module);
+            return null;
         }
     }
 
