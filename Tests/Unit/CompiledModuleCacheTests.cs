@@ -25,11 +25,7 @@ public sealed class CompiledModuleCacheTests : IDisposable
         }
 
         // Swap the two cache entries: an engine that really loads from disk now runs the other module's code.
-        var sevenFile = Directory.GetFiles(directory, seven.TechId + "*").Single();
-        var nineFile = Directory.GetFiles(directory, nine.TechId + "*").Single();
-        var sevenBytes = await File.ReadAllBytesAsync(sevenFile);
-        await File.WriteAllBytesAsync(sevenFile, await File.ReadAllBytesAsync(nineFile));
-        await File.WriteAllBytesAsync(nineFile, sevenBytes);
+        await SwapCacheEntriesAsync(seven, nine);
 
         using var second = Engine();
         Assert.Equal(9, (await second.InvokeAsync(seven, Request())).Result);
@@ -63,11 +59,7 @@ public sealed class CompiledModuleCacheTests : IDisposable
         }
 
         // Swapped entries prove the first call ran the code validation compiled, not a compile of its own.
-        var sevenFile = Directory.GetFiles(directory, seven.TechId + "*").Single();
-        var nineFile = Directory.GetFiles(directory, nine.TechId + "*").Single();
-        var sevenBytes = await File.ReadAllBytesAsync(sevenFile);
-        await File.WriteAllBytesAsync(sevenFile, await File.ReadAllBytesAsync(nineFile));
-        await File.WriteAllBytesAsync(nineFile, sevenBytes);
+        await SwapCacheEntriesAsync(seven, nine);
         using var calling = Engine();
         Assert.Equal(9, (await calling.InvokeAsync(seven, Request())).Result);
 
@@ -78,6 +70,15 @@ public sealed class CompiledModuleCacheTests : IDisposable
     }
 
     public void Dispose() => TempDirectory.Delete(directory);
+
+    private async Task SwapCacheEntriesAsync(FunctionTarget first, FunctionTarget second)
+    {
+        var firstFile = Directory.GetFiles(directory, first.TechId + "*").Single();
+        var secondFile = Directory.GetFiles(directory, second.TechId + "*").Single();
+        var firstBytes = await File.ReadAllBytesAsync(firstFile);
+        await File.WriteAllBytesAsync(firstFile, await File.ReadAllBytesAsync(secondFile));
+        await File.WriteAllBytesAsync(secondFile, firstBytes);
+    }
 
     private WasmEngine Engine() => new([], Options.Create(new ExecutionOptions { CompiledCacheDirectory = directory }), NullLogger<WasmEngine>.Instance);
 
