@@ -60,7 +60,8 @@ public sealed class FunctionInvoker(
     /// <summary>Runs the call inside a span and counts it in the metrics and this silo's per-function statistics.</summary>
     private async Task<InvocationResult> InvokeInScopeAsync(InvocationRequest request, CallScope scope)
     {
-        using var activity = PlatformMetrics.Tracing.StartActivity("moc.invoke");
+        // Under a request the sampler dropped, a child span would be dropped too: skip making it (and its ids).
+        using var activity = Activity.Current is { Recorded: false } ? null : PlatformMetrics.Tracing.StartActivity("moc.invoke");
         var started = Stopwatch.GetTimestamp();
         metrics.Started();
         var function = UnknownFunction;

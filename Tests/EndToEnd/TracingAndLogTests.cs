@@ -31,6 +31,8 @@ public sealed class TracingAndLogTests
             ["Telemetry__OtlpEndpoint"] = collector.Endpoint,
             ["Telemetry__OtlpProtocol"] = "http",
             ["Telemetry__TraceSampleRatio"] = "1",
+            ["Telemetry__OtlpMetrics"] = "true",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
         });
         using var client = server.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("otlp-logger", Wat.ToWasm(LoggingWat))).StatusCode);
@@ -52,6 +54,14 @@ public sealed class TracingAndLogTests
         Assert.Contains("moc.invocation.outcome", span);
         Assert.Contains("wasm", span);
 
+        // Opted in: metrics go to the collector too (every second here; 60 s by default).
+        while (DateTime.UtcNow < deadline && !collector.Metrics.Any(m => m.Contains("moc.invocations", StringComparison.Ordinal)))
+        {
+            await Task.Delay(250);
+        }
+
+        Assert.Contains(collector.Metrics, m => m.Contains("moc.invocations", StringComparison.Ordinal) && m.Contains("otlp-logger", StringComparison.Ordinal));
+
         var guestLines = server.Log.Split('\n').Where(l => l.Contains("hello from the guest log", StringComparison.Ordinal)).ToArray();
         Assert.Equal(2, guestLines.Length);
         Assert.All(guestLines, line => Assert.Contains("[otlp-logger]", line));
@@ -64,6 +74,7 @@ public sealed class TracingAndLogTests
     {
         private readonly HttpListener listener = new();
         private readonly ConcurrentQueue<string> traces = new();
+        private readonly ConcurrentQueue<string> metrics = new();
 
         public FakeOtlpCollector()
         {
@@ -77,6 +88,8 @@ public sealed class TracingAndLogTests
         public string Endpoint { get; }
 
         public ConcurrentQueue<string> Traces => traces;
+
+        public ConcurrentQueue<string> Metrics => metrics;
 
         public void Dispose() => listener.Close();
 
@@ -99,6 +112,10 @@ public sealed class TracingAndLogTests
                 if (context.Request.Url!.AbsolutePath == "/v1/traces")
                 {
                     traces.Enqueue(Encoding.UTF8.GetString(body.ToArray()));
+                }
+                else if (context.Request.Url.AbsolutePath == "/v1/metrics")
+                {
+                    metrics.Enqueue(Encoding.UTF8.GetString(body.ToArray()));
                 }
 
                 context.Response.StatusCode = 200;
