@@ -73,6 +73,7 @@ builder.Services.AddSingleton<JsEngine>();
 builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<JsEngine>());
 builder.Services.AddSingleton<ModuleValidator>();
 builder.Services.AddSingleton<FunctionInvoker>();
+builder.Services.AddSingleton<MyOwnCluster.KeyValue.LocalKeyValue>();
 builder.Services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
 builder.AddTelemetry();
 

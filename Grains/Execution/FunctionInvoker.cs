@@ -11,7 +11,7 @@ namespace MyOwnCluster.Execution;
 /// </summary>
 public sealed class FunctionInvoker(
     IGrainFactory grains, FunctionDirectory directory, IEnumerable<IFunctionEngine> engines, PlatformMetrics metrics,
-    IOptions<ExecutionOptions> options, Egress.EgressClient? egress = null)
+    IOptions<ExecutionOptions> options, Egress.EgressClient? egress = null, KeyValue.LocalKeyValue? localKeyValue = null)
     : INestedInvoker
 {
     /// <summary>The metric tag of calls to names that do not exist: unbounded caller input must not become a tag.</summary>
@@ -145,6 +145,7 @@ public sealed class FunctionInvoker(
             Calls = this,
             Egress = egress,
             KvNamespaces = kvNamespaces,
+            LocalKeyValue = localKeyValue,
         };
         return await engine.InvokeAsync(target, request);
     }

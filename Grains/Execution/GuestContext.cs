@@ -41,6 +41,9 @@ public sealed class GuestContext
     /// <summary>The cluster, for guest calls backed by grains (key-value); null in hosts without one.</summary>
     public IGrainFactory? Grains { get; init; }
 
+    /// <summary>The namespaces active on this silo, read without a grain call; null in hosts without one.</summary>
+    public KeyValue.LocalKeyValue? LocalKeyValue { get; init; }
+
     /// <summary>Runs other functions inside this call tree (core.call_function, module binding); null in bare hosts.</summary>
     public INestedInvoker? Calls { get; init; }
 

@@ -14,10 +14,13 @@ public sealed record FunctionTarget(string Name, string TechId, Func<ValueTask<b
 
     /// <summary>The invocation state every engine builds its guest API on.</summary>
     public GuestContext CreateGuest(InvocationRequest request, ExecutionOptions limits, Microsoft.Extensions.Logging.ILogger log) =>
-        new(Name, request, limits, log, Scope) { Grains = Grains, Calls = Calls, Egress = Egress, KvNamespaces = KvNamespaces };
+        new(Name, request, limits, log, Scope) { Grains = Grains, Calls = Calls, Egress = Egress, KvNamespaces = KvNamespaces, LocalKeyValue = LocalKeyValue };
 
     /// <summary>Shared key-value namespaces granted to the function's current version.</summary>
     public IReadOnlyList<string> KvNamespaces { get; init; } = [];
+
+    /// <summary>This silo's active key-value namespaces, handed to <see cref="GuestContext.LocalKeyValue"/>.</summary>
+    public KeyValue.LocalKeyValue? LocalKeyValue { get; init; }
 
     /// <summary>The silo's outbound HTTP, handed to <see cref="GuestContext.Egress"/>; null where there is none.</summary>
     public Egress.EgressClient? Egress { get; init; }

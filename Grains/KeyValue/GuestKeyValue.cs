@@ -46,7 +46,11 @@ public static class GuestKeyValue
         }
 
         var keyText = Encoding.UTF8.GetString(key);
-        var value = Wait(guest, "persistence_get", () => ns.GetAsync(keyText));
+        if (guest.LocalKeyValue is not { } local || !local.TryGet(NameOf(guest, sharedNamespace), keyText, out var value))
+        {
+            value = Wait(guest, "persistence_get", () => ns.GetAsync(keyText));
+        }
+
         return value is null ? 0 : guest.RegisterBuffer(value);
     }
 
@@ -59,7 +63,8 @@ public static class GuestKeyValue
         }
 
         var prefixText = Encoding.UTF8.GetString(prefix);
-        var entries = Wait(guest, "persistence_get_subset", () => ns.GetSubsetAsync(prefixText));
+        var entries = guest.LocalKeyValue?.TryGetSubset(NameOf(guest, sharedNamespace), prefixText)
+            ?? Wait(guest, "persistence_get_subset", () => ns.GetSubsetAsync(prefixText));
         return entries is null ? 0 : guest.RegisterBuffer(EncodeMap(entries));
     }
 
@@ -113,7 +118,7 @@ public static class GuestKeyValue
             return null;
         }
 
-        var ns = sharedNamespace ?? guest.FunctionName;
+        var ns = NameOf(guest, sharedNamespace);
         if (ns != guest.FunctionName && !guest.KvNamespaces.Contains(ns, StringComparer.Ordinal))
         {
             guest.LogGuestError(hostFunction, $"namespace '{ns}' is not granted to this function (kv_namespaces at registration)");
@@ -122,6 +127,8 @@ public static class GuestKeyValue
 
         return guest.Grains.GetGrain<IKeyValueGrain>(ns);
     }
+
+    private static string NameOf(GuestContext guest, string? sharedNamespace) => sharedNamespace ?? guest.FunctionName;
 
     private static T? Wait<T>(GuestContext guest, string hostFunction, Func<Task<T>> call) =>
         guest.WaitForGrain(hostFunction, "the key-value store", call);

@@ -11,32 +11,41 @@ public sealed class KeyValueState
 
 /// <summary>
 /// One namespace, held in memory and written whole on every change: a write is acknowledged only once it is in the
-/// store. Reads never touch the store. (One state row per namespace keeps a write one transaction; a namespace
-/// near its key quota makes writes proportionally more expensive.)
+/// store, and a write the store refuses leaves the namespace as it was. Reads never touch the store; on this silo they
+/// do not even need a grain call (<see cref="LocalKeyValue"/>). (One state row per namespace keeps a write one
+/// transaction; a namespace near its key quota makes writes proportionally more expensive.)
 /// </summary>
 public sealed class KeyValueGrain(
     [PersistentState("kv", "store")] IPersistentState<KeyValueState> state,
-    IOptions<KeyValueOptions> options) : Grain, IKeyValueGrain
+    IOptions<KeyValueOptions> options,
+    LocalKeyValue? local = null) : Grain, IKeyValueGrain
 {
     private readonly KeyValueOptions quotas = options.Value;
+    private LocalKeyValue.Replica? replica;
 
-    public async Task<KeyValueWriteOutcome> SetAsync(string key, byte[] value)
+    private Dictionary<string, byte[]> Entries => state.State.Entries;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var outcome = Check(key, value, state.State.Entries.ContainsKey(key) ? 0 : 1);
-        if (outcome != KeyValueWriteOutcome.Stored)
+        replica = local?.Publish(this.GetPrimaryKeyString(), Entries);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (replica is not null)
         {
-            return outcome;
+            local!.Withdraw(this.GetPrimaryKeyString(), replica);
         }
 
-        var wasEmpty = state.State.Entries.Count == 0;
-        state.State.Entries[key] = value;
-        await WriteAsync(wasEmpty);
-        return KeyValueWriteOutcome.Stored;
+        return Task.CompletedTask;
     }
+
+    public Task<KeyValueWriteOutcome> SetAsync(string key, byte[] value) => SetManyAsync([new KeyValueEntry(key, value)]);
 
     public async Task<KeyValueWriteOutcome> SetManyAsync(IReadOnlyList<KeyValueEntry> entries)
     {
-        var added = entries.Select(e => e.Key).Distinct(StringComparer.Ordinal).Count(k => !state.State.Entries.ContainsKey(k));
+        var added = entries.Select(e => e.Key).Distinct(StringComparer.Ordinal).Count(k => !Entries.ContainsKey(k));
         foreach (var entry in entries)
         {
             var outcome = Check(entry.Key, entry.Value, added);
@@ -46,40 +55,101 @@ public sealed class KeyValueGrain(
             }
         }
 
-        var wasEmpty = state.State.Entries.Count == 0;
-        foreach (var entry in entries)
+        if (entries.Count == 0)
         {
-            state.State.Entries[entry.Key] = entry.Value;
+            return KeyValueWriteOutcome.Stored;
         }
 
-        await WriteAsync(wasEmpty && entries.Count > 0);
+        // What the keys held before, to put back if the store refuses the write.
+        var previous = new List<KeyValuePair<string, byte[]?>>(entries.Count);
+        foreach (var entry in entries)
+        {
+            previous.Add(new(entry.Key, Entries.GetValueOrDefault(entry.Key)));
+        }
+
+        var wasEmpty = Entries.Count == 0;
+        foreach (var entry in entries)
+        {
+            Entries[entry.Key] = entry.Value;
+        }
+
+        try
+        {
+            // The catalog learns about the namespace before its first key is acknowledged, so an export never misses it.
+            if (wasEmpty)
+            {
+                await GrainFactory.GetGrain<IKeyValueCatalogGrain>(0).AddAsync(this.GetPrimaryKeyString());
+            }
+
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            foreach (var (key, old) in previous)
+            {
+                if (old is null)
+                {
+                    Entries.Remove(key);
+                }
+                else
+                {
+                    Entries[key] = old;
+                }
+            }
+
+            throw;
+        }
+
+        if (replica is not null)
+        {
+            foreach (var entry in entries)
+            {
+                replica.Entries[entry.Key] = entry.Value;
+            }
+        }
+
         return KeyValueWriteOutcome.Stored;
     }
 
-    public Task<byte[]?> GetAsync(string key) => Task.FromResult(state.State.Entries.GetValueOrDefault(key));
+    public Task<byte[]?> GetAsync(string key) => Task.FromResult(Entries.GetValueOrDefault(key));
 
     public Task<IReadOnlyList<KeyValueEntry>> GetSubsetAsync(string prefix) =>
-        Task.FromResult<IReadOnlyList<KeyValueEntry>>(WithPrefix(prefix).Select(e => new KeyValueEntry(e.Key, e.Value)).ToArray());
+        Task.FromResult<IReadOnlyList<KeyValueEntry>>(LocalKeyValue.Subset(Entries, prefix));
 
     public Task<IReadOnlyList<string>> ListKeysAsync(string prefix) =>
-        Task.FromResult<IReadOnlyList<string>>(WithPrefix(prefix).Select(e => e.Key).ToArray());
+        Task.FromResult<IReadOnlyList<string>>(Entries.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal).ToArray());
 
     public async Task<bool> DeleteAsync(string key)
     {
-        if (!state.State.Entries.Remove(key))
+        if (!Entries.Remove(key, out var old))
         {
             return false;
         }
 
-        if (state.State.Entries.Count == 0)
+        try
         {
-            await state.ClearStateAsync();
+            if (Entries.Count == 0)
+            {
+                await state.ClearStateAsync();
+            }
+            else
+            {
+                await state.WriteStateAsync();
+            }
+        }
+        catch
+        {
+            Entries[key] = old;
+            throw;
+        }
+
+        replica?.Entries.TryRemove(key, out _);
+        if (Entries.Count == 0)
+        {
+            // The key is durably gone; if the catalog cannot be told now, it keeps listing an empty namespace (harmless).
             state.State = new KeyValueState();
             await GrainFactory.GetGrain<IKeyValueCatalogGrain>(0).RemoveAsync(this.GetPrimaryKeyString());
-        }
-        else
-        {
-            await state.WriteStateAsync();
         }
 
         return true;
@@ -97,23 +167,8 @@ public sealed class KeyValueGrain(
             return KeyValueWriteOutcome.ValueTooLarge;
         }
 
-        return state.State.Entries.Count + addedKeys > quotas.KvMaxKeysPerNamespace
+        return Entries.Count + addedKeys > quotas.KvMaxKeysPerNamespace
             ? KeyValueWriteOutcome.TooManyKeys
             : KeyValueWriteOutcome.Stored;
     }
-
-    private async Task WriteAsync(bool firstKey)
-    {
-        // The catalog learns about the namespace before its first key is acknowledged, so an export never misses it.
-        if (firstKey)
-        {
-            await GrainFactory.GetGrain<IKeyValueCatalogGrain>(0).AddAsync(this.GetPrimaryKeyString());
-        }
-
-        await state.WriteStateAsync();
-    }
-
-    private IEnumerable<KeyValuePair<string, byte[]>> WithPrefix(string prefix) =>
-        state.State.Entries.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal))
-            .OrderBy(e => e.Key, StringComparer.Ordinal);
 }

@@ -63,6 +63,9 @@ public static class Telemetry
         if (otlp is not null)
         {
             builder.UseOrleans(silo => silo.AddActivityPropagation());
+            // W3C trace context only: the SDK's default adds baggage, which makes the ASP.NET Core instrumentation
+            // extract every request's context a second time. Nothing here reads baggage.
+            OpenTelemetry.Sdk.SetDefaultTextMapPropagator(new OpenTelemetry.Context.Propagation.TraceContextPropagator());
             telemetry.WithTracing(tracing => tracing
                 .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.TraceSampleRatio)))
                 .AddSource(PlatformMetrics.Name)

@@ -54,6 +54,7 @@ public class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<ModuleValidator>();
                 services.AddSingleton<PlatformMetrics>();
                 services.AddSingleton<FunctionInvoker>();
+                services.AddSingleton<KeyValue.LocalKeyValue>();
                 services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
             });
     }
