@@ -66,6 +66,8 @@ public static class Telemetry
             // W3C trace context only: the SDK's default adds baggage, which makes the ASP.NET Core instrumentation
             // extract every request's context a second time. Nothing here reads baggage.
             OpenTelemetry.Sdk.SetDefaultTextMapPropagator(new OpenTelemetry.Context.Propagation.TraceContextPropagator());
+            // ASP.NET Core 10 tags its request activity itself when allowed; the instrumentation then skips that work.
+            AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
             telemetry.WithTracing(tracing => tracing
                 .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.TraceSampleRatio)))
                 .AddSource(PlatformMetrics.Name)

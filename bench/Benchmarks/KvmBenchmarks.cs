@@ -8,8 +8,8 @@ using MyOwnCluster.Execution.Kvm;
 namespace MyOwnCluster.Bench;
 
 /// <summary>
-/// Scenario 5 (KVM): a warm call (pooled VM, reset, one hypercall) and a cold call (new engine + VM + load + run +
-/// destroy) against the floor: a VM already set up entered directly, one <c>out</c> exit and the final <c>hlt</c>.
+/// Scenario 5 (KVM): a warm call (pooled VM, reset, one hypercall), a cold call (no pooled VM: create the VM, load,
+/// run, destroy) and a cold engine (the same plus the engine's vCPU threads and /dev/kvm) against the floor: a VM already set up entered directly, one <c>out</c> exit and the final <c>hlt</c>.
 /// </summary>
 [MemoryDiagnoser]
 public class KvmBenchmarks
@@ -19,6 +19,7 @@ public class KvmBenchmarks
     private readonly byte[] elf = KvmSelfTest.BuildElf(HypercallGuest);
     private readonly IOptions<ExecutionOptions> options = Options.Create(new ExecutionOptions());
     private KvmEngine engine = null!;
+    private KvmEngine unpooled = null!;
     private KvmSystem system = null!;
     private KvmMachine machine = null!;
     private ulong entry;
@@ -32,6 +33,7 @@ public class KvmBenchmarks
         target = new FunctionTarget("bench", techId, () => ValueTask.FromResult(elf));
         request = new InvocationRequest("bench", "", InvocationMode.Direct, [], ExchangeBufferData.Empty);
         engine = new KvmEngine(options, NullLogger<KvmEngine>.Instance);
+        unpooled = new KvmEngine(options, NullLogger<KvmEngine>.Instance, KvmSystem.DevicePath, pooledPerFunction: 0);
         var layout = new GuestLayout(options.Value.KvmMemoryBytes);
         var snapshot = GuestSnapshot.Build(ElfImage.Parse(elf, layout), layout);
         entry = snapshot.ResolveStart("")!.Value;
@@ -55,8 +57,11 @@ public class KvmBenchmarks
     [Benchmark(Description = "warm call: pooled VM, hypercall via guest API, reset")]
     public long Warm() => engine.InvokeAsync(target, request).GetAwaiter().GetResult().Result;
 
-    [Benchmark(Description = "cold call: new engine + VM + load + run + destroy")]
-    public long Cold()
+    [Benchmark(Description = "cold call: pool miss on a running engine: new VM + load + run + destroy")]
+    public long Cold() => unpooled.InvokeAsync(target, request).GetAwaiter().GetResult().Result;
+
+    [Benchmark(Description = "cold engine: new engine (vCPU threads, /dev/kvm) + VM + load + run + destroy")]
+    public long ColdEngine()
     {
         using var fresh = new KvmEngine(options, NullLogger<KvmEngine>.Instance);
         return fresh.InvokeAsync(target, request).GetAwaiter().GetResult().Result;
@@ -68,5 +73,6 @@ public class KvmBenchmarks
         machine.Dispose();
         system.Dispose();
         engine.Dispose();
+        unpooled.Dispose();
     }
 }

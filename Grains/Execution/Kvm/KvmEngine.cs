@@ -32,14 +32,17 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
     {
     }
 
-    /// <summary>Tests point this at a missing device to see the engine without KVM.</summary>
-    internal KvmEngine(IOptions<ExecutionOptions> limits, ILogger<KvmEngine> logger, string devicePath)
+    /// <summary>
+    /// Tests point this at a missing device to see the engine without KVM; benchmarks set <paramref name="pooledPerFunction"/>
+    /// to 0 to make every call a cold one (create the VM, load, run, destroy).
+    /// </summary>
+    internal KvmEngine(IOptions<ExecutionOptions> limits, ILogger<KvmEngine> logger, string devicePath, int? pooledPerFunction = null)
     {
         this.limits = limits.Value;
         this.logger = logger;
         layout = new GuestLayout(this.limits.KvmMemoryBytes);
         var threadCount = Math.Max(4, Environment.ProcessorCount * 2);
-        pool = new VmPool(threadCount);
+        pool = new VmPool(pooledPerFunction ?? threadCount);
         try
         {
             unavailable = VcpuSignal.EnsureInstalled();
