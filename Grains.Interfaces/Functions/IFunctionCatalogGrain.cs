@@ -11,6 +11,9 @@ public interface IFunctionCatalogGrain : IGrainWithIntegerKey
     Task SetManyAsync(IReadOnlyList<FunctionInfo> functions);
     Task RemoveAsync(string name);
     Task<IReadOnlyList<FunctionInfo>> ListAsync();
+
+    /// <summary>One name of this shard (<see cref="FunctionCatalog.ShardFor"/>), or null when it is not registered.</summary>
+    Task<FunctionInfo?> GetAsync(string name);
 }
 
 /// <summary>The function catalog as one list, over its shards.</summary>

@@ -31,9 +31,41 @@ public interface IFunctionEngine
 {
     Functions.FunctionKind Kind { get; }
 
-    /// <summary>Checks that the bytes can run here (compiles, imports resolvable); null when fine, else the reason.</summary>
-    string? Validate(ReadOnlySpan<byte> bytes, IReadOnlySet<string> registeredFunctions);
+    /// <summary>
+    /// Checks that the bytes can run here (compiles, host imports exist with the right signatures). Imports from
+    /// modules the host does not provide are returned as <see cref="FunctionValidation.BoundImports"/>: they are
+    /// acceptable when a function of that name is registered, which the caller checks.
+    /// <paramref name="techId"/> is the bytes' SHA-256 when the caller has it (the hash is not computed twice).
+    /// </summary>
+    FunctionValidation Validate(ReadOnlySpan<byte> bytes, string? techId = null);
 
     /// <summary>Runs one call in a fresh isolated instance; failures are results, never exceptions.</summary>
     Task<InvocationResult> InvokeAsync(FunctionTarget target, InvocationRequest request);
 }
+
+/// <summary>What an engine found in a blob: a reason to refuse it, imports it lacks, and imports bound to other functions.</summary>
+public sealed record FunctionValidation(string? Error, IReadOnlyList<string> UnknownImports, IReadOnlyList<BoundImport> BoundImports)
+{
+    public static readonly FunctionValidation Valid = new(null, [], []);
+
+    /// <summary>Run once the caller accepts the blob: keeps what validation produced (Wasm: the compiled code).</summary>
+    public Action? Accept { get; init; }
+
+    /// <summary>Engines without imports answer a plain reason (null when fine).</summary>
+    public static implicit operator FunctionValidation(string? error) => error is null ? Valid : new(error, [], []);
+
+    /// <summary>Null when acceptable given which modules name registered functions, else the reason.</summary>
+    public string? ErrorGiven(Func<string, bool> isRegistered)
+    {
+        if (Error is not null)
+        {
+            return Error;
+        }
+
+        var missing = UnknownImports.Concat(BoundImports.Where(b => !isRegistered(b.Module)).Select(b => $"{b.Module}.{b.Name}")).ToArray();
+        return missing.Length == 0 ? null : "unknown imports: " + string.Join(", ", missing);
+    }
+}
+
+/// <summary>An import to be served by another registered function (module name = function name).</summary>
+public sealed record BoundImport(string Module, string Name);

@@ -7,9 +7,36 @@ public sealed class ModuleValidator(IEnumerable<IFunctionEngine> engines)
 {
     private readonly Dictionary<FunctionKind, IFunctionEngine> byKind = engines.ToDictionary(e => e.Kind);
 
-    /// <summary>Null when the bytes are acceptable, else the reason.</summary>
-    public string? Validate(FunctionKind kind, byte[] bytes, IReadOnlySet<string> registeredFunctions) =>
-        byKind.TryGetValue(kind, out var engine)
-            ? engine.Validate(bytes, registeredFunctions)
-            : $"functions of kind {kind} are not supported by this platform";
+    /// <summary>
+    /// Null when the bytes are acceptable, else the reason. Only the module names of bound imports are looked up
+    /// (<paramref name="isRegistered"/>), never the whole catalog.
+    /// </summary>
+    public async Task<string?> ValidateAsync(FunctionKind kind, byte[] bytes, string techId, Func<string, Task<bool>> isRegistered)
+    {
+        if (!byKind.TryGetValue(kind, out var engine))
+        {
+            return $"functions of kind {kind} are not supported by this platform";
+        }
+
+        var validation = engine.Validate(bytes, techId);
+        var registered = new HashSet<string>(StringComparer.Ordinal);
+        if (validation.Error is null)
+        {
+            foreach (var module in validation.BoundImports.Select(b => b.Module).Distinct(StringComparer.Ordinal))
+            {
+                if (await isRegistered(module))
+                {
+                    registered.Add(module);
+                }
+            }
+        }
+
+        var error = validation.ErrorGiven(registered.Contains);
+        if (error is null)
+        {
+            validation.Accept?.Invoke();
+        }
+
+        return error;
+    }
 }

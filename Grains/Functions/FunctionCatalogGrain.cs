@@ -55,6 +55,8 @@ public sealed class FunctionCatalogGrain(
         }
     }
 
+    public Task<FunctionInfo?> GetAsync(string name) => Task.FromResult(state.State.Functions.GetValueOrDefault(name));
+
     public Task<IReadOnlyList<FunctionInfo>> ListAsync() =>
         Task.FromResult<IReadOnlyList<FunctionInfo>>(state.State.Functions.Values.ToArray());
 }

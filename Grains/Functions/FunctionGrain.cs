@@ -27,10 +27,13 @@ public sealed class FunctionGrain(
         }
 
         var kind = ContentTypes.KindOf(request.ContentType);
+        var techId = TechIds.Of(request.Bytes);
         if (kind != FunctionKind.File)
         {
-            var registered = (await GrainFactory.ListFunctionsAsync()).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
-            var error = validator.Validate(kind, request.Bytes, registered);
+            var error = await validator.ValidateAsync(kind, request.Bytes, techId,
+                // The catalog, not the module's FunctionGrain: two functions registering with imports bound to each
+                // other would otherwise wait on each other.
+                async module => await GrainFactory.ShardFor(module).GetAsync(module) is { Kind: not FunctionKind.File });
             if (error is not null)
             {
                 return new RegisterBlobResult(null, error);
@@ -42,7 +45,6 @@ public sealed class FunctionGrain(
             return new RegisterBlobResult(null, $"key-value namespace '{badNamespace}' must be 1 to 200 characters");
         }
 
-        var techId = TechIds.Of(request.Bytes);
         await GrainFactory.GetGrain<IBlobGrain>(techId).StoreAsync(new BlobContent(techId, request.ContentType, request.Bytes));
         var version = new BlobVersion(techId, request.ContentType, request.Bytes.LongLength, DateTimeOffset.UtcNow)
         {

@@ -87,6 +87,12 @@ public sealed class InterFunctionCallTests(ServerFixture fixture, KvmGuests gues
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
         Assert.Contains("ifc-no-such-lib.add", await missing.MessageAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Api.Prefix + "function/ifc-user-missing")).StatusCode);
+
+        // A published file has that name but no exports: nothing to bind to.
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("ifc-a-file", "not code"u8.ToArray(), "text/plain")).StatusCode);
+        var toFile = await client.RegisterAsync("ifc-user-of-file", Wat.ToWasm(IfcWat.BoundUser("ifc-a-file")));
+        Assert.Equal(HttpStatusCode.BadRequest, toFile.StatusCode);
+        Assert.Contains("ifc-a-file.add", await toFile.MessageAsync());
     }
 
     [KvmFact]

@@ -23,12 +23,12 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
 
     public FunctionKind Kind => FunctionKind.Js;
 
-    public string? Validate(ReadOnlySpan<byte> bytes, IReadOnlySet<string> registeredFunctions)
+    public FunctionValidation Validate(ReadOnlySpan<byte> bytes, string? techId = null)
     {
         try
         {
             Prepare(bytes);
-            return null;
+            return FunctionValidation.Valid;
         }
         catch (DecoderFallbackException)
         {

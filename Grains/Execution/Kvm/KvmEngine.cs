@@ -91,12 +91,12 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         }
     }
 
-    public string? Validate(ReadOnlySpan<byte> bytes, IReadOnlySet<string> registeredFunctions)
+    public FunctionValidation Validate(ReadOnlySpan<byte> bytes, string? techId = null)
     {
         try
         {
             ElfImage.Parse(bytes, layout);
-            return null;
+            return FunctionValidation.Valid;
         }
         catch (ElfException e)
         {

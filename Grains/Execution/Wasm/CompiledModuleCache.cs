@@ -49,15 +49,37 @@ internal sealed class CompiledModuleCache(string? directory, ILogger logger)
             return;
         }
 
+        byte[] serialized;
+        try
+        {
+            serialized = module.Serialize();
+        }
+        catch (WasmtimeException e)
+        {
+            logger.LogWarning("Cannot serialize the compiled code of {TechId}: {Reason}", techId, e.Message);
+            return;
+        }
+
+        Save(techId, serialized);
+    }
+
+    /// <summary>Writes machine code serialized earlier (<see cref="Module.Serialize"/>).</summary>
+    public void Save(string techId, byte[] serialized)
+    {
+        if (directory is null || !Files.TechIds.IsValid(techId))
+        {
+            return;
+        }
+
         var path = PathOf(techId);
         try
         {
             Directory.CreateDirectory(directory);
             var temporary = path + ".tmp-" + Environment.ProcessId + "-" + Environment.CurrentManagedThreadId;
-            File.WriteAllBytes(temporary, module.Serialize());
+            File.WriteAllBytes(temporary, serialized);
             File.Move(temporary, path, overwrite: true);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or WasmtimeException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             logger.LogWarning("Cannot write compiled cache entry {Path}: {Reason}", path, e.Message);
         }

@@ -68,7 +68,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
 
     public FunctionKind Kind => FunctionKind.Wasm;
 
-    public string? Validate(ReadOnlySpan<byte> bytes, IReadOnlySet<string> registeredFunctions)
+    public FunctionValidation Validate(ReadOnlySpan<byte> bytes, string? techId = null)
     {
         Module module;
         try
@@ -83,24 +83,54 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         using (module)
         using (var store = new Store(engine))
         {
-            var missing = new List<string>();
+            var unknown = new List<string>();
+            var bound = new List<BoundImport>();
             foreach (var import in module.Imports)
             {
-                var reason = CheckImport(store, import, registeredFunctions);
-                if (reason is not null)
+                var name = $"{import.ModuleName}.{import.Name}";
+                if (import is not FunctionImport functionImport)
                 {
-                    missing.Add(reason);
+                    unknown.Add($"{name} (only function imports are provided)");
+                }
+                else if (linker.GetFunction(store, import.ModuleName, import.Name) is not { } provided)
+                {
+                    bound.Add(new BoundImport(import.ModuleName, import.Name));
+                }
+                else if (!provided.Parameters.SequenceEqual(functionImport.Parameters) || !provided.Results.SequenceEqual(functionImport.Results))
+                {
+                    unknown.Add($"{name} (wrong signature)");
                 }
             }
 
-            if (missing.Count > 0)
+            if (unknown.Count > 0)
             {
-                return "unknown imports: " + string.Join(", ", missing);
+                return new FunctionValidation(null, unknown, bound);
             }
 
-            // The compile that validated the module is kept on disk: the first call loads machine code, it does not compile.
-            compiledCache.Save(Files.TechIds.Of(bytes), module);
-            return null;
+            // The compile that validated the module is kept on disk: the first call loads machine code, it does not
+            // compile. With bound imports that waits until the caller has found their functions (Accept).
+            techId ??= Files.TechIds.Of(bytes);
+            if (bound.Count == 0)
+            {
+                compiledCache.Save(techId, module);
+                return FunctionValidation.Valid;
+            }
+
+            byte[]? serialized = null;
+            try
+            {
+                serialized = module.Serialize();
+            }
+            catch (WasmtimeException)
+            {
+                // Nothing kept: the first call compiles.
+            }
+
+            var id = techId;
+            return new FunctionValidation(null, unknown, bound)
+            {
+                Accept = serialized is null ? null : () => compiledCache.Save(id, serialized),
+            };
         }
     }
 
@@ -210,25 +240,6 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
 
     /// <summary>What is left of the call tree's deadline, in epoch ticks (a first call has its whole CallTimeoutMs).</summary>
     private static ulong EpochTicks(GuestContext guest) => (ulong)Math.Max(1, (guest.RemainingMs + EpochTickMs - 1) / EpochTickMs);
-
-    private string? CheckImport(Store store, Import import, IReadOnlySet<string> registeredFunctions)
-    {
-        var name = $"{import.ModuleName}.{import.Name}";
-        if (import is not FunctionImport functionImport)
-        {
-            return $"{name} (only function imports are provided)";
-        }
-
-        var provided = linker.GetFunction(store, import.ModuleName, import.Name);
-        if (provided is null)
-        {
-            return registeredFunctions.Contains(import.ModuleName) ? null : name;
-        }
-
-        var sameSignature = provided.Parameters.SequenceEqual(functionImport.Parameters)
-            && provided.Results.SequenceEqual(functionImport.Results);
-        return sameSignature ? null : $"{name} (wrong signature)";
-    }
 }
 
 /// <summary>A compiled module and the linker it is instantiated with (the shared one, or its own when it has bound imports).</summary>
