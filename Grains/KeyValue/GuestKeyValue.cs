@@ -23,7 +23,7 @@ public static class GuestKeyValue
 
         var keyText = Encoding.UTF8.GetString(key);
         var bytes = value.ToArray();
-        var outcome = Wait(guest, "persistence_set", async () => (KeyValueWriteOutcome?)await ns.SetAsync(keyText, bytes));
+        var outcome = Wait(guest, "persistence_set", async () => (KeyValueWriteOutcome?)await Grain(guest, ns).SetAsync(keyText, bytes));
         if (outcome is KeyValueWriteOutcome.Stored)
         {
             return 0;
@@ -46,9 +46,9 @@ public static class GuestKeyValue
         }
 
         var keyText = Encoding.UTF8.GetString(key);
-        if (guest.LocalKeyValue is not { } local || !local.TryGet(NameOf(guest, sharedNamespace), keyText, out var value))
+        if (guest.LocalKeyValue is not { } local || !local.TryGet(ns, keyText, out var value))
         {
-            value = Wait(guest, "persistence_get", () => ns.GetAsync(keyText));
+            value = Wait(guest, "persistence_get", () => Grain(guest, ns).GetAsync(keyText));
         }
 
         return value is null ? 0 : guest.RegisterBuffer(value);
@@ -63,8 +63,8 @@ public static class GuestKeyValue
         }
 
         var prefixText = Encoding.UTF8.GetString(prefix);
-        var entries = guest.LocalKeyValue?.TryGetSubset(NameOf(guest, sharedNamespace), prefixText)
-            ?? Wait(guest, "persistence_get_subset", () => ns.GetSubsetAsync(prefixText));
+        var entries = guest.LocalKeyValue?.TryGetSubset(ns, prefixText)
+            ?? Wait(guest, "persistence_get_subset", () => Grain(guest, ns).GetSubsetAsync(prefixText));
         return entries is null ? 0 : guest.RegisterBuffer(EncodeMap(entries));
     }
 
@@ -77,7 +77,7 @@ public static class GuestKeyValue
         }
 
         var keyText = Encoding.UTF8.GetString(key);
-        return Wait(guest, "persistence_delete", async () => (bool?)await ns.DeleteAsync(keyText)) is null ? Failure : 0;
+        return Wait(guest, "persistence_delete", async () => (bool?)await Grain(guest, ns).DeleteAsync(keyText)) is null ? Failure : 0;
     }
 
     /// <summary>The map encoding with byte values: u32le N (strings, two per entry), then (u32le length, bytes) each.</summary>
@@ -109,8 +109,11 @@ public static class GuestKeyValue
         _ => "stored",
     };
 
-    /// <summary>The function's own namespace, or a shared one its registration grants (<c>persistence_ns_*</c>).</summary>
-    private static IKeyValueGrain? Namespace(GuestContext guest, string hostFunction, string? sharedNamespace)
+    /// <summary>
+    /// The function's own namespace, or a shared one its registration grants (<c>persistence_ns_*</c>); null (and a log
+    /// line) when it may not be used.
+    /// </summary>
+    private static string? Namespace(GuestContext guest, string hostFunction, string? sharedNamespace)
     {
         if (guest.Grains is null)
         {
@@ -118,17 +121,18 @@ public static class GuestKeyValue
             return null;
         }
 
-        var ns = NameOf(guest, sharedNamespace);
+        var ns = sharedNamespace ?? guest.FunctionName;
         if (ns != guest.FunctionName && !guest.KvNamespaces.Contains(ns, StringComparer.Ordinal))
         {
             guest.LogGuestError(hostFunction, $"namespace '{ns}' is not granted to this function (kv_namespaces at registration)");
             return null;
         }
 
-        return guest.Grains.GetGrain<IKeyValueGrain>(ns);
+        return ns;
     }
 
-    private static string NameOf(GuestContext guest, string? sharedNamespace) => sharedNamespace ?? guest.FunctionName;
+    /// <summary>Made only when a call needs it: reads answered by <see cref="LocalKeyValue"/> do not.</summary>
+    private static IKeyValueGrain Grain(GuestContext guest, string ns) => guest.Grains!.GetGrain<IKeyValueGrain>(ns);
 
     private static T? Wait<T>(GuestContext guest, string hostFunction, Func<Task<T>> call) =>
         guest.WaitForGrain(hostFunction, "the key-value store", call);

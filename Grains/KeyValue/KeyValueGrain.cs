@@ -117,8 +117,7 @@ public sealed class KeyValueGrain(
         Task.FromResult<IReadOnlyList<KeyValueEntry>>(LocalKeyValue.Subset(Entries, prefix));
 
     public Task<IReadOnlyList<string>> ListKeysAsync(string prefix) =>
-        Task.FromResult<IReadOnlyList<string>>(Entries.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal).ToArray());
+        Task.FromResult<IReadOnlyList<string>>(LocalKeyValue.Subset(Entries, prefix).Select(e => e.Key).ToArray());
 
     public async Task<bool> DeleteAsync(string key)
     {

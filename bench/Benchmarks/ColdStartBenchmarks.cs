@@ -51,10 +51,13 @@ public class ColdStartBenchmarks
     {
         registrationDirectory = Directory.CreateTempSubdirectory("moc-bench-registered-").FullName;
         engine = NewEngine(registrationDirectory);
-        if (engine.Validate(module).ErrorGiven(_ => false) is { } error)
+        var validation = engine.Validate(module);
+        if (validation.ErrorGiven(_ => false) is { } error)
         {
             throw new InvalidOperationException(error);
         }
+
+        validation.Accept?.Invoke();
     }
 
     [IterationCleanup(Targets = [nameof(FirstCompile), nameof(AfterRestart), nameof(AfterRegistration)])]

@@ -40,13 +40,14 @@ internal sealed class CompiledModuleCache(string? directory, ILogger logger)
 
     /// <summary>
     /// Keeps a module compiled elsewhere (registration compiles every module to validate it), so the first call
-    /// deserializes machine code instead of compiling again.
+    /// deserializes machine code instead of compiling again: its code is serialized now and written by the returned
+    /// action, which the caller runs once it accepts the module. Null when nothing would be kept.
     /// </summary>
-    public void Save(string techId, Module module)
+    public Action? Keep(string techId, Module module)
     {
         if (directory is null || !Files.TechIds.IsValid(techId))
         {
-            return;
+            return null;
         }
 
         byte[] serialized;
@@ -57,24 +58,20 @@ internal sealed class CompiledModuleCache(string? directory, ILogger logger)
         catch (WasmtimeException e)
         {
             logger.LogWarning("Cannot serialize the compiled code of {TechId}: {Reason}", techId, e.Message);
-            return;
+            return null;
         }
 
-        Save(techId, serialized);
+        return () => Write(techId, serialized);
     }
 
-    /// <summary>Writes machine code serialized earlier (<see cref="Module.Serialize"/>).</summary>
-    public void Save(string techId, byte[] serialized)
-    {
-        if (directory is null || !Files.TechIds.IsValid(techId))
-        {
-            return;
-        }
+    private void Save(string techId, Module module) => Keep(techId, module)?.Invoke();
 
+    private void Write(string techId, byte[] serialized)
+    {
         var path = PathOf(techId);
         try
         {
-            Directory.CreateDirectory(directory);
+            Directory.CreateDirectory(directory!);
             var temporary = path + ".tmp-" + Environment.ProcessId + "-" + Environment.CurrentManagedThreadId;
             File.WriteAllBytes(temporary, serialized);
             File.Move(temporary, path, overwrite: true);

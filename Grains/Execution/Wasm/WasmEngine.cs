@@ -107,30 +107,9 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
                 return new FunctionValidation(null, unknown, bound);
             }
 
-            // The compile that validated the module is kept on disk: the first call loads machine code, it does not
-            // compile. With bound imports that waits until the caller has found their functions (Accept).
-            techId ??= Files.TechIds.Of(bytes);
-            if (bound.Count == 0)
-            {
-                compiledCache.Save(techId, module);
-                return FunctionValidation.Valid;
-            }
-
-            byte[]? serialized = null;
-            try
-            {
-                serialized = module.Serialize();
-            }
-            catch (WasmtimeException)
-            {
-                // Nothing kept: the first call compiles.
-            }
-
-            var id = techId;
-            return new FunctionValidation(null, unknown, bound)
-            {
-                Accept = serialized is null ? null : () => compiledCache.Save(id, serialized),
-            };
+            // The compile that validated the module is kept on disk once the caller accepts it (its bound imports
+            // found): the first call then loads machine code, it does not compile.
+            return new FunctionValidation(null, unknown, bound) { Accept = compiledCache.Keep(techId ?? Files.TechIds.Of(bytes), module) };
         }
     }
 
