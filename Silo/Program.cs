@@ -14,84 +14,100 @@ using MyOwnCluster.Silo.Hosting;
 
 // One process: an Orleans silo on the embedded SQLite store or in a PostgreSQL cluster, with the HTTPS gateway role
 // (the default) or as a worker that only runs grains and engines.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
-SiloConfiguration.Apply(builder.Configuration, args);
-builder.Logging.AddSimpleConsole(console =>
+try
 {
-    console.SingleLine = true;
-    console.TimestampFormat = "HH:mm:ss.fff ";
-});
-
-var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
-var cluster = builder.Configuration.GetSection(MocClusterOptions.Section).Get<MocClusterOptions>() ?? new MocClusterOptions();
-cluster.Validate();
-var storage = builder.Configuration.ReadStorage();
-Directory.CreateDirectory(gateway.DataDirectory);
-builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.Section));
-builder.Services.Configure<ExecutionOptions>(builder.Configuration.GetSection(ExecutionOptions.Section));
-builder.Services.PostConfigure<ExecutionOptions>(limits =>
-    limits.CompiledCacheDirectory ??= Path.Combine(gateway.DataDirectory, "cache", "wasm"));
-
-using var bootLoggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true));
-var bootLogger = bootLoggerFactory.CreateLogger("MyOwnCluster.Silo");
-if (cluster.IsWorker)
-{
-    builder.Services.AddSingleton<IServer, NoHttpServer>();
+    await RunAsync(args);
+    return 0;
 }
-else
+catch (StartupException e)
 {
-    var token = AdminToken.LoadOrCreate(gateway.DataDirectory, bootLogger);
-    var certificate = CertificateBootstrap.LoadOrCreate(gateway);
-    builder.WebHost.ConfigureKestrel(kestrel =>
+    // A setting or data directory to fix: say which on one line, no stack trace.
+    Console.Error.WriteLine($"MyOwnCluster cannot start: {e.Message}");
+    return 2;
+}
+
+static async Task RunAsync(string[] args)
+{
+    var builder = WebApplication.CreateBuilder(
+        new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
+    SiloConfiguration.Apply(builder.Configuration, args);
+    builder.Logging.AddSimpleConsole(console =>
     {
-        kestrel.AddServerHeader = false;
-        kestrel.Limits.MaxRequestBodySize = gateway.MaxRequestBodyBytes;
-        kestrel.Listen(IPAddress.Parse(gateway.ListenAddress), gateway.HttpsPort, listen => listen.UseHttps(certificate));
+        console.SingleLine = true;
+        console.TimestampFormat = "HH:mm:ss.fff ";
     });
-    builder.Services.AddGateway(token);
-}
 
-builder.UseOrleans(silo => StorageHosting.ConfigureStorage(silo, storage, cluster, gateway.DataDirectory));
-builder.AddDurability(gateway.DataDirectory, embeddedStore: !storage.IsPostgres);
-builder.Services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
-builder.Services.AddSingleton<IWasmHostModule, CoreModule>();
-builder.Services.AddSingleton<IWasmHostModule, CoreCallModule>();
-builder.Services.AddSingleton<IWasmHostModule, CoreHttpModule>();
-builder.Services.AddSingleton<IWasmHostModule, CoreFilterModule>();
-builder.Services.AddSingleton<IWasmHostModule, WasiSnapshotPreview1Module>();
-builder.Services.AddSingleton<IWasmHostModule, WasiUnstableModule>();
-builder.Services.Configure<EgressOptions>(builder.Configuration.GetSection(EgressOptions.Section));
-builder.Services.AddSingleton<EgressClient>();
-builder.Services.AddSingleton<IWasiUrlFetcher>(services => services.GetRequiredService<EgressClient>());
-builder.Services.AddSingleton<GrainFileSystemProvider>();
-builder.Services.AddSingleton<IWasiFileSystemProvider>(services => services.GetRequiredService<GrainFileSystemProvider>());
-builder.Services.AddSingleton<WasmEngine>();
-builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<WasmEngine>());
-builder.Services.AddSingleton<KvmEngine>();
-builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<KvmEngine>());
-builder.Services.AddSingleton<JsEngine>();
-builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<JsEngine>());
-builder.Services.AddSingleton<ModuleValidator>();
-builder.Services.AddSingleton<FunctionInvoker>();
-builder.Services.AddSingleton<MyOwnCluster.KeyValue.LocalKeyValue>();
-builder.Services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
-builder.AddTelemetry();
+    var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+    var cluster = builder.Configuration.GetSection(MocClusterOptions.Section).Get<MocClusterOptions>() ?? new MocClusterOptions();
+    cluster.Validate();
+    var storage = builder.Configuration.ReadStorage();
+    Directory.CreateDirectory(gateway.DataDirectory);
+    builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.Section));
+    builder.Services.Configure<ExecutionOptions>(builder.Configuration.GetSection(ExecutionOptions.Section));
+    builder.Services.PostConfigure<ExecutionOptions>(limits =>
+        limits.CompiledCacheDirectory ??= Path.Combine(gateway.DataDirectory, "cache", "wasm"));
 
-await StorageHosting.PrepareAsync(storage, bootLogger);
-var app = builder.Build();
-if (cluster.IsWorker)
-{
-    app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-        "MyOwnCluster worker is ready: silo port {SiloPort}, cluster {ClusterId} (data: {Data})",
-        cluster.SiloPort, cluster.ClusterId, gateway.DataDirectory));
-}
-else
-{
-    app.MapGateway();
-    app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-        "MyOwnCluster is ready on https://{Address}:{Port} (data: {Data}, storage: {Storage})",
-        gateway.ListenAddress == "0.0.0.0" ? "localhost" : gateway.ListenAddress, gateway.HttpsPort, gateway.DataDirectory,
-        storage.Provider));
-}
+    using var bootLoggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true));
+    var bootLogger = bootLoggerFactory.CreateLogger("MyOwnCluster.Silo");
+    if (cluster.IsWorker)
+    {
+        builder.Services.AddSingleton<IServer, NoHttpServer>();
+    }
+    else
+    {
+        var token = AdminToken.LoadOrCreate(gateway.DataDirectory, bootLogger);
+        var certificate = CertificateBootstrap.LoadOrCreate(gateway);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = gateway.MaxRequestBodyBytes;
+            kestrel.Listen(IPAddress.Parse(gateway.ListenAddress), gateway.HttpsPort, listen => listen.UseHttps(certificate));
+        });
+        builder.Services.AddGateway(token);
+    }
 
-await app.RunAsync();
+    builder.UseOrleans(silo => StorageHosting.ConfigureStorage(silo, storage, cluster, gateway.DataDirectory));
+    builder.AddDurability(gateway.DataDirectory, embeddedStore: !storage.IsPostgres);
+    builder.Services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
+    builder.Services.AddSingleton<IWasmHostModule, CoreModule>();
+    builder.Services.AddSingleton<IWasmHostModule, CoreCallModule>();
+    builder.Services.AddSingleton<IWasmHostModule, CoreHttpModule>();
+    builder.Services.AddSingleton<IWasmHostModule, CoreFilterModule>();
+    builder.Services.AddSingleton<IWasmHostModule, WasiSnapshotPreview1Module>();
+    builder.Services.AddSingleton<IWasmHostModule, WasiUnstableModule>();
+    builder.Services.Configure<EgressOptions>(builder.Configuration.GetSection(EgressOptions.Section));
+    builder.Services.AddSingleton<EgressClient>();
+    builder.Services.AddSingleton<IWasiUrlFetcher>(services => services.GetRequiredService<EgressClient>());
+    builder.Services.AddSingleton<GrainFileSystemProvider>();
+    builder.Services.AddSingleton<IWasiFileSystemProvider>(services => services.GetRequiredService<GrainFileSystemProvider>());
+    builder.Services.AddSingleton<WasmEngine>();
+    builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<WasmEngine>());
+    builder.Services.AddSingleton<KvmEngine>();
+    builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<KvmEngine>());
+    builder.Services.AddSingleton<JsEngine>();
+    builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<JsEngine>());
+    builder.Services.AddSingleton<ModuleValidator>();
+    builder.Services.AddSingleton<FunctionInvoker>();
+    builder.Services.AddSingleton<MyOwnCluster.KeyValue.LocalKeyValue>();
+    builder.Services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
+    builder.AddTelemetry();
+
+    await StorageHosting.PrepareAsync(storage, bootLogger);
+    var app = builder.Build();
+    if (cluster.IsWorker)
+    {
+        app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
+            "MyOwnCluster worker is ready: silo port {SiloPort}, cluster {ClusterId} (data: {Data})",
+            cluster.SiloPort, cluster.ClusterId, gateway.DataDirectory));
+    }
+    else
+    {
+        app.MapGateway();
+        app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
+            "MyOwnCluster is ready on https://{Address}:{Port} (data: {Data}, storage: {Storage})",
+            gateway.ListenAddress == "0.0.0.0" ? "localhost" : gateway.ListenAddress, gateway.HttpsPort, gateway.DataDirectory,
+            storage.Provider));
+    }
+
+    await app.RunAsync();
+}

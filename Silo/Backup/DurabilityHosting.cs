@@ -1,6 +1,7 @@
 using MyOwnCluster.Backup;
 using MyOwnCluster.Execution.Wasm;
 using MyOwnCluster.KeyValue;
+using MyOwnCluster.Silo.Hosting;
 
 namespace MyOwnCluster.Silo.Backup;
 
@@ -18,7 +19,7 @@ public static class DurabilityHosting
             var restore = builder.Configuration["restore"];
             if (!embeddedStore && !string.IsNullOrEmpty(restore) && !StoreRestore.IsArchive(restore))
             {
-                throw new InvalidOperationException(
+                throw new StartupException(
                     "--restore of a SQLite backup needs Storage:Provider sqlite; on PostgreSQL restore an export archive (.tar.gz) instead");
             }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Backup;
+using MyOwnCluster.Silo.Hosting;
 
 namespace MyOwnCluster.Silo.Backup;
 
@@ -21,12 +22,12 @@ public static class StoreRestore
             restore = Path.GetFullPath(restore);
             if (!File.Exists(restore))
             {
-                throw new FileNotFoundException($"--restore: '{restore}' does not exist");
+                throw new StartupException($"--restore: '{restore}' does not exist");
             }
 
             if (File.Exists(database))
             {
-                throw new InvalidOperationException(
+                throw new StartupException(
                     $"--restore needs a data directory without a store, but {database} exists: move it away or use another --data");
             }
 

@@ -34,12 +34,12 @@ public sealed class MocClusterOptions
     {
         if (!IsWorker && !string.Equals(Role, GatewayRole, StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidOperationException($"Cluster:Role (--role, MOC_ROLE) is '{Role}'; it must be '{GatewayRole}' or '{WorkerRole}'");
+            throw new StartupException($"Cluster:Role (--role, MOC_ROLE) is '{Role}'; it must be '{GatewayRole}' or '{WorkerRole}'");
         }
 
         if (AdvertisedAddress is { Length: > 0 } address && !System.Net.IPAddress.TryParse(address, out _))
         {
-            throw new InvalidOperationException($"Cluster:AdvertisedAddress (--advertise, MOC_ADVERTISE) '{address}' is not an IP address");
+            throw new StartupException($"Cluster:AdvertisedAddress (--advertise, MOC_ADVERTISE) '{address}' is not an IP address");
         }
     }
 }

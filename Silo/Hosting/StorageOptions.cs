@@ -20,13 +20,13 @@ public sealed class StorageOptions
     {
         if (!IsPostgres && !string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidOperationException(
+            throw new StartupException(
                 $"Storage:Provider (--storage, MOC_STORAGE) is '{Provider}'; it must be '{Sqlite}' or '{Postgres}'");
         }
 
         if (IsPostgres && string.IsNullOrWhiteSpace(ConnectionString))
         {
-            throw new InvalidOperationException(
+            throw new StartupException(
                 "Storage:Provider is 'postgres' but no Storage:ConnectionString (--connection-string, MOC_CONNECTION_STRING) is set");
         }
     }

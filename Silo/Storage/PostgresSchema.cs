@@ -1,3 +1,4 @@
+using MyOwnCluster.Silo.Hosting;
 using Npgsql;
 
 namespace MyOwnCluster.Silo.Storage;
@@ -24,7 +25,7 @@ public static class PostgresSchema
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
-            throw new InvalidOperationException($"cannot connect to PostgreSQL ({Redacted(connectionString)}): {e.Message}", e);
+            throw new StartupException($"cannot connect to PostgreSQL ({Redacted(connectionString)}): {e.Message}", e);
         }
 
         await ExecuteAsync(connection, $"SELECT pg_advisory_lock({LockKey})", cancellation);
@@ -66,7 +67,7 @@ public static class PostgresSchema
         }
         catch (ArgumentException e)
         {
-            throw new InvalidOperationException($"Storage:ConnectionString is not a valid PostgreSQL connection string: {e.Message}", e);
+            throw new StartupException($"Storage:ConnectionString is not a valid PostgreSQL connection string: {e.Message}", e);
         }
     }
 

@@ -16,5 +16,8 @@ public sealed class StorageConfigurationTests
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(extraArguments: arguments));
         Assert.Contains(message, error.Message);
+        // A clean refusal: exit code 2 and the one-line reason, not an unhandled exception's abort and stack trace.
+        Assert.StartsWith("server exited with 2:", error.Message);
+        Assert.DoesNotContain("Unhandled exception", error.Message);
     }
 }

@@ -193,6 +193,8 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (process!.HasExited)
             {
+                // HasExited can be true before the redirected output is read to its end; this waits for both.
+                await process.WaitForExitAsync();
                 throw new InvalidOperationException($"server exited with {process.ExitCode}:\n{Log}");
             }
 
