@@ -23,7 +23,7 @@ public static class ScheduleEndpoints
         var schedule = grains.GetGrain<IScheduleGrain>(definition.Name);
         if (await schedule.SetAsync(definition) is { } refused)
         {
-            return ApiJson.Error(refused.StartsWith("no function", StringComparison.Ordinal) ? 404 : 400, refused);
+            return ApiJson.Error(refused.UnknownFunction ? 404 : 400, refused.Reason);
         }
 
         return ApiJson.Ok(ScheduleJson.Summarize((await schedule.GetAsync())!));

@@ -3,8 +3,8 @@ namespace MyOwnCluster.Scheduling;
 /// <summary>One schedule (key: its name), fired by an Orleans reminder; runs are at most once per due time.</summary>
 public interface IScheduleGrain : IGrainWithStringKey
 {
-    /// <summary>Creates or replaces the schedule; the reason when the definition is invalid, else null.</summary>
-    Task<string?> SetAsync(ScheduleDefinition definition);
+    /// <summary>Creates or replaces the schedule; why not when it was refused, else null.</summary>
+    Task<ScheduleRefusal?> SetAsync(ScheduleDefinition definition);
 
     /// <summary>Null when there is no such schedule.</summary>
     Task<ScheduleInfo?> GetAsync();

@@ -18,6 +18,16 @@ public sealed record ScheduleDefinition(
     [property: Id(6)] InvocationMode Mode = InvocationMode.Direct,
     [property: Id(7)] DateTimeOffset? StartAt = null);
 
+/// <summary>
+/// Why a schedule was not set: the function it names does not exist (<see cref="UnknownFunction"/>; a 404 over REST)
+/// or the definition is invalid (a 400).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ScheduleRefusal([property: Id(0)] string Reason, [property: Id(1)] bool UnknownFunction = false)
+{
+    public override string ToString() => Reason;
+}
+
 /// <summary>One run of a schedule and how it ended.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ScheduleRun(

@@ -27,7 +27,7 @@ public static class GuestSchedules
         }
 
         var refused = guest.WaitForGrain("schedule_set", Service, async () =>
-            await grains.GetGrain<IScheduleGrain>(definition.Name).SetAsync(definition) ?? "");
+            await grains.GetGrain<IScheduleGrain>(definition.Name).SetAsync(definition) is { } why ? why.Reason : "");
         if (refused is not "")
         {
             if (refused is not null)

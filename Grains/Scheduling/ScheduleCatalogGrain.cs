@@ -1,35 +1,18 @@
+using MyOwnCluster.Catalogs;
+
 namespace MyOwnCluster.Scheduling;
 
 /// <summary>Durable state of the schedule catalog.</summary>
 [GenerateSerializer]
-public sealed class ScheduleCatalogState
+public sealed class ScheduleCatalogState : INameSetState
 {
     [Id(0)] public HashSet<string> Names { get; set; } = [];
 }
 
 /// <summary>The names of every schedule, kept by the schedule grains as they are set and deleted.</summary>
 public sealed class ScheduleCatalogGrain(
-    [PersistentState("schedule-catalog", "store")] IPersistentState<ScheduleCatalogState> state) : Grain, IScheduleCatalogGrain
-{
-    public async Task AddAsync(string name)
-    {
-        if (state.State.Names.Add(name))
-        {
-            await state.WriteStateAsync();
-        }
-    }
-
-    public async Task RemoveAsync(string name)
-    {
-        if (state.State.Names.Remove(name))
-        {
-            await state.WriteStateAsync();
-        }
-    }
-
-    public Task<IReadOnlyList<string>> ListAsync() =>
-        Task.FromResult<IReadOnlyList<string>>(state.State.Names.Order(StringComparer.Ordinal).ToArray());
-}
+    [PersistentState("schedule-catalog", "store")] IPersistentState<ScheduleCatalogState> state)
+    : NameCatalogGrain<ScheduleCatalogState>(state), IScheduleCatalogGrain;
 
 /// <summary>Every schedule with its state, in name order: what listings, the status API and export show.</summary>
 public static class ScheduleListing

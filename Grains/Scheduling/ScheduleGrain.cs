@@ -37,22 +37,22 @@ public sealed class ScheduleGrain(
     /// <summary>Reminders may fire a little early; a tick this close to the due time counts.</summary>
     private static readonly TimeSpan EarlyTolerance = TimeSpan.FromMilliseconds(200);
 
-    public async Task<string?> SetAsync(ScheduleDefinition definition)
+    public async Task<ScheduleRefusal?> SetAsync(ScheduleDefinition definition)
     {
         if (ScheduleTimes.Validate(definition) is { } invalid)
         {
-            return invalid;
+            return new ScheduleRefusal(invalid);
         }
 
         if (definition.Name != this.GetPrimaryKeyString())
         {
-            return "the schedule's name does not match its key";
+            return new ScheduleRefusal("the schedule's name does not match its key");
         }
 
         if (!definition.Function.StartsWith(TechIds.Prefix, StringComparison.Ordinal)
             && await GrainFactory.GetGrain<IFunctionGrain>(definition.Function).GetAsync() is null)
         {
-            return $"no function named '{definition.Function}'";
+            return new ScheduleRefusal($"no function named '{definition.Function}'", UnknownFunction: true);
         }
 
         var now = DateTimeOffset.UtcNow;
