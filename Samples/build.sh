@@ -25,23 +25,19 @@ done
 # No libc: -nostdlib, no entry point (the host calls the exports), _start exported.
 # No --allow-undefined: the imports carry import_module attributes (moc.h), so any
 # other undefined symbol (a typo, or a memcpy the optimizer invented) fails the link here.
-for c in "$here"/c/*.c; do
-    name="$(basename "$c" .c)"
-    echo "clang     $c -> $out/$name.wasm"
-    clang --target=wasm32 -nostdlib -O2 -Wall -Wextra -Werror \
-        -Wl,--no-entry -Wl,--export=_start -Wl,--strip-debug \
-        -o "$out/$name.wasm" "$c"
-done
-
-# Filters (hooks) on the `core` API: same flags, into OUT_DIR/filters/ (they import core, not my-own-cluster).
-mkdir -p "$out/filters"
-for c in "$here"/filters/*.c; do
-    name="$(basename "$c" .c)"
-    echo "clang     $c -> $out/filters/$name.wasm"
-    clang --target=wasm32 -nostdlib -O2 -Wall -Wextra -Werror \
-        -Wl,--no-entry -Wl,--export=_start -Wl,--strip-debug \
-        -o "$out/filters/$name.wasm" "$c"
-done
+# Filters (hooks) on the `core` API take the same flags, into OUT_DIR/filters/ (they import core, not my-own-cluster).
+bare() { # bare SOURCE_DIR OUT_DIR
+    mkdir -p "$2"
+    for c in "$1"/*.c; do
+        name="$(basename "$c" .c)"
+        echo "clang     $c -> $2/$name.wasm"
+        clang --target=wasm32 -nostdlib -O2 -Wall -Wextra -Werror \
+            -Wl,--no-entry -Wl,--export=_start -Wl,--strip-debug \
+            -o "$2/$name.wasm" "$c"
+    done
+}
+bare "$here/c" "$out"
+bare "$here/filters" "$out/filters"
 
 # WASI programs (posix mode) with wasi-libc: into OUT_DIR/wasi/ (they import wasi_snapshot_preview1, not my-own-cluster).
 # Debian installs wasi-libc where clang finds it; elsewhere it may live in a sysroot.

@@ -1,0 +1,10 @@
+# Shell helpers the bench scripts share: `source bench/lib.sh` from the repository root.
+
+# A silo on loopback, meant to run as a background job: exec, so that killing the job reaches the silo itself.
+silo() { exec dotnet Silo/bin/Release/net10.0/MyOwnCluster.Silo.dll --listen 127.0.0.1 "$@"; }
+# Waits until the HTTPS gateway on port $1 answers /healthz.
+healthy() { until curl -skf "https://127.0.0.1:$1/healthz" >/dev/null 2>&1; do sleep 0.2; done; }
+# A wrk latency ("850.00us", "1.20ms", "2.00s") in µs.
+to_us() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/, "", v); print v } else if (v ~ /ms$/) { sub(/ms/, "", v); print v * 1000 } else if (v ~ /s$/) { sub(/s/, "", v); print v * 1000000 } else print v }'; }
+# $1 / $2 with two decimals, "n/a" when $2 is 0.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
