@@ -36,6 +36,16 @@ internal static class ContentTypes
         [".wat"] = "text/plain; charset=utf-8",
     };
 
+    /// <summary>
+    /// A script published as a file (<c>upload</c>, <c>upload-dir</c>): a JavaScript type browsers run, other than the
+    /// two the server takes for a JavaScript function, so a site's scripts are stored as files, not compiled.
+    /// </summary>
+    public const string PublishedScript = "text/x-javascript; charset=utf-8";
+
+    /// <summary>The content type of a function's code (<c>push</c>): .js is a JavaScript function.</summary>
     public static string ForFile(string path) =>
         ByExtension.TryGetValue(Path.GetExtension(path), out var contentType) ? contentType : Default;
+
+    /// <summary>The content type of a published file: as <see cref="ForFile"/>, but scripts are files to serve.</summary>
+    public static string ForPublishedFile(string path) => ForFile(path) is var type && type == "text/javascript" ? PublishedScript : type;
 }

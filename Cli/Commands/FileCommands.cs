@@ -61,7 +61,7 @@ internal static class FileCommands
     private static async Task PublishAsync(
         CliContext context, ApiClient api, string urlPath, string file, string? contentType, CancellationToken ct)
     {
-        var type = contentType ?? ContentTypes.ForFile(file);
+        var type = contentType ?? ContentTypes.ForPublishedFile(file);
         var blob = await api.RegisterBlobAsync(new RegisterBlobRequest(urlPath, type, await LocalFile.ReadAsync(file, ct)), ct);
         await api.PlugFileAsync(new PlugFileRequest("GET", urlPath, urlPath), ct);
         await context.Out.WriteLineAsync($"uploaded {file} -> GET {urlPath} ({type}, {blob.Size} bytes)");

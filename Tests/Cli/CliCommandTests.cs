@@ -239,6 +239,8 @@ public sealed class CliCommandTests : IAsyncLifetime
         File.WriteAllText(Path.Combine(site, "index.html"), "<h1>hi</h1>");
         File.WriteAllText(Path.Combine(site, "css", "main.css"), "body{}");
         File.WriteAllBytes(Path.Combine(site, "css", "themes", "logo.png"), [137, 80, 78, 71]);
+        // A site's script is a file to serve, not a JavaScript function (which text/javascript would make it).
+        File.WriteAllText(Path.Combine(site, "app.mjs"), "import { x } from './x.mjs';");
 
         var run = await CliRunner.RunAsync(server, "upload-dir", "/www/", site);
 
@@ -251,6 +253,7 @@ public sealed class CliCommandTests : IAsyncLifetime
                 ["/www/index.html"] = "text/html; charset=utf-8",
                 ["/www/css/main.css"] = "text/css; charset=utf-8",
                 ["/www/css/themes/logo.png"] = "image/png",
+                ["/www/app.mjs"] = "text/x-javascript; charset=utf-8",
             },
             registered);
         var plugged = server.Requests.Where(r => r.Path == "/my-own-cluster/api/file/plug").Select(r => (string)r.JsonBody()["path"]!);
