@@ -12,6 +12,7 @@ public sealed class StorageConfigurationTests
         "cannot connect to PostgreSQL (Host=127.0.0.1;Port=1;")]
     [InlineData(new[] { "--storage", "postgres", "--connection-string", "Host=127.0.0.1;Port=1", "--restore", "backup.db" },
         "--restore of a SQLite backup needs Storage:Provider sqlite")]
+    [InlineData(new[] { "--restore", "no-such-backup.db" }, "no-such-backup.db' does not exist")]
     public async Task A_storage_or_role_the_silo_cannot_run_with_stops_it_with_a_clear_error(string[] arguments, string message)
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(extraArguments: arguments));

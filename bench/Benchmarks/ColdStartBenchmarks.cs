@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
@@ -26,6 +27,8 @@ public class ColdStartBenchmarks
     private string techId = "";
     private WasmEngine? engine;
     private WasmEngine warm = null!;
+    private Wasmtime.Engine plain = null!;
+    private string serialized = "";
 
     [Params("typical", "export-heavy")]
     public string Shape { get; set; } = "typical";
@@ -37,6 +40,10 @@ public class ColdStartBenchmarks
         techId = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(module));
         warm = NewEngine(cacheDirectory);
         Call(warm);
+        plain = new Wasmtime.Engine();
+        serialized = Path.Combine(cacheDirectory, "plain.cwasm");
+        using var compiled = Module.FromBytes(plain, "large", module);
+        File.WriteAllBytes(serialized, compiled.Serialize());
     }
 
     [IterationSetup(Targets = [nameof(FirstCompile)])]
@@ -83,16 +90,43 @@ public class ColdStartBenchmarks
     [Benchmark(Description = "first call after restart, compiled cache on disk")]
     public long AfterRestart() => Call(engine!);
 
+    /// <summary>
+    /// The floor of "after restart": Wasmtime's own deserialization of the machine code, through its C API, without
+    /// the .NET wrapper (whose Module constructor also builds a managed list of every import and export).
+    /// </summary>
+    [Benchmark(Description = "deserialize only, Wasmtime C API (floor of after restart)")]
+    public void DeserializeNative()
+    {
+        if (NativeModule.wasmtime_module_deserialize_file(EngineHandle(plain), serialized, out var handle) != IntPtr.Zero)
+        {
+            throw new InvalidOperationException("deserialization failed");
+        }
+
+        NativeModule.wasmtime_module_delete(handle);
+    }
+
+    [Benchmark(Description = "deserialize only, Wasmtime .NET Module.DeserializeFile")]
+    public int DeserializeWrapped()
+    {
+        using var loaded = Module.DeserializeFile(plain, "large", serialized);
+        return loaded.Exports.Count;
+    }
+
     [GlobalCleanup]
     public void Cleanup()
     {
         warm.Dispose();
+        plain.Dispose();
         Directory.Delete(cacheDirectory, recursive: true);
     }
 
     private long Call(WasmEngine target) => target.InvokeAsync(
         new FunctionTarget("large", techId, () => ValueTask.FromResult(module)),
         new InvocationRequest("large", "f0", InvocationMode.Direct, [], ExchangeBufferData.Empty)).GetAwaiter().GetResult().Result;
+
+    private static IntPtr EngineHandle(Wasmtime.Engine engine) =>
+        ((SafeHandle)typeof(Wasmtime.Engine).GetProperty("NativeHandle", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(engine)!)
+        .DangerousGetHandle();
 
     private static WasmEngine NewEngine(string? directory) =>
         new([], Options.Create(new ExecutionOptions { CompiledCacheDirectory = directory }), NullLogger<WasmEngine>.Instance);
@@ -115,4 +149,14 @@ public class ColdStartBenchmarks
 
         return wat.Append(')').ToString();
     }
+}
+
+/// <summary>The two Wasmtime C API calls the deserialization floor needs (the library the Wasmtime package ships).</summary>
+internal static partial class NativeModule
+{
+    [LibraryImport("wasmtime", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial IntPtr wasmtime_module_deserialize_file(IntPtr engine, string path, out IntPtr module);
+
+    [LibraryImport("wasmtime")]
+    internal static partial void wasmtime_module_delete(IntPtr module);
 }
