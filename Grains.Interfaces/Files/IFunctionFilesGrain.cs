@@ -14,4 +14,7 @@ public interface IFunctionFilesGrain : IGrainWithStringKey
 
     /// <summary>Replaces the tree when it is still at <paramref name="expectedVersion"/>; the new version, or -1 when it moved.</summary>
     Task<long> SaveAsync(byte[] snapshot, long expectedVersion);
+
+    /// <summary>Replaces the tree whatever its version (an import); the new version.</summary>
+    Task<long> ReplaceAsync(byte[] snapshot);
 }

@@ -70,18 +70,9 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
             }
         });
 
-        await Parallel.ForEachAsync(parsed.Trees, Concurrency(ct), async (tree, _) =>
-        {
-            // An imported tree replaces the function's tree; a save that races a running program is retried on its version.
-            var files = grains.GetGrain<IFunctionFilesGrain>(tree.Function);
-            for (var attempt = 0; await files.SaveAsync(tree.Snapshot, (await files.GetAsync()).Version) < 0; attempt++)
-            {
-                if (attempt == 10)
-                {
-                    throw new ArchiveException($"the file tree of '{tree.Function}' kept changing during the import (earlier parts were imported)");
-                }
-            }
-        });
+        // An imported tree replaces the function's tree (a program still running on the old one then finds its save refused).
+        await Parallel.ForEachAsync(parsed.Trees, Concurrency(ct),
+            async (tree, _) => await grains.GetGrain<IFunctionFilesGrain>(tree.Function).ReplaceAsync(tree.Snapshot));
 
         await ArchiveSchedules.ImportAsync(grains, parsed.Schedules);
         return new ArchiveCounts(parsed.Functions.Count, parsed.Blobs.Count, parsed.Plugs.Length, parsed.Namespaces.Count,

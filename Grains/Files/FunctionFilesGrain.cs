@@ -14,16 +14,27 @@ public sealed class FunctionFilesGrain([PersistentState("files", "store")] IPers
 {
     public Task<FileTreeSnapshot> GetAsync() => Task.FromResult(new FileTreeSnapshot(state.State.Snapshot, state.State.Version));
 
-    public async Task<long> SaveAsync(byte[] snapshot, long expectedVersion)
+    public async Task<long> SaveAsync(byte[] snapshot, long expectedVersion) =>
+        expectedVersion == state.State.Version ? await WriteAsync(snapshot) : -1;
+
+    public Task<long> ReplaceAsync(byte[] snapshot) => WriteAsync(snapshot);
+
+    /// <summary>A write the store refuses leaves the tree and its version as they were.</summary>
+    private async Task<long> WriteAsync(byte[] snapshot)
     {
-        if (expectedVersion != state.State.Version)
+        var (previous, version) = (state.State.Snapshot, state.State.Version);
+        state.State.Snapshot = snapshot;
+        state.State.Version = version + 1;
+        try
         {
-            return -1;
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            (state.State.Snapshot, state.State.Version) = (previous, version);
+            throw;
         }
 
-        state.State.Snapshot = snapshot;
-        state.State.Version++;
-        await state.WriteStateAsync();
         return state.State.Version;
     }
 }
