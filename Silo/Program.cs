@@ -80,6 +80,12 @@ static async Task RunAsync(string[] args)
     builder.Services.AddSingleton<IWasiUrlFetcher>(services => services.GetRequiredService<EgressClient>());
     builder.Services.AddSingleton<GrainFileSystemProvider>();
     builder.Services.AddSingleton<IWasiFileSystemProvider>(services => services.GetRequiredService<GrainFileSystemProvider>());
+    if (storage.IsPostgres)
+    {
+        // Silos of a cluster share compiled machine code through the store; a single node keeps it on disk only.
+        builder.Services.AddSingleton<ICompiledCodeStore, GrainCompiledCodeStore>();
+    }
+
     builder.Services.AddSingleton<WasmEngine>();
     builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<WasmEngine>());
     builder.Services.AddSingleton<KvmEngine>();

@@ -49,7 +49,7 @@ public sealed record FunctionValidation(string? Error, IReadOnlyList<string> Unk
     public static readonly FunctionValidation Valid = new(null, [], []);
 
     /// <summary>Run once the caller accepts the blob: keeps what validation produced (Wasm: the compiled code).</summary>
-    public Action? Accept { get; init; }
+    public Func<Task>? Accept { get; init; }
 
     /// <summary>Engines without imports answer a plain reason (null when fine).</summary>
     public static implicit operator FunctionValidation(string? error) => error is null ? Valid : new(error, [], []);

@@ -32,9 +32,9 @@ public sealed class ModuleValidator(IEnumerable<IFunctionEngine> engines)
         }
 
         var error = validation.ErrorGiven(registered.Contains);
-        if (error is null)
+        if (error is null && validation.Accept is { } accept)
         {
-            validation.Accept?.Invoke();
+            await accept();
         }
 
         return error;

@@ -49,6 +49,7 @@ public class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
                 services.AddSingleton<IWasmHostModule, CoreModule>();
                 services.AddSingleton<IWasmHostModule, Execution.Wasm.Wasi.WasiSnapshotPreview1Module>();
+                services.AddSingleton<ICompiledCodeStore, GrainCompiledCodeStore>();
                 services.AddSingleton<IFunctionEngine, WasmEngine>();
                 services.AddSingleton<IFunctionEngine, Execution.Js.JsEngine>();
                 services.AddSingleton<ModuleValidator>();

@@ -64,7 +64,7 @@ public class ColdStartBenchmarks
             throw new InvalidOperationException(error);
         }
 
-        validation.Accept?.Invoke();
+        validation.Accept?.Invoke().GetAwaiter().GetResult();
     }
 
     [IterationCleanup(Targets = [nameof(FirstCompile), nameof(AfterRestart), nameof(AfterRegistration)])]
