@@ -80,7 +80,7 @@ static async Task RunAsync(string[] args)
     builder.Services.AddSingleton<IWasiUrlFetcher>(services => services.GetRequiredService<EgressClient>());
     builder.Services.AddSingleton<GrainFileSystemProvider>();
     builder.Services.AddSingleton<IWasiFileSystemProvider>(services => services.GetRequiredService<GrainFileSystemProvider>());
-    if (storage.IsPostgres)
+    if (storage.IsPostgres && cluster.ShareCompiledCode)
     {
         // Silos of a cluster share compiled machine code through the store; a single node keeps it on disk only.
         builder.Services.AddSingleton<ICompiledCodeStore, GrainCompiledCodeStore>();

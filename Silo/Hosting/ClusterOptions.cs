@@ -30,6 +30,12 @@ public sealed class MocClusterOptions
 
     public int NumMissedProbesLimit { get; set; } = 2;
 
+    /// <summary>
+    /// Cluster mode: keep the machine code registration compiles in the store for the other silos. Off, each silo
+    /// compiles every module it runs itself (for a store not trusted as much as the silos' own data directories).
+    /// </summary>
+    public bool ShareCompiledCode { get; set; } = true;
+
     public void Validate()
     {
         if (!IsWorker && !string.Equals(Role, GatewayRole, StringComparison.OrdinalIgnoreCase))
