@@ -101,13 +101,19 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
                     throw new ArchiveException($"archive entry '{name}' is not a regular file");
                 }
 
-                using var content = new MemoryStream();
-                if (entry.DataStream is not null)
+                // The header gives the size: one array per entry, read once (no growing buffer and second copy).
+                if (entry.Length < 0 || entry.Length > Array.MaxLength)
                 {
-                    await entry.DataStream.CopyToAsync(content, ct);
+                    throw new ArchiveException($"archive entry '{name}' has an impossible size {entry.Length}");
                 }
 
-                if (!entries.TryAdd(name, content.ToArray()))
+                var content = new byte[entry.Length];
+                if (entry.DataStream is not null)
+                {
+                    await entry.DataStream.ReadExactlyAsync(content, ct);
+                }
+
+                if (!entries.TryAdd(name, content))
                 {
                     throw new ArchiveException($"archive entry '{name}' appears twice");
                 }
