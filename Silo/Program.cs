@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Egress;
@@ -115,5 +116,16 @@ static async Task RunAsync(string[] args)
             storage.Provider));
     }
 
-    await app.RunAsync();
+    try
+    {
+        await app.RunAsync();
+    }
+    catch (Exception e) when (e is AddressInUseException || e.InnerException is AddressInUseException)
+    {
+        // Kestrel wraps it (naming the address), Orleans' silo and client listeners throw it bare.
+        var ports = cluster.IsWorker ? "" : $"HTTPS {gateway.HttpsPort} (--https-port), ";
+        throw new StartupException(
+            $"a port it listens on is in use: {e.Message.TrimEnd('.')}; its ports are {ports}silo {cluster.SiloPort} (--silo-port) " +
+            $"and Orleans clients {cluster.GatewayPort} (--gateway-port)", e);
+    }
 }

@@ -21,4 +21,22 @@ public sealed class StorageConfigurationTests
         Assert.StartsWith("server exited with 2:", error.Message);
         Assert.DoesNotContain("Unhandled exception", error.Message);
     }
+
+    [Theory]
+    [InlineData("--https-port")]
+    [InlineData("--silo-port")]
+    public async Task A_port_in_use_stops_the_silo_with_a_clear_error(string flag)
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        // The last occurrence of a flag wins: this one replaces the free port the harness chose.
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(extraArguments: [flag, port.ToString()]));
+
+        Assert.StartsWith("server exited with 2:", error.Message);
+        Assert.Contains("a port it listens on is in use", error.Message);
+        Assert.Contains($"{port} ({flag})", error.Message);
+        Assert.DoesNotContain("Unhandled exception", error.Message);
+    }
 }
