@@ -15,6 +15,8 @@ public static class DurabilityEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/admin/export", ExportAsync);
+        // The founding API's name for the same thing: tools written for it still get the whole state.
+        api.MapGet("/admin/export-database", ExportAsync);
         api.MapPost("/admin/import", ImportAsync);
         api.MapPost("/admin/backup", BackupAsync);
         api.MapGet("/admin/backups", (IServiceProvider services) => ApiJson.Ok(Backups(services).List()));

@@ -76,6 +76,10 @@ public sealed class ExportImportTests
         Assert.Contains("unsafe path", await escaping.MessageAsync());
 
         var entries = await ReadEntriesAsync(export);
+        // The founding route name answers the same archive.
+        var founding = await ReadEntriesAsync(await client.GetByteArrayAsync(Api.Prefix + "admin/export-database"));
+        Assert.Equal(entries.Keys.Order(), founding.Keys.Order());
+        Assert.Equal(entries["kv/exp-kv.json"], founding["kv/exp-kv.json"]);
         var badFilter = new Dictionary<string, byte[]>(entries)
         {
             ["filters.json"] = """[{"id":"f1","name":"exp-filter","start_function":"reject","data":"","paths":["no-slash"]}]"""u8.ToArray(),
