@@ -74,6 +74,7 @@ static async Task RunAsync(string[] args)
     builder.Services.AddSingleton<IWasmHostModule, CoreCallModule>();
     builder.Services.AddSingleton<IWasmHostModule, CoreHttpModule>();
     builder.Services.AddSingleton<IWasmHostModule, CoreFilterModule>();
+    builder.Services.AddSingleton<IWasmHostModule, CorePlatformModule>();
     builder.Services.AddSingleton<IWasmHostModule, WasiSnapshotPreview1Module>();
     builder.Services.AddSingleton<IWasmHostModule, WasiUnstableModule>();
     builder.Services.Configure<EgressOptions>(builder.Configuration.GetSection(EgressOptions.Section));

@@ -11,13 +11,7 @@ public sealed record BlobSummary(
         info.Name, KindName(info.Kind), info.Current.TechId, info.Current.ContentType, info.Current.Size,
         info.Current.RegisteredAt, Math.Max(1, info.Versions.Count));
 
-    public static string KindName(FunctionKind kind) => kind switch
-    {
-        FunctionKind.Wasm => "wasm",
-        FunctionKind.KvmElf => "kvm-elf",
-        FunctionKind.Js => "js",
-        _ => "file",
-    };
+    public static string KindName(FunctionKind kind) => MyOwnCluster.Execution.PlatformMetrics.KindName(kind);
 }
 
 public sealed record CallBody(

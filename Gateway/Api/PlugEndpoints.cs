@@ -10,11 +10,6 @@ namespace MyOwnCluster.Gateway.Api;
 /// <summary>Plugging functions and files on paths, unplugging, listing.</summary>
 public static class PlugEndpoints
 {
-    private static readonly HashSet<string> Methods = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "*",
-    };
-
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/function/plug", PlugFunctionAsync);
@@ -79,22 +74,9 @@ public static class PlugEndpoints
         ? new PlugSummary(plug.Method, plug.Path, "file", plug.Name, null, null, null)
         : new PlugSummary(plug.Method, plug.Path, "function", plug.Name, plug.StartFunction, plug.Data, plug.Mode);
 
-    private static string ValidMethod(string? method)
-    {
-        method = string.IsNullOrWhiteSpace(method) ? "GET" : method.Trim();
-        return Methods.Contains(method) ? method.ToUpperInvariant() : throw new ApiException(400, $"unknown HTTP method '{method}'");
-    }
+    private static string ValidMethod(string? method) =>
+        PlugRules.Method(method, out var problem) ?? throw new ApiException(400, problem!);
 
-    private static string ValidPath(string? path)
-    {
-        path = ApiJson.Required(path, "path");
-        if (path.StartsWith("/my-own-cluster/", StringComparison.OrdinalIgnoreCase) || path == "/healthz")
-        {
-            throw new ApiException(400, $"'{path}' is reserved by the platform");
-        }
-
-        return RoutePattern.TryParse(path, out var error) is { } pattern
-            ? pattern.Text
-            : throw new ApiException(400, $"invalid path '{path}': {error}");
-    }
+    private static string ValidPath(string? path) =>
+        PlugRules.Path(ApiJson.Required(path, "path"), out var problem) ?? throw new ApiException(400, problem!);
 }
