@@ -33,6 +33,11 @@ public static class GuestPlatform
             return 0;
         }
 
+        if (!WithinCap(guest, function, bytes))
+        {
+            return 0;
+        }
+
         if (ContentTypes.KindOf(contentType) != FunctionKind.File)
         {
             guest.LogGuestError(function, $"'{contentType}' is executable: register it with register_blob_with_name, which validates it");
@@ -52,7 +57,7 @@ public static class GuestPlatform
     public static int RegisterNamed(GuestContext guest, string name, string contentType, byte[] bytes)
     {
         const string function = "register_blob_with_name";
-        if (Grains(guest, function) is not { } grains || !ValidName(guest, function, name))
+        if (Grains(guest, function) is not { } grains || !ValidName(guest, function, name) || !WithinCap(guest, function, bytes))
         {
             return 0;
         }
@@ -221,6 +226,18 @@ public static class GuestPlatform
         }
 
         return true;
+    }
+
+    /// <summary>A blob a guest stores is capped like a buffer (<c>Limits:MaxBufferBytes</c>).</summary>
+    private static bool WithinCap(GuestContext guest, string function, byte[] bytes)
+    {
+        if (bytes.Length <= guest.Limits.MaxBufferBytes)
+        {
+            return true;
+        }
+
+        guest.LogGuestError(function, $"a blob of {bytes.Length} bytes exceeds the {guest.Limits.MaxBufferBytes} byte cap");
+        return false;
     }
 
     private static IGrainFactory? Grains(GuestContext guest, string function)
