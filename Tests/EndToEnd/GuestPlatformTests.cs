@@ -58,6 +58,42 @@ public sealed class GuestPlatformTests(ServerFixture fixture)
         Assert.Equal(plugsBefore, (await (await client.GetAsync(Api.Prefix + "plugs")).JsonAsync()).ToJsonString());
     }
 
+    [Fact]
+    public async Task A_javascript_function_manages_the_platform_with_values_instead_of_buffer_ids()
+    {
+        const string script = """
+            const core = requireApi('core');
+            function setup() {
+              const id = core.register_blob_with_name('js-g-page', 'text/html', '<p>from js</p>');
+              if (id === null) return 1;
+              if (core.plug_file('GET', '/js-g-page', 'js-g-page') !== 0) return 2;
+              if (core.plug_function('GET', '/js-g-self', 'js-admin', 'hello') !== 0) return 3;
+              if (core.get_blob_tech_id_from_name('js-g-page') !== id) return 4;
+              if (core.get_blob_bytes_as_string(id) !== '<p>from js</p>') return 5;
+              if (core.get_blob_bytes('techID://' + id).length !== 14) return 6;
+              if (!core.get_status().plugs.some(p => p.path === '/js-g-self')) return 7;
+              if (core.register_blob('application/wasm', 'nope') !== null) return 8;
+              if (core.plug_file('GET', '/my-own-cluster/x', 'js-g-page') !== -1) return 9;
+              if (core.unplug_path('GET', '/js-never') !== -1) return 10;
+              core.write_exchange_buffer(core.get_output_buffer_id(), id);
+              return 0;
+            }
+            function hello() { core.write_exchange_buffer(core.get_output_buffer_id(), 'hi from js'); return 0; }
+            function teardown() { return core.unplug_path('GET', '/js-g-page'); }
+            """;
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("js-admin", Encoding.UTF8.GetBytes(script), "text/javascript")).StatusCode);
+
+        var setup = await CallAsync("setup", "js-admin");
+        Assert.Equal(0, setup.Result);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData("<p>from js</p>"u8)), setup.Output);
+        using var anonymous = fixture.Server.CreateClient(withToken: false);
+        Assert.Equal("<p>from js</p>", await (await EventuallyAsync(anonymous, "/js-g-page", HttpStatusCode.OK)).Content.ReadAsStringAsync());
+        Assert.Equal("hi from js", await (await EventuallyAsync(anonymous, "/js-g-self", HttpStatusCode.OK)).Content.ReadAsStringAsync());
+
+        Assert.Equal(0, (await CallAsync("teardown", "js-admin")).Result);
+        await EventuallyAsync(anonymous, "/js-g-page", HttpStatusCode.NotFound);
+    }
+
     private async Task<(int Result, string Output)> CallAsync(string start, string name = "guest-admin")
     {
         var body = await (await client.CallAsync(new { name, start_function = start })).JsonAsync();

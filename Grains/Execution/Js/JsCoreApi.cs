@@ -24,6 +24,7 @@ internal static partial class JsCoreApi
         DefineUtilities(api, guest);
         DefinePersistence(api, guest);
         DefineSchedules(api, guest);
+        DefinePlatform(api, guest);
         DefineCalls(api, guest);
         return api;
     }
