@@ -1,5 +1,4 @@
 using System.Text;
-using Jint;
 using Jint.Native;
 using Jint.Native.Json;
 using MyOwnCluster.Functions;
@@ -29,8 +28,8 @@ internal static partial class JsCoreApi
                 ? JsArgs.Utf8OrNull(guest, "get_blob_bytes_as_string", bytes)
                 : JsValue.Null, 1);
         api.Define("plug_function", Failure, arguments => GuestPlatform.PlugFunction(guest, JsArgs.Text(arguments, 0, "method"),
-            JsArgs.Text(arguments, 1, "path"), JsArgs.Text(arguments, 2, "name"), Optional(arguments, 3, "start function"),
-            Optional(arguments, 4, "data")), 3);
+            JsArgs.Text(arguments, 1, "path"), JsArgs.Text(arguments, 2, "name"), OptionalText(arguments, 3, "start function"),
+            OptionalText(arguments, 4, "data")), 3);
         api.Define("plug_file", Failure, arguments => GuestPlatform.PlugFile(guest, JsArgs.Text(arguments, 0, "method"),
             JsArgs.Text(arguments, 1, "path"), JsArgs.Text(arguments, 2, "name")), 3);
         api.Define("unplug_path", Failure, arguments =>
@@ -38,13 +37,9 @@ internal static partial class JsCoreApi
         api.Define("get_status", JsValue.Null, _ =>
             TakeBuffer(guest, GuestPlatform.Status(guest)) is { } json ? new JsonParser(api.Engine).Parse(Encoding.UTF8.GetString(json)) : JsValue.Null);
         api.Define("plug_filter", JsValue.Null, arguments => Text(guest, GuestFilters.Plug(guest, JsArgs.Text(arguments, 0, "name"),
-            Optional(arguments, 1, "start function"), Optional(arguments, 2, "data"))), 1);
+            OptionalText(arguments, 1, "start function"), OptionalText(arguments, 2, "data"))), 1);
         api.Define("unplug_filter", Failure, arguments => GuestFilters.Unplug(guest, JsArgs.Text(arguments, 0, "filter id")), 1);
     }
-
-    /// <summary>A string argument that may be left out or null ("" then).</summary>
-    private static string Optional(JsValue[] arguments, int index, string what) =>
-        arguments.Length <= index || arguments[index].IsNull() || arguments[index].IsUndefined() ? "" : JsArgs.Text(arguments, index, what);
 
     /// <summary>The UTF-8 text of a buffer an engine-neutral call just made (a tech id, a filter id), or null.</summary>
     private static JsValue Text(GuestContext guest, int id) =>
