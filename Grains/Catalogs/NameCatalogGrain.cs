@@ -8,7 +8,7 @@ public interface INameSetState
 
 /// <summary>
 /// A singleton that keeps a durable set of names (the schedules, the key-value namespaces that hold keys), told by the
-/// grains it lists as they appear and go; a change is acknowledged once it is written.
+/// grains it lists as they appear and go; a change is acknowledged once it is written, and one the store refuses is undone.
 /// </summary>
 public abstract class NameCatalogGrain<TState>(IPersistentState<TState> state) : Grain
     where TState : INameSetState
@@ -17,7 +17,7 @@ public abstract class NameCatalogGrain<TState>(IPersistentState<TState> state) :
     {
         if (state.State.Names.Add(name))
         {
-            await WriteAsync(() => state.State.Names.Remove(name));
+            await state.WriteOrUndoAsync(() => state.State.Names.Remove(name));
         }
     }
 
@@ -25,24 +25,10 @@ public abstract class NameCatalogGrain<TState>(IPersistentState<TState> state) :
     {
         if (state.State.Names.Remove(name))
         {
-            await WriteAsync(() => state.State.Names.Add(name));
+            await state.WriteOrUndoAsync(() => state.State.Names.Add(name));
         }
     }
 
     public Task<IReadOnlyList<string>> ListAsync() =>
         Task.FromResult<IReadOnlyList<string>>(state.State.Names.Order(StringComparer.Ordinal).ToArray());
-
-    /// <summary>A write the store refuses leaves the set as it was.</summary>
-    private async Task WriteAsync(Action undo)
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            undo();
-            throw;
-        }
-    }
 }

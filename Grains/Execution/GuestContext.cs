@@ -147,6 +147,20 @@ public sealed class GuestContext
     }
 
     /// <summary>
+    /// The grain factory, for host functions that reach the platform; null, and <paramref name="unavailable"/> in the
+    /// log, in a host without one (the engine run on its own, as in unit tests and benchmarks).
+    /// </summary>
+    public IGrainFactory? GrainsFor(string hostFunction, string unavailable)
+    {
+        if (Grains is null)
+        {
+            LogGuestError(hostFunction, unavailable);
+        }
+
+        return Grains;
+    }
+
+    /// <summary>
     /// Blocks on a grain call for a synchronous host function (they run on thread-pool threads, never on an Orleans
     /// scheduler thread); default (and a log line naming the service) when it failed. Value types must come in nullable.
     /// </summary>

@@ -25,16 +25,7 @@ public sealed class FunctionFilesGrain([PersistentState("files", "store")] IPers
         var (previous, version) = (state.State.Snapshot, state.State.Version);
         state.State.Snapshot = snapshot;
         state.State.Version = version + 1;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            (state.State.Snapshot, state.State.Version) = (previous, version);
-            throw;
-        }
-
+        await state.WriteOrUndoAsync(() => (state.State.Snapshot, state.State.Version) = (previous, version));
         return state.State.Version;
     }
 }

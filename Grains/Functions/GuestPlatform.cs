@@ -19,6 +19,7 @@ public static class GuestPlatform
 {
     private const int Failure = -1;
     private const string Service = "the platform";
+    private const string Unavailable = "the platform calls are not available in this host";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -28,7 +29,7 @@ public static class GuestPlatform
     public static int RegisterBlob(GuestContext guest, string contentType, byte[] bytes)
     {
         const string function = "register_blob";
-        if (Grains(guest, function) is not { } grains)
+        if (guest.GrainsFor(function, Unavailable) is not { } grains)
         {
             return 0;
         }
@@ -57,7 +58,7 @@ public static class GuestPlatform
     public static int RegisterNamed(GuestContext guest, string name, string contentType, byte[] bytes)
     {
         const string function = "register_blob_with_name";
-        if (Grains(guest, function) is not { } grains || !ValidName(guest, function, name) || !WithinCap(guest, function, bytes))
+        if (guest.GrainsFor(function, Unavailable) is not { } grains || !ValidName(guest, function, name) || !WithinCap(guest, function, bytes))
         {
             return 0;
         }
@@ -82,7 +83,7 @@ public static class GuestPlatform
     public static int TechIdOf(GuestContext guest, string name)
     {
         const string function = "get_blob_tech_id_from_name";
-        if (Grains(guest, function) is not { } grains || !ValidName(guest, function, name))
+        if (guest.GrainsFor(function, Unavailable) is not { } grains || !ValidName(guest, function, name))
         {
             return 0;
         }
@@ -101,7 +102,7 @@ public static class GuestPlatform
     public static int BlobBytes(GuestContext guest, string techId)
     {
         const string function = "get_blob_bytes_as_string";
-        if (Grains(guest, function) is not { } grains)
+        if (guest.GrainsFor(function, Unavailable) is not { } grains)
         {
             return 0;
         }
@@ -135,7 +136,7 @@ public static class GuestPlatform
     public static int Unplug(GuestContext guest, string method, string path)
     {
         const string function = "unplug_path";
-        if (Grains(guest, function) is not { } grains || PlugParts(guest, function, method, path) is not { } route)
+        if (guest.GrainsFor(function, Unavailable) is not { } grains || PlugParts(guest, function, method, path) is not { } route)
         {
             return Failure;
         }
@@ -154,7 +155,7 @@ public static class GuestPlatform
     public static int Status(GuestContext guest)
     {
         const string function = "get_status";
-        if (Grains(guest, function) is not { } grains)
+        if (guest.GrainsFor(function, Unavailable) is not { } grains)
         {
             return 0;
         }
@@ -176,7 +177,7 @@ public static class GuestPlatform
 
     private static int Plug(GuestContext guest, string function, string method, string path, string name, PlugTarget target, string start, string data)
     {
-        if (Grains(guest, function) is not { } grains || PlugParts(guest, function, method, path) is not { } route
+        if (guest.GrainsFor(function, Unavailable) is not { } grains || PlugParts(guest, function, method, path) is not { } route
             || !ValidName(guest, function, name))
         {
             return Failure;
@@ -238,16 +239,6 @@ public static class GuestPlatform
 
         guest.LogGuestError(function, $"a blob of {bytes.Length} bytes exceeds the {guest.Limits.MaxBufferBytes} byte cap");
         return false;
-    }
-
-    private static IGrainFactory? Grains(GuestContext guest, string function)
-    {
-        if (guest.Grains is null)
-        {
-            guest.LogGuestError(function, "the platform calls are not available in this host");
-        }
-
-        return guest.Grains;
     }
 
     private sealed record GuestStatus(

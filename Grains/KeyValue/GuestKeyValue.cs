@@ -115,9 +115,8 @@ public static class GuestKeyValue
     /// </summary>
     private static string? Namespace(GuestContext guest, string hostFunction, string? sharedNamespace)
     {
-        if (guest.Grains is null)
+        if (guest.GrainsFor(hostFunction, "key-value storage is not available in this host") is null)
         {
-            guest.LogGuestError(hostFunction, "key-value storage is not available in this host");
             return null;
         }
 

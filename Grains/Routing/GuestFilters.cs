@@ -9,12 +9,13 @@ namespace MyOwnCluster.Routing;
 /// </summary>
 public static class GuestFilters
 {
+    private const string Unavailable = "filters are not available in this host";
+
     /// <summary>A buffer holding the new filter's id; 0 (and the reason logged) when refused.</summary>
     public static int Plug(GuestContext guest, string name, string start, string data)
     {
-        if (guest.Grains is not { } grains)
+        if (guest.GrainsFor("plug_filter", Unavailable) is not { } grains)
         {
-            guest.LogGuestError("plug_filter", "filters are not available in this host");
             return 0;
         }
 
@@ -40,9 +41,8 @@ public static class GuestFilters
     /// <summary>0 once removed; -1 (and the reason logged) when there is no such filter.</summary>
     public static int Unplug(GuestContext guest, string id)
     {
-        if (guest.Grains is not { } grains)
+        if (guest.GrainsFor("unplug_filter", Unavailable) is not { } grains)
         {
-            guest.LogGuestError("unplug_filter", "filters are not available in this host");
             return -1;
         }
 

@@ -9,13 +9,13 @@ public static class GuestSchedules
 {
     private const int Failure = -1;
     private const string Service = "the scheduler";
+    private const string Unavailable = "schedules are not available in this host";
 
     /// <summary>schedule_set(json…): 0 when the schedule is stored and armed, -1 (reason in the log) otherwise.</summary>
     public static int Set(GuestContext guest, ReadOnlySpan<byte> json)
     {
-        if (guest.Grains is not { } grains)
+        if (guest.GrainsFor("schedule_set", Unavailable) is not { } grains)
         {
-            guest.LogGuestError("schedule_set", "schedules are not available in this host");
             return Failure;
         }
 
@@ -44,9 +44,8 @@ public static class GuestSchedules
     /// <summary>schedule_delete(name…): 0 when it is gone (also when it never existed), -1 on error.</summary>
     public static int Delete(GuestContext guest, ReadOnlySpan<byte> name)
     {
-        if (guest.Grains is not { } grains)
+        if (guest.GrainsFor("schedule_delete", Unavailable) is not { } grains)
         {
-            guest.LogGuestError("schedule_delete", "schedules are not available in this host");
             return Failure;
         }
 
@@ -59,9 +58,8 @@ public static class GuestSchedules
     /// <summary>schedule_list(): a buffer with the JSON array of every schedule, 0 on error.</summary>
     public static int List(GuestContext guest)
     {
-        if (guest.Grains is not { } grains)
+        if (guest.GrainsFor("schedule_list", Unavailable) is not { } grains)
         {
-            guest.LogGuestError("schedule_list", "schedules are not available in this host");
             return 0;
         }
 
