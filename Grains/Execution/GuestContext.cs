@@ -73,15 +73,19 @@ public sealed class GuestContext
     public int LiveBuffers => tree.BufferCount;
 
     /// <summary>A new buffer whose body is a copy of the bytes; 0 when the invocation has too many buffers.</summary>
-    public int RegisterBuffer(ReadOnlySpan<byte> body)
+    public int RegisterBuffer(ReadOnlySpan<byte> body) =>
+        WithinBufferCap("register_buffer", "buffer", body.Length) ? Add(new ExchangeBuffer(body)) : 0;
+
+    /// <summary>False, and why in the log, when <paramref name="length"/> bytes of <paramref name="what"/> pass <c>Limits:MaxBufferBytes</c>.</summary>
+    public bool WithinBufferCap(string hostFunction, string what, int length)
     {
-        if (body.Length > Limits.MaxBufferBytes)
+        if (length <= Limits.MaxBufferBytes)
         {
-            LogGuestError("register_buffer", $"buffer of {body.Length} bytes exceeds the {Limits.MaxBufferBytes} byte cap");
-            return 0;
+            return true;
         }
 
-        return Add(new ExchangeBuffer(body));
+        LogGuestError(hostFunction, $"{what} of {length} bytes exceeds the {Limits.MaxBufferBytes} byte cap");
+        return false;
     }
 
     public ExchangeBuffer? GetBuffer(int id) => tree.Buffers.GetValueOrDefault(id);

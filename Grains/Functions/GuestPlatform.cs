@@ -29,12 +29,8 @@ public static class GuestPlatform
     public static int RegisterBlob(GuestContext guest, string contentType, byte[] bytes)
     {
         const string function = "register_blob";
-        if (guest.GrainsFor(function, Unavailable) is not { } grains)
-        {
-            return 0;
-        }
-
-        if (!WithinCap(guest, function, bytes))
+        // A blob a guest stores is capped like a buffer.
+        if (guest.GrainsFor(function, Unavailable) is not { } grains || !guest.WithinBufferCap(function, "a blob", bytes.Length))
         {
             return 0;
         }
@@ -58,7 +54,8 @@ public static class GuestPlatform
     public static int RegisterNamed(GuestContext guest, string name, string contentType, byte[] bytes)
     {
         const string function = "register_blob_with_name";
-        if (guest.GrainsFor(function, Unavailable) is not { } grains || !ValidName(guest, function, name) || !WithinCap(guest, function, bytes))
+        if (guest.GrainsFor(function, Unavailable) is not { } grains || !ValidName(guest, function, name)
+            || !guest.WithinBufferCap(function, "a blob", bytes.Length))
         {
             return 0;
         }
@@ -227,18 +224,6 @@ public static class GuestPlatform
         }
 
         return true;
-    }
-
-    /// <summary>A blob a guest stores is capped like a buffer (<c>Limits:MaxBufferBytes</c>).</summary>
-    private static bool WithinCap(GuestContext guest, string function, byte[] bytes)
-    {
-        if (bytes.Length <= guest.Limits.MaxBufferBytes)
-        {
-            return true;
-        }
-
-        guest.LogGuestError(function, $"a blob of {bytes.Length} bytes exceeds the {guest.Limits.MaxBufferBytes} byte cap");
-        return false;
     }
 
     private sealed record GuestStatus(
