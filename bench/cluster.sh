@@ -3,6 +3,7 @@
 # two workers, all on this machine). Writes the "Cluster mode" section of bench/RESULTS.md, leaving the rest as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 duration="${BENCH_SECONDS:-10}"
 work="$(mktemp -d)"
 chmod 755 "$work" # PostgreSQL runs as the postgres user when we are root: it must reach its directory
@@ -14,7 +15,7 @@ Samples/build.sh "$work/samples" >/dev/null
 # CPU seconds (user + system) used so far by each silo of cluster directory $1, as "n=seconds" words.
 cpu_of() { for pid_file in "$1"/silo-*/pid; do
     local n; n="$(basename "$(dirname "$pid_file")")"
-    awk -v n="${n#silo-}" -v hz="$(getconf CLK_TCK)" '{ printf "%s=%.2f ", n, ($14 + $15) / hz }' "/proc/$(cat "$pid_file")/stat"
+    awk -v n="${n#silo-}" -v t="$(cpu_ticks "$(cat "$pid_file")")" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%s=%.2f ", n, t / hz }'
   done; }
 # Prints "<req/s> <p99> <per-silo CPU during the run, as a share of one core>" for the hello plug on a fresh cluster of $1 silos.
 measure() {

@@ -6,5 +6,7 @@ silo() { exec dotnet Silo/bin/Release/net10.0/MyOwnCluster.Silo.dll --listen 127
 healthy() { until curl -skf "https://127.0.0.1:$1/healthz" >/dev/null 2>&1; do sleep 0.2; done; }
 # A wrk latency ("850.00us", "1.20ms", "2.00s") in µs.
 to_us() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/, "", v); print v } else if (v ~ /ms$/) { sub(/ms/, "", v); print v * 1000 } else if (v ~ /s$/) { sub(/s/, "", v); print v * 1000000 } else print v }'; }
+# CPU ticks (user + system, getconf CLK_TCK a second) used so far by process $1.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # $1 / $2 with two decimals, "n/a" when $2 is 0.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
