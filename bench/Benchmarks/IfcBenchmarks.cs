@@ -54,7 +54,7 @@ public class IfcBenchmarks
     {
         var limits = Options.Create(new ExecutionOptions());
         engine = new WasmEngine([new MyOwnClusterModule(), new CoreModule(), new CoreCallModule()], limits, NullLogger<WasmEngine>.Instance);
-        var directory = new FunctionDirectory(null!);
+        var directory = new FunctionDirectory(_ => Task.FromResult<FunctionInfo?>(null));
         invoker = new FunctionInvoker(null!, directory, [engine], new PlatformMetrics(), limits);
         foreach (var (name, wat) in new[] { ("callee", Callee), ("via-call-function", ViaCallFunction), ("via-binding", ViaBinding), ("direct", Direct) })
         {
