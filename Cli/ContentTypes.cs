@@ -5,12 +5,15 @@ internal static class ContentTypes
 {
     public const string Default = "application/octet-stream";
 
+    /// <summary>What the server runs as a JavaScript function.</summary>
+    private const string Script = "text/javascript";
+
     private static readonly Dictionary<string, string> ByExtension = new(StringComparer.OrdinalIgnoreCase)
     {
         [".wasm"] = "application/wasm",
         [".elf"] = "application/x-elf",
-        [".js"] = "text/javascript",
-        [".mjs"] = "text/javascript",
+        [".js"] = Script,
+        [".mjs"] = Script,
         [".html"] = "text/html; charset=utf-8",
         [".htm"] = "text/html; charset=utf-8",
         [".css"] = "text/css; charset=utf-8",
@@ -47,5 +50,5 @@ internal static class ContentTypes
         ByExtension.TryGetValue(Path.GetExtension(path), out var contentType) ? contentType : Default;
 
     /// <summary>The content type of a published file: as <see cref="ForFile"/>, but scripts are files to serve.</summary>
-    public static string ForPublishedFile(string path) => ForFile(path) is var type && type == "text/javascript" ? PublishedScript : type;
+    public static string ForPublishedFile(string path) => ForFile(path) is var type && type == Script ? PublishedScript : type;
 }

@@ -106,14 +106,13 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
                 }
             }
 
-            if (unknown.Count > 0)
-            {
-                return new FunctionValidation(null, unknown, bound);
-            }
-
             // The compile that validated the module is kept on disk once the caller accepts it (its bound imports
-            // found): the first call then loads machine code, it does not compile.
-            return new FunctionValidation(null, unknown, bound) { Accept = compiledCache.Keep(techId ?? Files.TechIds.Of(bytes), module) };
+            // found): the first call then loads machine code, it does not compile. A module refused for its imports
+            // keeps nothing.
+            return new FunctionValidation(null, unknown, bound)
+            {
+                Accept = unknown.Count > 0 ? null : compiledCache.Keep(techId ?? Files.TechIds.Of(bytes), module),
+            };
         }
     }
 
