@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 using MyOwnCluster.Tests.Support;
 
@@ -69,11 +70,73 @@ public sealed class TracingAndLogTests
         Assert.Contains(guestLines, line => line.Contains("RequestPath:/otlp/log", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_sampled_request_is_one_trace_of_the_http_span_the_function_and_its_grain_calls_and_unsampled_ones_export_nothing()
+    {
+        using var collector = new FakeOtlpCollector();
+        // Ratio 0: only a caller's sampled traceparent makes a trace (children follow their parent's decision).
+        await using var server = await ServerProcess.StartAsync(environment: new Dictionary<string, string>
+        {
+            ["Telemetry__OtlpEndpoint"] = collector.Endpoint,
+            ["Telemetry__OtlpProtocol"] = "http",
+            ["Telemetry__TraceSampleRatio"] = "0",
+        });
+        using var client = server.CreateClient();
+        // A function that stores a key: its execution makes a grain call (the key-value namespace).
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("traced", Wat.ToWasm(KeyValueWat.Module))).StatusCode);
+        await client.PostJsonAsync("function/plug", new { method = "GET", path = "/otlp/traced", name = "traced", start_function = "set" });
+
+        var unsampledTrace = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var sampledTrace = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var callerSpan = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/otlp/traced")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetWithTraceParentAsync(client, $"00-{unsampledTrace}-{callerSpan}-00")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetWithTraceParentAsync(client, $"00-{sampledTrace}-{callerSpan}-01")).StatusCode);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && !collector.Spans.Any(s => s.Name == "moc.invoke"))
+        {
+            await Task.Delay(250);
+        }
+
+        // The spans of the earlier requests would have left in the same batch or before it.
+        var spans = collector.Spans.ToList();
+        var invoke = Assert.Single(spans, s => s.Name == "moc.invoke");
+        Assert.All(spans, s => Assert.Equal(sampledTrace, s.TraceId));
+        Assert.Equal("traced", invoke.Attributes["moc.function.name"]);
+        Assert.Equal("wasm", invoke.Attributes["moc.function.kind"]);
+        Assert.Equal("ok", invoke.Attributes["moc.invocation.outcome"]);
+
+        // The function's span is a child of the request's server span, whose parent is the caller's span.
+        var byId = spans.ToDictionary(s => s.SpanId);
+        var request = byId[invoke.ParentSpanId];
+        Assert.Equal(callerSpan, request.ParentSpanId);
+        Assert.Equal("Microsoft.AspNetCore", request.Scope);
+        Assert.Equal(2, request.Kind); // SPAN_KIND_SERVER
+        Assert.Equal("GET", request.Attributes["http.request.method"]);
+        Assert.Equal("200", request.Attributes["http.response.status_code"]);
+
+        // The grain calls the function made are spans below it.
+        bool Below(OtlpSpan span, OtlpSpan ancestor) =>
+            byId.TryGetValue(span.ParentSpanId, out var parent) && (parent == ancestor || Below(parent, ancestor));
+        var grainCalls = spans.Where(s => s.Scope.StartsWith("Microsoft.Orleans", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(grainCalls);
+        Assert.All(grainCalls, call => Assert.True(Below(call, invoke), $"grain call span {call.Name} is not below moc.invoke"));
+    }
+
+    private static Task<HttpResponseMessage> GetWithTraceParentAsync(HttpClient client, string traceParent)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/otlp/traced");
+        request.Headers.Add("traceparent", traceParent);
+        return client.SendAsync(request);
+    }
+
     /// <summary>Answers OTLP/HTTP exports with 200 and keeps the trace payloads (protobuf: strings are plain UTF-8 inside).</summary>
     private sealed class FakeOtlpCollector : IDisposable
     {
         private readonly HttpListener listener = new();
         private readonly ConcurrentQueue<string> traces = new();
+        private readonly ConcurrentQueue<OtlpSpan> spans = new();
         private readonly ConcurrentQueue<string> metrics = new();
 
         public FakeOtlpCollector()
@@ -90,6 +153,9 @@ public sealed class TracingAndLogTests
         public ConcurrentQueue<string> Traces => traces;
 
         public ConcurrentQueue<string> Metrics => metrics;
+
+        /// <summary>Every span received so far, decoded.</summary>
+        public IReadOnlyCollection<OtlpSpan> Spans => spans;
 
         public void Dispose() => listener.Close();
 
@@ -112,6 +178,10 @@ public sealed class TracingAndLogTests
                 if (context.Request.Url!.AbsolutePath == "/v1/traces")
                 {
                     traces.Enqueue(Encoding.UTF8.GetString(body.ToArray()));
+                    foreach (var span in OtlpSpans.Read(body.ToArray()))
+                    {
+                        spans.Enqueue(span);
+                    }
                 }
                 else if (context.Request.Url.AbsolutePath == "/v1/metrics")
                 {
