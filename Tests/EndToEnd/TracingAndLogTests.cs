@@ -27,11 +27,8 @@ public sealed class TracingAndLogTests
     public async Task Observability_exports_function_spans_over_otlp_and_logs_carry_request_id_and_function()
     {
         using var collector = new FakeOtlpCollector();
-        await using var server = await ServerProcess.StartAsync(environment: new Dictionary<string, string>
+        await using var server = await StartTracedAsync(collector, sampleRatio: "1", new()
         {
-            ["Telemetry__OtlpEndpoint"] = collector.Endpoint,
-            ["Telemetry__OtlpProtocol"] = "http",
-            ["Telemetry__TraceSampleRatio"] = "1",
             ["Telemetry__OtlpMetrics"] = "true",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
         });
@@ -75,12 +72,7 @@ public sealed class TracingAndLogTests
     {
         using var collector = new FakeOtlpCollector();
         // Ratio 0: only a caller's sampled traceparent makes a trace (children follow their parent's decision).
-        await using var server = await ServerProcess.StartAsync(environment: new Dictionary<string, string>
-        {
-            ["Telemetry__OtlpEndpoint"] = collector.Endpoint,
-            ["Telemetry__OtlpProtocol"] = "http",
-            ["Telemetry__TraceSampleRatio"] = "0",
-        });
+        await using var server = await StartTracedAsync(collector, sampleRatio: "0");
         using var client = server.CreateClient();
         // A function that stores a key: its execution makes a grain call (the key-value namespace).
         Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("traced", Wat.ToWasm(KeyValueWat.Module))).StatusCode);
@@ -122,6 +114,18 @@ public sealed class TracingAndLogTests
         var grainCalls = spans.Where(s => s.Scope.StartsWith("Microsoft.Orleans", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(grainCalls);
         Assert.All(grainCalls, call => Assert.True(Below(call, invoke), $"grain call span {call.Name} is not below moc.invoke"));
+    }
+
+    /// <summary>A server exporting its spans to the collector by OTLP/HTTP.</summary>
+    private static Task<ServerProcess> StartTracedAsync(FakeOtlpCollector collector, string sampleRatio, Dictionary<string, string>? more = null)
+    {
+        var environment = new Dictionary<string, string>(more ?? [])
+        {
+            ["Telemetry__OtlpEndpoint"] = collector.Endpoint,
+            ["Telemetry__OtlpProtocol"] = "http",
+            ["Telemetry__TraceSampleRatio"] = sampleRatio,
+        };
+        return ServerProcess.StartAsync(environment: environment);
     }
 
     private static Task<HttpResponseMessage> GetWithTraceParentAsync(HttpClient client, string traceParent)
