@@ -100,6 +100,13 @@ internal sealed partial class ApiClient : IDisposable
     public Task DeleteFileAsync(string name, string path, CancellationToken ct) =>
         SendAsync(HttpMethod.Delete, FsPath(name, path), null, ct);
 
+    public Task<StatusInfo> GetStatusAsync(CancellationToken ct) =>
+        SendAsync<StatusInfo>(HttpMethod.Get, "status", null, ct);
+
+    /// <summary>The status report as the server wrote it, for <c>status --json</c>.</summary>
+    public Task<string> GetStatusJsonAsync(CancellationToken ct) =>
+        SendForTextAsync(HttpMethod.Get, "status", null, ct);
+
     public Task<KvmCheckInfo> CheckKvmAsync(CancellationToken ct) =>
         SendAsync<KvmCheckInfo>(HttpMethod.Get, "kvm/check", null, ct);
 

@@ -44,3 +44,26 @@ internal sealed record ErrorBody(string? Message);
 internal sealed record KvmCheckInfo(bool Available, int ApiVersion, string? Message, bool TestGuestRan, long TestGuestResult, double TestGuestMs);
 
 internal sealed record FileEntryInfo(string Name, string Type, long Size);
+
+/// <summary><c>GET status</c>: the answering silo, the cluster's silos, counts, per-function call statistics, schedules, backups.</summary>
+internal sealed record StatusInfo(
+    StatusSilo Silo,
+    IReadOnlyList<StatusClusterSilo>? Silos,
+    StatusCountsInfo? Counts,
+    IReadOnlyList<StatusFunction>? Functions,
+    IReadOnlyList<StatusSchedule>? Schedules,
+    StatusBackups? Backups);
+
+internal sealed record StatusSilo(string Address, string Name, string Version, double UptimeSeconds, StatusKvm? Kvm, long LiveBuffers);
+
+internal sealed record StatusKvm(bool Available, string? Message);
+
+internal sealed record StatusClusterSilo(string Address, string Name, string Status, DateTimeOffset StartedAt);
+
+internal sealed record StatusCountsInfo(int Functions, int Blobs, int Plugs, int Filters, int Schedules);
+
+internal sealed record StatusFunction(string Name, string? Kind, long Calls, long Errors, double MeanMs, double P95Ms);
+
+internal sealed record StatusSchedule(string Name, string When, string Function, DateTimeOffset NextRunAt, long RunCount, string? LastOutcome);
+
+internal sealed record StatusBackups(int Kept, BackupInfo? Newest);

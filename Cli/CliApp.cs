@@ -73,6 +73,7 @@ public static class CliApp
             .Concat(ScheduleCommands.Create(context))
             .Concat(MapReduceCommand.Create(context))
             .Concat(VersionCommand.Create(context))
+            .Concat(StatusCommand.Create(context))
             .Concat(KvmCheckCommand.Create(context))
             .Concat(FsCommands.Create(context)))
         {

@@ -26,18 +26,18 @@ internal static class ListCommand
                 return ExitCodes.Ok;
             }
 
-            await WriteSectionAsync(context.Out, "Functions", ["NAME", "KIND", "SIZE", "VERSIONS", "REGISTERED", "TECH ID"],
+            await TableWriter.WriteSectionAsync(context.Out, "Functions", ["NAME", "KIND", "SIZE", "VERSIONS", "REGISTERED", "TECH ID"],
                 functions.OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => new[]
                 {
                     f.Name, f.Kind ?? f.ContentType ?? "", Size(f.Size), f.Versions?.ToString(CultureInfo.InvariantCulture) ?? "",
                     f.RegisteredAt?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "", ShortId(f.TechId),
                 }));
-            await WriteSectionAsync(context.Out, "Files", ["NAME", "CONTENT TYPE", "SIZE", "TECH ID"],
+            await TableWriter.WriteSectionAsync(context.Out, "Files", ["NAME", "CONTENT TYPE", "SIZE", "TECH ID"],
                 files.OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => new[]
                 {
                     f.Name, f.ContentType ?? "", Size(f.Size), ShortId(f.TechId),
                 }));
-            await WriteSectionAsync(context.Out, "Plugs", ["METHOD", "PATH", "TARGET", "NAME", "START", "DATA"],
+            await TableWriter.WriteSectionAsync(context.Out, "Plugs", ["METHOD", "PATH", "TARGET", "NAME", "START", "DATA"],
                 plugs.OrderBy(p => p.Path, StringComparer.Ordinal).ThenBy(p => p.Method, StringComparer.Ordinal).Select(p => new[]
                 {
                     p.Method, p.Path, p.Target ?? "", p.Name ?? "", p.StartFunction ?? "", p.Data ?? "",
@@ -45,22 +45,6 @@ internal static class ListCommand
             return ExitCodes.Ok;
         });
         return [command];
-    }
-
-    private static async Task WriteSectionAsync(TextWriter output, string title, string[] headers, IEnumerable<string[]> rows)
-    {
-        var table = rows.ToList();
-        await output.WriteLineAsync($"{title} ({table.Count})");
-        if (table.Count == 0)
-        {
-            await output.WriteLineAsync("  (none)");
-        }
-        else
-        {
-            await TableWriter.WriteAsync(output, headers, table);
-        }
-
-        await output.WriteLineAsync();
     }
 
     private static string ShortId(string? techId) => techId is { Length: > 12 } ? techId[..12] : techId ?? "";

@@ -13,6 +13,23 @@ internal static class TableWriter
         }
     }
 
+    /// <summary>A titled table with its row count, "(none)" when empty, and a blank line after it.</summary>
+    public static async Task WriteSectionAsync(TextWriter output, string title, string[] headers, IEnumerable<string[]> rows)
+    {
+        var table = rows.ToList();
+        await output.WriteLineAsync($"{title} ({table.Count})");
+        if (table.Count == 0)
+        {
+            await output.WriteLineAsync("  (none)");
+        }
+        else
+        {
+            await WriteAsync(output, headers, table);
+        }
+
+        await output.WriteLineAsync();
+    }
+
     private static Task WriteRowAsync(TextWriter output, IReadOnlyList<string> cells, int[] widths) =>
         output.WriteLineAsync("  " + string.Join("  ", cells.Select((cell, column) => cell.PadRight(widths[column]))).TrimEnd());
 }

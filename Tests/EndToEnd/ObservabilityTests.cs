@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using MyOwnCluster.Tests.Support;
 
@@ -85,6 +86,32 @@ public sealed class ObservabilityTests(ServerFixture fixture)
         Assert.True(function["mean_ms"]!.GetValue<double>() > 0);
         Assert.True(function["p50_ms"]!.GetValue<double>() > 0);
         Assert.True(function["p50_ms"]!.GetValue<double>() <= function["max_ms"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task The_cli_status_shows_the_silo_the_function_calls_and_the_backups()
+    {
+        await client.RegisterAsync("status-cli", Wat.ToWasm(Wat.Hello));
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.CallAsync(new { name = "status-cli" })).StatusCode);
+        }
+
+        await client.CallAsync(new { name = "status-cli", start_function = "spin_nowhere" });
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(Api.Prefix + "admin/backup", null)).StatusCode);
+
+        var run = await ExportImportTests.Moc(fixture.Server, "status");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Matches(@"^answered by \S+ \(S127\.0\.0\.1:" + fixture.Server.SiloPort + @"[^)]*\), version \S+, up \d+", run.Stdout);
+        Assert.Matches(@"Silos \(1\)\n\s+NAME\s+ADDRESS\s+STATUS\s+STARTED\n\s+\S+\s+S127\.0\.0\.1:\S+\s+Active\s", run.Stdout.Replace("\r", ""));
+        // Three calls, one of them failed (no such export).
+        Assert.Matches(@"\n\s+status-cli\s+wasm\s+3\s+1\s+[\d.]+\s+[\d.]+\n", run.Stdout.Replace("\r", ""));
+        Assert.Matches(@"Backups: [1-9]\d* kept, newest \S+\.db", run.Stdout);
+
+        var json = await ExportImportTests.Moc(fixture.Server, "status", "--json");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        var report = JsonNode.Parse(json.Stdout)!;
+        Assert.Equal(3, report["functions"]!.AsArray().Single(f => f!["name"]!.GetValue<string>() == "status-cli")!["calls"]!.GetValue<long>());
     }
 
     [Fact]
