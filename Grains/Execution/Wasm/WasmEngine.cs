@@ -13,7 +13,6 @@ namespace MyOwnCluster.Execution.Wasm;
 /// </summary>
 public sealed class WasmEngine : IFunctionEngine, IDisposable
 {
-    private const int EpochTickMs = 10;
     private const uint PooledInstances = 1000;
     private const nuint KeepResidentBytes = 1 << 20;
     private readonly Engine engine;
@@ -22,7 +21,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     private readonly IReadOnlyList<IWasmHostModule> hostModules;
     private readonly ExecutionOptions limits;
     private readonly ILogger logger;
-    private readonly Timer epochTicker;
+    private readonly EpochTicker epochTicker;
     private readonly IWasiFileSystemProvider? fileSystems;
     private readonly IWasiUrlFetcher? urlFetcher;
     private readonly CompiledModuleCache compiledCache;
@@ -64,13 +63,15 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
             module.Define(linker);
         }
 
-        epochTicker = new Timer(_ => engine.IncrementEpoch(), null, EpochTickMs, EpochTickMs);
+        epochTicker = new EpochTicker(engine);
     }
 
     public FunctionKind Kind => FunctionKind.Wasm;
 
     /// <summary>How the modules this engine loaded for calls got their machine code (validation is not counted).</summary>
     internal (int Compiled, int FromDisk, int FromStore) CodeLoads => compiledCache.Loads;
+
+    internal bool EpochTicking => epochTicker.IsTicking;
 
     public FunctionValidation Validate(ReadOnlySpan<byte> bytes, string? techId = null)
     {
@@ -133,7 +134,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         var guest = target.CreateGuest(request, limits, logger);
         if (request.Mode != InvocationMode.Posix)
         {
-            return WasmInvocation.Run(engine, module.Linker, module.Module, guest, null, EpochTicks(guest));
+            return Run(module, guest, null);
         }
 
         return await RunPosixAsync(target, module, guest);
@@ -173,7 +174,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     {
         if (fileSystems is null)
         {
-            return WasmInvocation.Run(engine, module.Linker, module.Module, guest, new WasiState(guest, new Vfs(), urlFetcher), EpochTicks(guest));
+            return Run(module, guest, new WasiState(guest, new Vfs(), urlFetcher));
         }
 
         // Calls of one function share its durable tree: on this silo they run one at a time so none loses another's writes.
@@ -203,7 +204,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         }
 
         var wasi = new WasiState(guest, fileSystem, urlFetcher);
-        var result = WasmInvocation.Run(engine, module.Linker, module.Module, guest, wasi, EpochTicks(guest));
+        var result = Run(module, guest, wasi);
         if (fileSystem.IsDirty)
         {
             try
@@ -220,8 +221,16 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         return result;
     }
 
+    /// <summary>One call in a fresh store, with the epoch ticking for its deadline.</summary>
+    private InvocationResult Run(LoadedModule module, GuestContext guest, WasiState? wasi)
+    {
+        using var ticking = epochTicker.Enter();
+        return WasmInvocation.Run(engine, module.Linker, module.Module, guest, wasi, EpochTicks(guest));
+    }
+
     /// <summary>What is left of the call tree's deadline, in epoch ticks (a first call has its whole CallTimeoutMs).</summary>
-    private static ulong EpochTicks(GuestContext guest) => (ulong)Math.Max(1, (guest.RemainingMs + EpochTickMs - 1) / EpochTickMs);
+    private static ulong EpochTicks(GuestContext guest) =>
+        (ulong)Math.Max(1, (guest.RemainingMs + EpochTicker.TickMs - 1) / EpochTicker.TickMs);
 }
 
 /// <summary>A compiled module and the linker it is instantiated with (the shared one, or its own when it has bound imports).</summary>
