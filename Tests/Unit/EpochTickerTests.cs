@@ -35,10 +35,27 @@ public sealed class EpochTickerTests : IDisposable
 
         await AssertSpinEndsAsync();
         Assert.True(engine.EpochTicking);
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(AssertSpinEndsAsync)));
+        // More runaway guests than pool threads: the epoch must still advance (a pool timer could not fire then).
+        await Task.WhenAll(Enumerable.Range(0, Math.Max(4, 2 * Environment.ProcessorCount)).Select(_ => Task.Run(AssertSpinEndsAsync)));
         var add = await CallAsync("add", 2, 3);
         Assert.Equal(InvocationOutcome.Ok, add.Outcome);
         Assert.Equal(5, add.Result);
+    }
+
+    [Fact]
+    public async Task Short_calls_a_few_milliseconds_apart_keep_the_ticker_running()
+    {
+        // Each call takes microseconds, so almost no tick sees one running; the calls still count as activity.
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(2.5))
+        {
+            var add = await CallAsync("add", 1, 2);
+            Assert.Equal(3, add.Result);
+            Assert.True(engine.EpochTicking);
+            await Task.Delay(30);
+        }
+
+        Assert.Equal(1, engine.EpochTickerStarts);
     }
 
     private async Task AssertSpinEndsAsync()

@@ -4,16 +4,20 @@ namespace MyOwnCluster.Execution.Wasm;
 
 /// <summary>
 /// Advances the engine's epoch every <see cref="TickMs"/> while calls run, so their epoch deadlines end runaway guests.
-/// An idle engine stops ticking after <see cref="IdleTicksBeforeStop"/> ticks without a call: a timer firing 100 times
-/// a second woke a thread-pool worker each time, which then spun before sleeping (most of an idle silo's CPU).
+/// It ticks on a thread of its own: a thread-pool timer could not fire while guests held every pool thread, and runaway
+/// calls then ran for many seconds past their deadline. An idle engine stops ticking after
+/// <see cref="IdleTicksBeforeStop"/> ticks without a call (the thread sleeps on an event until the next call): ticking
+/// 100 times a second for nothing was most of an idle silo's CPU.
 /// </summary>
 internal sealed class EpochTicker : IDisposable
 {
     public const int TickMs = 10;
     private const int IdleTicksBeforeStop = 100;
     private readonly Engine engine;
-    private readonly Timer timer;
+    private readonly Thread thread;
+    private readonly ManualResetEventSlim wake = new();
     private readonly Lock gate = new();
+    private volatile bool disposed;
     private int running;
     private int ticking;
     private int idleTicks;
@@ -21,7 +25,8 @@ internal sealed class EpochTicker : IDisposable
     public EpochTicker(Engine engine)
     {
         this.engine = engine;
-        timer = new Timer(_ => Tick(), null, Timeout.Infinite, Timeout.Infinite);
+        thread = new Thread(Loop) { IsBackground = true, Name = "wasm-epoch" };
+        thread.Start();
     }
 
     /// <summary>Marks a call as running until the scope is disposed; the ticker runs all that time.</summary>
@@ -32,14 +37,28 @@ internal sealed class EpochTicker : IDisposable
         {
             Start();
         }
+        else if (Volatile.Read(ref idleTicks) != 0)
+        {
+            // Short calls seldom run at the instant of a tick: a call counts as activity whenever it starts.
+            Volatile.Write(ref idleTicks, 0);
+        }
 
         return new Scope(this);
     }
 
-    /// <summary>Whether the timer runs (tests: it stops when idle and starts again with the next call).</summary>
+    /// <summary>Whether the epoch ticks (tests: it stops when idle and starts again with the next call).</summary>
     internal bool IsTicking => Volatile.Read(ref ticking) == 1;
 
-    public void Dispose() => timer.Dispose();
+    /// <summary>How many times ticking started (tests: steady calls keep one run of it).</summary>
+    internal int Starts { get; private set; }
+
+    public void Dispose()
+    {
+        disposed = true;
+        wake.Set();
+        thread.Join();
+        wake.Dispose();
+    }
 
     private void Start()
     {
@@ -48,22 +67,40 @@ internal sealed class EpochTicker : IDisposable
             if (ticking == 0)
             {
                 ticking = 1;
-                idleTicks = 0;
-                timer.Change(TickMs, TickMs);
+                Volatile.Write(ref idleTicks, 0);
+                Starts++;
+                wake.Set();
             }
         }
     }
 
-    private void Tick()
+    private void Loop()
     {
-        engine.IncrementEpoch();
+        while (!disposed)
+        {
+            if (Volatile.Read(ref ticking) == 0)
+            {
+                // A Set from Start between the read above and this wait is kept by the event, so no start is missed.
+                wake.Wait();
+                wake.Reset();
+                continue;
+            }
+
+            Thread.Sleep(TickMs);
+            engine.IncrementEpoch();
+            StopIfIdle();
+        }
+    }
+
+    private void StopIfIdle()
+    {
         if (Volatile.Read(ref running) > 0)
         {
-            idleTicks = 0;
+            Volatile.Write(ref idleTicks, 0);
             return;
         }
 
-        if (++idleTicks < IdleTicksBeforeStop)
+        if (Interlocked.Increment(ref idleTicks) < IdleTicksBeforeStop)
         {
             return;
         }
@@ -76,11 +113,8 @@ internal sealed class EpochTicker : IDisposable
             if (Volatile.Read(ref running) > 0)
             {
                 ticking = 1;
-                idleTicks = 0;
-                return;
+                Volatile.Write(ref idleTicks, 0);
             }
-
-            timer.Change(Timeout.Infinite, Timeout.Infinite);
         }
     }
 

@@ -73,6 +73,8 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
 
     internal bool EpochTicking => epochTicker.IsTicking;
 
+    internal int EpochTickerStarts => epochTicker.Starts;
+
     public FunctionValidation Validate(ReadOnlySpan<byte> bytes, string? techId = null)
     {
         Module module;
