@@ -9,6 +9,7 @@ using MyOwnCluster.Tests.Support;
 namespace MyOwnCluster.Tests.Unit;
 
 /// <summary>The epoch that ends runaway guests only ticks while calls run, and a call after an idle spell is still bounded.</summary>
+[Collection(PoolSaturationCollection.Name)]
 public sealed class EpochTickerTests : IDisposable
 {
     private readonly WasmEngine engine = new(

@@ -9,7 +9,8 @@ internal static class JsLimits
     /// <summary>
     /// A fresh engine's options: no CLR access (AllowClr is never called, interop stays off), strict mode, no eval,
     /// UTC clock, and every budget from the limits. The token carries the whole call's deadline (top-level run and
-    /// start function together); TimeoutInterval bounds each entry on its own as well.
+    /// start function together). Jint's own TimeoutInterval is not used: it is a timer on the thread pool per entry,
+    /// redundant with the token and late when runaway scripts hold the pool.
     /// </summary>
     public static void Apply(Options options, ExecutionOptions limits, CancellationToken deadline)
     {
@@ -19,7 +20,6 @@ internal static class JsLimits
         options.TimeZone = TimeZoneInfo.Utc;
         // Atomics.wait would block the thread past every deadline: this agent cannot suspend.
         options.AgentCanSuspend = false;
-        options.TimeoutInterval(timeout);
         options.CancellationToken(deadline);
         options.LimitMemory(limits.MemoryBytes);
         options.Constraints.RegexTimeout = timeout;

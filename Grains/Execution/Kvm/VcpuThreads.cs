@@ -88,14 +88,15 @@ internal sealed class VcpuThreads : IDisposable
 /// <summary>
 /// Stops a vCPU at its deadline: sets <c>immediate_exit</c> (so a KVM_RUN about to start returns at once) and
 /// sends <see cref="VcpuSignal.Number"/> to the vCPU thread (so a KVM_RUN in progress returns EINTR). Kicks happen
-/// only between <see cref="Start"/> and <see cref="Dispose"/>, on the thread that runs the call.
+/// only between <see cref="Start"/> and <see cref="Dispose"/>, on the thread that runs the call. The deadline fires on
+/// <see cref="DeadlineThread.Shared"/>, not on a pool timer, so guests filling the thread pool cannot delay it.
 /// </summary>
 internal sealed class CallDeadline : IDisposable
 {
     private readonly Lock gate = new();
     private readonly KvmVcpu vcpu;
     private readonly nuint thread;
-    private readonly Timer timer;
+    private readonly IDisposable armed;
     private bool running = true;
     private volatile bool expired;
 
@@ -103,7 +104,7 @@ internal sealed class CallDeadline : IDisposable
     {
         this.vcpu = vcpu;
         thread = Native.PthreadSelf();
-        timer = new Timer(_ => Expire(), null, timeoutMs, Timeout.Infinite);
+        armed = DeadlineThread.Shared.Arm(timeoutMs, Expire);
     }
 
     public bool Expired => expired;
@@ -118,7 +119,7 @@ internal sealed class CallDeadline : IDisposable
             running = false;
         }
 
-        timer.Dispose();
+        armed.Dispose();
     }
 
     private void Expire()
