@@ -62,7 +62,7 @@ public static class GuestHttp
         // Give up a little before the deadline, so the guest still has time to handle the failure it gets.
         var budget = Math.Max(1, remaining - Math.Min(remaining / 5, 200));
         EgressResponse response;
-        using (var deadline = new CancellationTokenSource(budget))
+        using (var deadline = DeadlineThread.Shared.CancelAfter(budget))
         {
             try
             {

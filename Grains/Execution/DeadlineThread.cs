@@ -6,7 +6,7 @@ namespace MyOwnCluster.Execution;
 /// Fires call deadlines on a thread of its own. A thread-pool timer cannot fire while guests hold every pool thread
 /// (its callback queues behind them), and a deadline that fires seconds late lets a runaway guest run seconds past
 /// it. The thread sleeps until the earliest deadline, or indefinitely while none is armed, so an idle engine costs
-/// nothing. Expiry actions run on this thread: they must be short, must not block and must not throw.
+/// nothing. Expiry actions run on this thread: they must be short and must not block (one that throws is ignored).
 /// </summary>
 internal sealed class DeadlineThread : IDisposable
 {
@@ -56,6 +56,9 @@ internal sealed class DeadlineThread : IDisposable
 
         return deadline;
     }
+
+    /// <summary>A cancellation this thread signals <paramref name="timeoutMs"/> from now (a CancellationTokenSource's own timer is a pool timer).</summary>
+    public CancelAtDeadline CancelAfter(int timeoutMs) => new(this, timeoutMs);
 
     public void Dispose()
     {
@@ -124,8 +127,18 @@ internal sealed class DeadlineThread : IDisposable
         {
             if (Interlocked.CompareExchange(ref state, Firing, Waiting) == Waiting)
             {
-                expire();
-                Volatile.Write(ref state, Fired);
+                try
+                {
+                    expire();
+                }
+                catch (Exception)
+                {
+                    // A cancellation callback that throws loses its own effect, not the thread every deadline needs.
+                }
+                finally
+                {
+                    Volatile.Write(ref state, Fired);
+                }
             }
         }
 
@@ -148,5 +161,23 @@ internal sealed class DeadlineThread : IDisposable
                     break;
             }
         }
+    }
+}
+
+/// <summary>A token cancelled at a deadline by a <see cref="DeadlineThread"/>; dispose it when the work it bounds ends.</summary>
+internal sealed class CancelAtDeadline : IDisposable
+{
+    private readonly CancellationTokenSource source = new();
+    private readonly IDisposable armed;
+
+    public CancelAtDeadline(DeadlineThread deadlines, int timeoutMs) => armed = deadlines.Arm(timeoutMs, source.Cancel);
+
+    public CancellationToken Token => source.Token;
+
+    public void Dispose()
+    {
+        // Disarmed first: once that returns the deadline thread no longer touches the source.
+        armed.Dispose();
+        source.Dispose();
     }
 }

@@ -52,6 +52,22 @@ public sealed class DeadlineThreadTests : IDisposable
     }
 
     [Fact]
+    public async Task A_throwing_action_does_not_stop_later_deadlines_and_a_token_is_cancelled_at_its_deadline()
+    {
+        deadlines.Arm(0, () => throw new InvalidOperationException("a callback failed"));
+        using var cancel = deadlines.CancelAfter(150);
+        var watch = Stopwatch.StartNew();
+        var cancelled = new TaskCompletionSource<TimeSpan>();
+        cancel.Token.Register(() => cancelled.TrySetResult(watch.Elapsed));
+        var at = await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.InRange(at, TimeSpan.FromMilliseconds(140), TimeSpan.FromSeconds(5));
+        Assert.True(cancel.Token.IsCancellationRequested);
+        using var after = deadlines.CancelAfter(10_000);
+        after.Dispose();
+        Assert.Equal(0, deadlines.Armed);
+    }
+
+    [Fact]
     public async Task Disposing_a_deadline_while_it_fires_waits_for_its_action()
     {
         using var started = new ManualResetEventSlim();

@@ -17,10 +17,8 @@ internal sealed class JsInvocation(GuestContext guest, IReadOnlyList<IJsApiExten
     public InvocationResult Run(in Prepared<Script> script)
     {
         var limits = guest.Limits;
-        // Cancelled by the deadline thread: a CancellationTokenSource's own timer fires on the thread pool, which
-        // runaway scripts can fill, and then fired seconds late.
-        using var deadline = new CancellationTokenSource();
-        using var armed = DeadlineThread.Shared.Arm(guest.RemainingMs, deadline.Cancel);
+        // Not a CancellationTokenSource timer: that fires on the thread pool, which runaway scripts can fill.
+        using var deadline = DeadlineThread.Shared.CancelAfter(guest.RemainingMs);
         try
         {
             using var engine = new Engine(options => JsLimits.Apply(options, limits, deadline.Token));

@@ -162,7 +162,7 @@ internal static class WasiPathOpen
         }
 
         // Host calls are synchronous (the guest is blocked in this call anyway); the fetch is bounded by what is left of the call's deadline.
-        using var deadline = new CancellationTokenSource(Math.Max(1, state.Guest.RemainingMs));
+        using var deadline = DeadlineThread.Shared.CancelAfter(Math.Max(1, state.Guest.RemainingMs));
         var fetched = state.UrlFetcher.FetchAsync(url, deadline.Token).GetAwaiter().GetResult();
         if (fetched.Body is not { } body)
         {
