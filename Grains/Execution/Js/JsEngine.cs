@@ -61,7 +61,7 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
         }
 
         var guest = target.CreateGuest(request, limits.Value, logger);
-        return new JsInvocation(guest, extensions).Run(script);
+        return await GuestThreads.Shared.RunAsync((Invocation: new JsInvocation(guest, extensions), Script: script), static call => call.Invocation.Run(call.Script));
     }
 
     /// <summary>The prepared script of a tech id, parsed at most once per silo.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Wasmtime;
 
 namespace MyOwnCluster.Execution.Wasm;
@@ -13,6 +14,8 @@ internal sealed class EpochTicker : IDisposable
 {
     public const int TickMs = 10;
     private const int IdleTicksBeforeStop = 100;
+    private const long MaxCatchUpTicks = 100;
+    private static readonly long TickDuration = TickMs * Stopwatch.Frequency / 1000;
     private readonly Engine engine;
     private readonly Thread thread;
     private readonly ManualResetEventSlim wake = new();
@@ -21,6 +24,7 @@ internal sealed class EpochTicker : IDisposable
     private int running;
     private int ticking;
     private int idleTicks;
+    private long lastTick = Stopwatch.GetTimestamp();
 
     public EpochTicker(Engine engine)
     {
@@ -83,11 +87,27 @@ internal sealed class EpochTicker : IDisposable
                 // A Set from Start between the read above and this wait is kept by the event, so no start is missed.
                 wake.Wait();
                 wake.Reset();
+                lastTick = Stopwatch.GetTimestamp();
                 continue;
             }
 
             Thread.Sleep(TickMs);
-            engine.IncrementEpoch();
+            // A sleep on a machine busy with runaway guests lasts longer than asked: the epoch follows the clock, so a
+            // deadline is in wall-clock time, not in ticks of this thread.
+            var now = Stopwatch.GetTimestamp();
+            var ticks = Math.Min((now - lastTick) / TickDuration, MaxCatchUpTicks);
+            lastTick += ticks * TickDuration;
+            if (now - lastTick >= TickDuration)
+            {
+                // Stalled past the catch-up: the schedule starts again from now.
+                lastTick = now;
+            }
+
+            for (var i = 0; i < ticks; i++)
+            {
+                engine.IncrementEpoch();
+            }
+
             StopIfIdle();
         }
     }

@@ -136,7 +136,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         var guest = target.CreateGuest(request, limits, logger);
         if (request.Mode != InvocationMode.Posix)
         {
-            return Run(module, guest, null);
+            return await RunAsync(module, guest, null);
         }
 
         return await RunPosixAsync(target, module, guest);
@@ -176,7 +176,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     {
         if (fileSystems is null)
         {
-            return Run(module, guest, new WasiState(guest, new Vfs(), urlFetcher));
+            return await RunAsync(module, guest, new WasiState(guest, new Vfs(), urlFetcher));
         }
 
         // Calls of one function share its durable tree: on this silo they run one at a time so none loses another's writes.
@@ -206,7 +206,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         }
 
         var wasi = new WasiState(guest, fileSystem, urlFetcher);
-        var result = Run(module, guest, wasi);
+        var result = await RunAsync(module, guest, wasi);
         if (fileSystem.IsDirty)
         {
             try
@@ -223,12 +223,13 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         return result;
     }
 
-    /// <summary>One call in a fresh store, with the epoch ticking for its deadline.</summary>
-    private InvocationResult Run(LoadedModule module, GuestContext guest, WasiState? wasi)
-    {
-        using var ticking = epochTicker.Enter();
-        return WasmInvocation.Run(engine, module.Linker, module.Module, guest, wasi, EpochTicks(guest));
-    }
+    /// <summary>One call in a fresh store, with the epoch ticking for its deadline, on a thread <see cref="GuestThreads"/> picks.</summary>
+    private ValueTask<InvocationResult> RunAsync(LoadedModule module, GuestContext guest, WasiState? wasi) =>
+        GuestThreads.Shared.RunAsync((Engine: this, Module: module, Guest: guest, Wasi: wasi), static call =>
+        {
+            using var ticking = call.Engine.epochTicker.Enter();
+            return WasmInvocation.Run(call.Engine.engine, call.Module.Linker, call.Module.Module, call.Guest, call.Wasi, EpochTicks(call.Guest));
+        });
 
     /// <summary>What is left of the call tree's deadline, in epoch ticks (a first call has its whole CallTimeoutMs).</summary>
     private static ulong EpochTicks(GuestContext guest) =>
