@@ -64,9 +64,16 @@ public static class GuestHttp
         EgressResponse response;
         using (var deadline = DeadlineThread.Shared.CancelAfter(budget))
         {
+            var sending = guest.Egress.SendAsync(request, deadline.Token);
+            if (!deadline.Completed(sending))
+            {
+                guest.LogGuestError(hostFunction, $"{request.Url}: the call's deadline passed before the answer came");
+                return 0;
+            }
+
             try
             {
-                response = guest.Egress.SendAsync(request, deadline.Token).GetAwaiter().GetResult();
+                response = sending.GetAwaiter().GetResult();
             }
             catch (EgressException e)
             {

@@ -174,6 +174,34 @@ internal sealed class CancelAtDeadline : IDisposable
 
     public CancellationToken Token => source.Token;
 
+    /// <summary>
+    /// Blocks until <paramref name="task"/> (started with <see cref="Token"/>) completes, or until the deadline; false
+    /// at the deadline while it has not. A cancelled task completes only once a pool thread runs its continuation, and
+    /// with guests holding the pool that took past the call's own deadline: this wait needs no pool thread. An
+    /// abandoned task's failure is observed when it comes.
+    /// </summary>
+    public bool Completed(Task task)
+    {
+        if (!task.IsCompleted)
+        {
+            try
+            {
+                task.Wait(Token);
+            }
+            catch (OperationCanceledException) when (!task.IsCompleted)
+            {
+                _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return false;
+            }
+            catch (Exception) when (task.IsCompleted)
+            {
+                // Faulted or cancelled on its own: the caller's GetResult rethrows what it threw.
+            }
+        }
+
+        return true;
+    }
+
     public void Dispose()
     {
         // Disarmed first: once that returns the deadline thread no longer touches the source.

@@ -104,4 +104,47 @@ public sealed class DeadlineThreadTests : IDisposable
         })));
         Assert.All(spins, spin => Assert.InRange(spin, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(700)));
     }
+
+    [Fact]
+    public async Task Waiting_for_a_task_ends_at_the_deadline_though_the_task_needs_a_pool_thread_to_end()
+    {
+        using (var done = deadlines.CancelAfter(10_000))
+        {
+            Assert.True(done.Completed(Task.FromResult(1)));
+            var failing = Task.Run(int () => throw new InvalidOperationException("no answer"));
+            Assert.True(done.Completed(failing));
+            Assert.Equal("no answer", Assert.Throws<InvalidOperationException>(() => failing.GetAwaiter().GetResult()).Message);
+        }
+
+        // A guest's host call waits on its own thread while runaway guests hold every pool thread; what it waits for
+        // (an HTTP answer, or the cancelled request's unwinding) can only finish on a pool thread.
+        ThreadPool.GetMinThreads(out var workers, out _);
+        var release = 0;
+        var holders = Enumerable.Range(0, 4 * Math.Max(4, workers)).Select(_ => Task.Run(() =>
+        {
+            var held = Stopwatch.StartNew();
+            while (Volatile.Read(ref release) == 0 && held.Elapsed < TimeSpan.FromSeconds(15))
+            {
+                Thread.SpinWait(1000);
+            }
+        })).ToArray();
+        var waited = new TaskCompletionSource<(bool Completed, TimeSpan After)>();
+        new Thread(() =>
+        {
+            using var deadline = deadlines.CancelAfter(150);
+            var watch = Stopwatch.StartNew();
+            var answer = Task.Run(async () =>
+            {
+                await Task.Delay(Timeout.Infinite, deadline.Token);
+                return 1;
+            });
+            waited.SetResult((deadline.Completed(answer), watch.Elapsed));
+        }) { IsBackground = true }.Start();
+
+        var (completed, after) = await waited.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Volatile.Write(ref release, 1);
+        await Task.WhenAll(holders);
+        Assert.False(completed);
+        Assert.InRange(after, TimeSpan.FromMilliseconds(140), TimeSpan.FromMilliseconds(450));
+    }
 }

@@ -8,7 +8,7 @@ namespace MyOwnCluster.Tests.Unit;
 public sealed class GuestThreadsTests : IDisposable
 {
     private static readonly AsyncLocal<string> RequestId = new();
-    private readonly GuestThreads guests = new(inlineLimit: 1, maxThreads: 8);
+    private readonly GuestThreads guests = new(inlineLimit: 1, maxThreads: 8, reserveFor: TimeSpan.FromMilliseconds(300));
 
     public void Dispose() => guests.Dispose();
 
@@ -75,5 +75,37 @@ public sealed class GuestThreadsTests : IDisposable
         Assert.Equal("guest host failure", failure.Message);
         hold.Set();
         Assert.True(await holder);
+    }
+
+    [Fact]
+    public async Task Taking_every_inline_slot_raises_the_pools_minimum_until_a_while_after_they_last_were_all_taken()
+    {
+        using var two = new GuestThreads(inlineLimit: 2, maxThreads: 2, reserveFor: TimeSpan.FromMilliseconds(300));
+        ThreadPool.GetMinThreads(out var before, out _);
+        Assert.Equal(1, await two.RunAsync(0, _ => 1));
+        ThreadPool.GetMinThreads(out var single, out _);
+        Assert.Equal(before, single);
+
+        // Two at once take both slots: before the change the pool's threads could all be held by inline guests, and
+        // the call that would have overflowed had no thread to get to the overflow on.
+        using var release = new ManualResetEventSlim();
+        using var holding = new ManualResetEventSlim();
+        var inline = Task.Run(() => two.RunAsync(0, _ => { holding.Set(); return release.Wait(TimeSpan.FromSeconds(10)); }).AsTask());
+        Assert.True(holding.Wait(TimeSpan.FromSeconds(10)));
+        Assert.Equal(3, await two.RunAsync(0, _ => 3));
+        release.Set();
+        Assert.True(await inline);
+        ThreadPool.GetMinThreads(out var during, out _);
+        Assert.True(during >= two.InlineLimit + Environment.ProcessorCount, $"minimum {during} after both slots were taken");
+
+        // Still raised within the 300 ms, back to what it was at the first call after them.
+        Assert.Equal(4, await two.RunAsync(0, _ => 4));
+        ThreadPool.GetMinThreads(out var soon, out _);
+        Assert.Equal(during, soon);
+        await Task.Delay(600);
+        Assert.Equal(5, await two.RunAsync(0, _ => 5));
+        ThreadPool.GetMinThreads(out var after, out _);
+        Assert.Equal(before, after);
+        Assert.Equal(0, two.Threads);
     }
 }

@@ -163,7 +163,10 @@ internal static class WasiPathOpen
 
         // Host calls are synchronous (the guest is blocked in this call anyway); the fetch is bounded by what is left of the call's deadline.
         using var deadline = DeadlineThread.Shared.CancelAfter(Math.Max(1, state.Guest.RemainingMs));
-        var fetched = state.UrlFetcher.FetchAsync(url, deadline.Token).GetAwaiter().GetResult();
+        var fetching = state.UrlFetcher.FetchAsync(url, deadline.Token);
+        var fetched = deadline.Completed(fetching)
+            ? fetching.GetAwaiter().GetResult()
+            : new UrlFetchResult(null, $"{url}: the call's deadline passed before the answer came", Refused: false);
         if (fetched.Body is not { } body)
         {
             state.Guest.LogGuestError("path_open", fetched.Error ?? $"{url} cannot be fetched");
