@@ -142,7 +142,13 @@ internal sealed partial class GuestThreads : IDisposable
 
     private void Full()
     {
-        Volatile.Write(ref lastFull, Stopwatch.GetTimestamp());
+        // Under load both slots are often taken: the shared stamp is written a few times per reserve period, not per call.
+        var now = Stopwatch.GetTimestamp();
+        if (now - Volatile.Read(ref lastFull) > reserveFor / 16)
+        {
+            Volatile.Write(ref lastFull, now);
+        }
+
         if (!reserved)
         {
             TakePoolReserve();
