@@ -2,6 +2,11 @@
 
 # A silo on loopback, meant to run as a background job: exec, so that killing the job reaches the silo itself.
 silo() { exec dotnet Silo/bin/Release/net10.0/MyOwnCluster.Silo.dll --listen 127.0.0.1 "$@"; }
+# Registers Wasm file $3 as function $2 on the gateway at port $1 (admin token in MOC_ADMIN_TOKEN).
+register() { printf '{"name":"%s","content_type":"application/wasm","bytes":"%s"}' "$2" "$(base64 -w0 "$3")" |
+  curl -skf -H "Authorization: Bearer $MOC_ADMIN_TOKEN" "https://127.0.0.1:$1/my-own-cluster/api/blob/register" -d @- >/dev/null; }
+# Plugs a route ($2, the JSON body of function/plug) on the gateway at port $1.
+plug() { curl -skf -H "Authorization: Bearer $MOC_ADMIN_TOKEN" "https://127.0.0.1:$1/my-own-cluster/api/function/plug" -d "$2" >/dev/null; }
 # Waits until the HTTPS gateway on port $1 answers /healthz.
 healthy() { until curl -skf "https://127.0.0.1:$1/healthz" >/dev/null 2>&1; do sleep 0.2; done; }
 # A wrk latency ("850.00us", "1.20ms", "2.00s") in µs.
