@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using System.Text.Json.Nodes;
 using MyOwnCluster.Tests.Support;
 
 namespace MyOwnCluster.Tests.Cluster;
@@ -281,11 +282,14 @@ public sealed class PostgresClusterTests
         {
             try
             {
-                var silos = (await (await client.GetAsync(Api.Prefix + "status")).JsonAsync())["silos"]!.AsArray();
-                last = silos.ToJsonString();
-                if (silos.Count(s => s!["status"]!.GetValue<string>() == "Active") == count)
+                // A silo still starting may answer without a silo list (an error status): that is a "not yet" too.
+                using var response = await client.GetAsync(Api.Prefix + "status");
+                var body = await response.Content.ReadAsStringAsync();
+                last = $"{(int)response.StatusCode} {body}";
+                if (response.IsSuccessStatusCode && JsonNode.Parse(body)?["silos"] is JsonArray silos
+                    && silos.Count(s => s!["status"]!.GetValue<string>() == "Active") == count)
                 {
-                    return last;
+                    return silos.ToJsonString();
                 }
             }
             catch (HttpRequestException)
