@@ -97,6 +97,7 @@ static async Task RunAsync(string[] args)
     builder.Services.AddSingleton<ModuleValidator>();
     builder.Services.AddSingleton<FunctionInvoker>();
     builder.Services.AddSingleton<MyOwnCluster.KeyValue.LocalKeyValue>();
+    builder.Services.AddHostedService<KeyValueMigration>();
     builder.Services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
     builder.AddTelemetry();
 

@@ -9,7 +9,7 @@ namespace MyOwnCluster.KeyValue;
 /// namespace (its name), and with <c>persistence_ns_*</c> the shared namespaces granted at its registration. Host functions are synchronous and run on a thread-pool thread, never on an Orleans
 /// scheduler thread, so blocking on the grain call is safe here.
 /// </summary>
-public static class GuestKeyValue
+public static partial class GuestKeyValue
 {
     private const int Failure = -1;
 
@@ -54,18 +54,43 @@ public static class GuestKeyValue
         return value is null ? 0 : guest.RegisterBuffer(value);
     }
 
-    /// <summary>persistence_get_subset: a buffer with every (key, value) under the prefix in the map encoding.</summary>
+    /// <summary>
+    /// persistence_get_subset: a buffer with every (key, value) under the prefix in the map encoding; 0 (and a log line)
+    /// when they pass the buffer cap, where only <c>persistence_get_subset_paged</c> can read them.
+    /// </summary>
     public static int GetSubset(GuestContext guest, ReadOnlySpan<byte> prefix, string? sharedNamespace = null)
     {
-        if (Namespace(guest, "persistence_get_subset", sharedNamespace) is not { } ns)
+        const string hostFunction = "persistence_get_subset";
+        if (Namespace(guest, hostFunction, sharedNamespace) is not { } ns)
         {
             return 0;
         }
 
         var prefixText = Encoding.UTF8.GetString(prefix);
-        var entries = guest.LocalKeyValue?.TryGetSubset(ns, prefixText)
-            ?? Wait(guest, "persistence_get_subset", () => Grain(guest, ns).GetSubsetAsync(prefixText));
-        return entries is null ? 0 : guest.RegisterBuffer(EncodeMap(entries));
+        var entries = new List<KeyValueEntry>();
+        long bytes = 0;
+        string? after = null;
+        do
+        {
+            var page = Scan(guest, hostFunction, ns, prefixText, after, KeyValueGrain.MaxPageEntries);
+            if (page is null)
+            {
+                return 0;
+            }
+
+            entries.AddRange(page.Entries);
+            bytes += page.Entries.Sum(e => 8L + Encoding.UTF8.GetByteCount(e.Key) + e.Value.Length);
+            if (bytes > guest.Limits.MaxBufferBytes)
+            {
+                guest.LogGuestError(hostFunction, $"the entries under '{prefixText}' exceed the {guest.Limits.MaxBufferBytes} byte buffer cap; read them with persistence_get_subset_paged");
+                return 0;
+            }
+
+            after = page.Next;
+        }
+        while (after is not null);
+
+        return guest.RegisterBuffer(EncodeMap(entries));
     }
 
     /// <summary>persistence_delete: 0 once the key is gone (also when it never existed), -1 on error.</summary>
@@ -106,6 +131,8 @@ public static class GuestKeyValue
         KeyValueWriteOutcome.InvalidKey => $"keys are 1 to {KeyValueOptions.MaxKeyBytes} bytes of UTF-8",
         KeyValueWriteOutcome.ValueTooLarge => "the value exceeds Limits:KvMaxValueBytes",
         KeyValueWriteOutcome.TooManyKeys => "the namespace holds Limits:KvMaxKeysPerNamespace keys already",
+        KeyValueWriteOutcome.NotAnInteger => "the value is not an ASCII decimal integer, or the sum would overflow a 64-bit integer",
+        KeyValueWriteOutcome.InvalidBatch => $"a batch holds 1 to {KeyValueBatch.MaxOps} operations of a known kind",
         _ => "stored",
     };
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace MyOwnCluster.KeyValue;
 
-/// <summary>Durable state of a namespace: its entries (string equality is ordinal by default).</summary>
+/// <summary>The whole-namespace state of earlier versions, read once to move it into rows (see <see cref="KeyValueGrain"/>).</summary>
 [GenerateSerializer]
 public sealed class KeyValueState
 {
@@ -10,164 +10,185 @@ public sealed class KeyValueState
 }
 
 /// <summary>
-/// One namespace, held in memory and written whole on every change: a write is acknowledged only once it is in the
-/// store, and a write the store refuses leaves the namespace as it was. Reads never touch the store; on this silo they
-/// do not even need a grain call (<see cref="LocalKeyValue"/>). (One state row per namespace keeps a write one
-/// transaction; a namespace near its key quota makes writes proportionally more expensive.)
+/// One namespace: its one writer (writes are ordered, each acknowledged only once committed, a refused one changes
+/// nothing) and its bounded cache. The entries are rows of <see cref="IKeyValueStore"/>, so a write costs what it
+/// touches, not what the namespace holds. A namespace stored whole by an earlier version moves into rows in one
+/// transaction when it activates.
 /// </summary>
 public sealed class KeyValueGrain(
-    [PersistentState("kv", "store")] IPersistentState<KeyValueState> state,
+    [PersistentState("kv", "store")] IPersistentState<KeyValueState> legacy,
+    IKeyValueStore store,
     IOptions<KeyValueOptions> options,
     LocalKeyValue? local = null) : Grain, IKeyValueGrain
 {
+    /// <summary>Most entries one page may hold, and most value bytes (a page holds at least one entry).</summary>
+    public const int MaxPageEntries = 10_000;
+
+    public const long MaxPageBytes = 16L * 1024 * 1024;
+
     private readonly KeyValueOptions quotas = options.Value;
-    private LocalKeyValue.Replica? replica;
+    private LocalKeyValue.Replica cache = new(null);
 
-    private Dictionary<string, byte[]> Entries => state.State.Entries;
+    private string Namespace => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        replica = local?.Publish(this.GetPrimaryKeyString(), Entries);
-        return Task.CompletedTask;
+        await MigrateLegacyStateAsync(cancellationToken);
+        if (local is not null)
+        {
+            cache = local.Publish(Namespace);
+        }
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (replica is not null)
-        {
-            local!.Withdraw(this.GetPrimaryKeyString(), replica);
-        }
-
+        local?.Withdraw(Namespace, cache);
         return Task.CompletedTask;
     }
 
-    public Task<KeyValueWriteOutcome> SetAsync(string key, byte[] value) => SetManyAsync([new KeyValueEntry(key, value)]);
+    public async Task<KeyValueWriteOutcome> SetAsync(string key, byte[] value) =>
+        (await ApplyAsync([KeyValueOp.Set(key, value)])).Outcome;
 
     public async Task<KeyValueWriteOutcome> SetManyAsync(IReadOnlyList<KeyValueEntry> entries)
     {
-        var added = entries.Select(e => e.Key).Distinct(StringComparer.Ordinal).Count(k => !Entries.ContainsKey(k));
-        foreach (var entry in entries)
-        {
-            var outcome = Check(entry.Key, entry.Value, added);
-            if (outcome != KeyValueWriteOutcome.Stored)
-            {
-                return outcome;
-            }
-        }
-
         if (entries.Count == 0)
         {
             return KeyValueWriteOutcome.Stored;
         }
 
-        // What the keys held before, to put back if the store refuses the write.
-        var previous = new List<KeyValuePair<string, byte[]?>>(entries.Count);
-        foreach (var entry in entries)
+        // An import may carry more than a batch holds: checked the same way, written in one transaction all the same.
+        var ops = entries.Select(e => KeyValueOp.Set(e.Key, e.Value)).ToArray();
+        for (var start = 0; start < ops.Length; start += KeyValueBatch.MaxOps)
         {
-            previous.Add(new(entry.Key, Entries.GetValueOrDefault(entry.Key)));
+            if (KeyValueBatch.Check(ops[start..Math.Min(ops.Length, start + KeyValueBatch.MaxOps)], quotas) is { } refused)
+            {
+                return refused.Outcome;
+            }
         }
 
-        var wasEmpty = Entries.Count == 0;
-        foreach (var entry in entries)
+        return (await RunAsync(ops)).Outcome;
+    }
+
+    public async Task<bool> DeleteAsync(string key) =>
+        KeyValueBatch.IsValidKey(key) && (await ApplyAsync([KeyValueOp.Delete(key)])).Results is [{ Done: true }];
+
+    public Task<KeyValueBatchOutcome> ApplyAsync(IReadOnlyList<KeyValueOp> ops) =>
+        KeyValueBatch.Check(ops, quotas) is { } refused ? Task.FromResult(refused) : RunAsync(ops);
+
+    public async Task<byte[]?> GetAsync(string key)
+    {
+        if (cache.Entries.TryGetValue(key, out var cached))
         {
-            Entries[entry.Key] = entry.Value;
+            return cached;
         }
 
+        var value = await store.GetAsync(Namespace, key);
+        cache.Put(key, value);
+        return value;
+    }
+
+    public async Task<IReadOnlyList<KeyValueEntry>> GetSubsetAsync(string prefix) => await ScanAllAsync(prefix, withValues: true);
+
+    public async Task<IReadOnlyList<string>> ListKeysAsync(string prefix) =>
+        (await ScanAllAsync(prefix, withValues: false)).Select(e => e.Key).ToArray();
+
+    public Task<KeyValuePage> ScanAsync(string prefix, string? after, int limit, bool withValues) =>
+        store.ScanAsync(Namespace, prefix, after, Math.Clamp(limit, 1, MaxPageEntries), MaxPageBytes, withValues);
+
+    public Task<long> CountAsync() => store.CountAsync(Namespace);
+
+    private async Task<List<KeyValueEntry>> ScanAllAsync(string prefix, bool withValues)
+    {
+        var entries = new List<KeyValueEntry>();
+        string? after = null;
+        do
+        {
+            var page = await store.ScanAsync(Namespace, prefix, after, MaxPageEntries, MaxPageBytes, withValues);
+            entries.AddRange(page.Entries);
+            after = page.Next;
+        }
+        while (after is not null);
+
+        return entries;
+    }
+
+    private async Task<KeyValueBatchOutcome> RunAsync(IReadOnlyList<KeyValueOp> ops)
+    {
+        var maxKeys = quotas.KvMaxKeysPerNamespace;
+        KeyValueOpResult[] results;
         try
         {
-            // The catalog learns about the namespace before its first key is acknowledged, so an export never misses it.
-            if (wasEmpty)
-            {
-                await GrainFactory.GetGrain<IKeyValueCatalogGrain>(0).AddAsync(this.GetPrimaryKeyString());
-            }
-
-            await state.WriteStateAsync();
+            results = await store.WriteAsync(Namespace, transaction => KeyValueBatch.RunAsync(transaction, ops, maxKeys));
+        }
+        catch (KeyValueRefusedException refused)
+        {
+            return KeyValueBatchOutcome.Refused(refused.Outcome, refused.Index);
         }
         catch
         {
-            foreach (var (key, old) in previous)
+            // Committed or not, nobody knows: the next reads go to the store.
+            foreach (var op in ops)
             {
-                if (old is null)
-                {
-                    Entries.Remove(key);
-                }
-                else
-                {
-                    Entries[key] = old;
-                }
+                cache.Forget(op.Key);
             }
 
             throw;
         }
 
-        if (replica is not null)
+        for (var i = 0; i < ops.Count; i++)
         {
-            foreach (var entry in entries)
-            {
-                replica.Entries[entry.Key] = entry.Value;
-            }
+            Remember(ops[i], results[i]);
         }
 
-        return KeyValueWriteOutcome.Stored;
+        return new KeyValueBatchOutcome(KeyValueWriteOutcome.Stored, -1, results);
     }
 
-    public Task<byte[]?> GetAsync(string key) => Task.FromResult(Entries.GetValueOrDefault(key));
-
-    public Task<IReadOnlyList<KeyValueEntry>> GetSubsetAsync(string prefix) =>
-        Task.FromResult<IReadOnlyList<KeyValueEntry>>(LocalKeyValue.Subset(Entries, prefix));
-
-    public Task<IReadOnlyList<string>> ListKeysAsync(string prefix) =>
-        Task.FromResult<IReadOnlyList<string>>(LocalKeyValue.Subset(Entries, prefix).Select(e => e.Key).ToArray());
-
-    public async Task<bool> DeleteAsync(string key)
+    /// <summary>What the store holds for the operation's key now that it committed.</summary>
+    private void Remember(KeyValueOp op, KeyValueOpResult result)
     {
-        if (!Entries.Remove(key, out var old))
+        switch (op.Kind)
         {
-            return false;
+            case KeyValueOpKind.Get:
+                cache.Put(op.Key, result.Value);
+                break;
+            case KeyValueOpKind.Set:
+                cache.Put(op.Key, op.Value);
+                break;
+            case KeyValueOpKind.Delete:
+                cache.Put(op.Key, null);
+                break;
+            case KeyValueOpKind.Increment:
+                cache.Put(op.Key, result.Value);
+                break;
+            case KeyValueOpKind.CompareAndSwap when result.Done:
+                cache.Put(op.Key, op.Value);
+                break;
         }
-
-        try
-        {
-            if (Entries.Count == 0)
-            {
-                await state.ClearStateAsync();
-            }
-            else
-            {
-                await state.WriteStateAsync();
-            }
-        }
-        catch
-        {
-            Entries[key] = old;
-            throw;
-        }
-
-        replica?.Entries.TryRemove(key, out _);
-        if (Entries.Count == 0)
-        {
-            // The key is durably gone; if the catalog cannot be told now, it keeps listing an empty namespace (harmless).
-            state.State = new KeyValueState();
-            await GrainFactory.GetGrain<IKeyValueCatalogGrain>(0).RemoveAsync(this.GetPrimaryKeyString());
-        }
-
-        return true;
     }
 
-    private KeyValueWriteOutcome Check(string key, byte[] value, int addedKeys)
+    /// <summary>Moves a namespace an earlier version stored whole into rows, then drops the old state; once only.</summary>
+    private async Task MigrateLegacyStateAsync(CancellationToken cancellationToken)
     {
-        if (key.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(key) > KeyValueOptions.MaxKeyBytes)
+        if (!legacy.RecordExists)
         {
-            return KeyValueWriteOutcome.InvalidKey;
+            return;
         }
 
-        if (value.Length > quotas.KvMaxValueBytes)
+        var entries = legacy.State.Entries;
+        if (entries.Count > 0)
         {
-            return KeyValueWriteOutcome.ValueTooLarge;
+            await store.WriteAsync(Namespace, async transaction =>
+            {
+                foreach (var (key, value) in entries)
+                {
+                    await transaction.WriteAsync(key, value);
+                }
+
+                return 0;
+            });
         }
 
-        return Entries.Count + addedKeys > quotas.KvMaxKeysPerNamespace
-            ? KeyValueWriteOutcome.TooManyKeys
-            : KeyValueWriteOutcome.Stored;
+        await legacy.ClearStateAsync(cancellationToken);
+        legacy.State = new KeyValueState();
     }
 }

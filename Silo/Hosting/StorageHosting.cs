@@ -1,4 +1,5 @@
 using System.Net;
+using MyOwnCluster.KeyValue;
 using MyOwnCluster.Silo.Storage;
 using Npgsql;
 using Orleans.Configuration;
@@ -38,9 +39,20 @@ public static class StorageHosting
         // Embedded: one node on loopback, grain state and reminders in <data>/moc.db.
         var database = Path.Combine(dataDirectory, "moc.db");
         silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
-        silo.Services.AddGrainStorage(StoreName, (services, _) => new SqliteGrainStorage(database, services.GetRequiredService<Serializer>()));
+        AddEmbeddedStore(silo.Services, database);
         silo.AddReminders();
         silo.Services.AddSingleton<IReminderTable>(new SqliteReminderTable(database));
+    }
+
+    /// <summary>
+    /// The embedded store's writers and readers on one SQLite file: grain storage "store" and the key-value rows, sharing
+    /// one group-commit queue.
+    /// </summary>
+    public static void AddEmbeddedStore(IServiceCollection services, string database)
+    {
+        var writes = new SqliteCommitQueue(SqliteStore.ConnectionString(database));
+        services.AddGrainStorage(StoreName, (provider, _) => new SqliteGrainStorage(database, provider.GetRequiredService<Serializer>(), writes));
+        services.AddSingleton<IKeyValueStore>(_ => new SqliteKeyValueStore(database, writes));
     }
 
     /// <summary>Creates or upgrades the schema; call before the host starts (the providers read their queries at start).</summary>
@@ -63,6 +75,8 @@ public static class StorageHosting
             silo.ConfigureEndpoints(cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
         }
 
+        silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        silo.Services.AddSingleton<IKeyValueStore>(provider => new PostgresKeyValueStore(provider.GetRequiredService<NpgsqlDataSource>()));
         silo.UseAdoNetClustering(options =>
         {
             options.Invariant = Invariant;

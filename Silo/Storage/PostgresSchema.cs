@@ -11,7 +11,7 @@ namespace MyOwnCluster.Silo.Storage;
 public static class PostgresSchema
 {
     /// <summary>Bump when schema.sql changes: older databases get the script again (it is idempotent).</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     // Any constant shared by every silo of every version: "moc" + "schema" in ASCII.
     private const long LockKey = 0x6d6f63_736368656d;
@@ -90,11 +90,24 @@ public static class PostgresSchema
         await command.ExecuteNonQueryAsync(cancellation);
     }
 
+    /// <summary>schema.sql, then every other embedded Postgres/*.sql in name order (each idempotent on its own).</summary>
     private static string Script()
     {
-        using var stream = typeof(PostgresSchema).Assembly.GetManifestResourceStream("MyOwnCluster.Silo.Postgres.schema.sql")
-            ?? throw new InvalidOperationException("the embedded PostgreSQL schema is missing from the build");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        const string prefix = "MyOwnCluster.Silo.Postgres.";
+        var assembly = typeof(PostgresSchema).Assembly;
+        var scripts = assembly.GetManifestResourceNames()
+            .Where(name => name.StartsWith(prefix, StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal))
+            .OrderBy(name => name == prefix + "schema.sql" ? 0 : 1).ThenBy(name => name, StringComparer.Ordinal)
+            .ToArray();
+        if (!scripts.Contains(prefix + "schema.sql"))
+        {
+            throw new InvalidOperationException("the embedded PostgreSQL schema is missing from the build");
+        }
+
+        return string.Join("\n", scripts.Select(name =>
+        {
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
+            return reader.ReadToEnd();
+        }));
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using MyOwnCluster.Execution;
 using MyOwnCluster.Execution.Wasm;
+using MyOwnCluster.Silo.Hosting;
 using MyOwnCluster.Silo.Storage;
 using MyOwnCluster.Tests.Support;
 using Orleans.Runtime.Hosting;
@@ -44,8 +45,7 @@ public class ClusterFixture : IAsyncLifetime
             hostBuilder.ConfigureServices((context, services) =>
             {
                 var data = context.Configuration["data"]!;
-                services.AddGrainStorage("store", (provider, _) =>
-                    new SqliteGrainStorage(Path.Combine(data, "moc.db"), provider.GetRequiredService<Serializer>()));
+                StorageHosting.AddEmbeddedStore(services, Path.Combine(data, "moc.db"));
                 services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
                 services.AddSingleton<IWasmHostModule, CoreModule>();
                 services.AddSingleton<IWasmHostModule, Execution.Wasm.Wasi.WasiSnapshotPreview1Module>();

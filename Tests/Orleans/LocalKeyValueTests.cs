@@ -32,7 +32,7 @@ public sealed class LocalKeyValueTests(ClusterFixture fixture)
         Assert.Equal(KeyValueWriteOutcome.Stored, await grain.SetAsync("a", [9]));
         Assert.True(Local.TryGet(ns, "a", out value));
         Assert.Equal([9], value);
-        Assert.Equal(["b/1", "b/2"], Local.TryGetSubset(ns, "b/")!.Select(e => e.Key));
+        Assert.Equal(["b/1", "b/2"], await grain.ListKeysAsync("b/"));
 
         // A refused write changes nothing, here or in the grain.
         Assert.Equal(KeyValueWriteOutcome.InvalidKey, await grain.SetAsync("", [5]));
@@ -51,7 +51,33 @@ public sealed class LocalKeyValueTests(ClusterFixture fixture)
 
         Assert.False(Local.TryGet(ns, "b/1", out _));
         Assert.Equal([2], await grain.GetAsync("b/1"));
-        Assert.True(Local.TryGet(ns, "b/2", out value));
-        Assert.Equal([3], value);
+        Assert.True(Local.TryGet(ns, "b/1", out value));
+        Assert.Equal([2], value);
+        Assert.False(Local.TryGet(ns, "b/2", out _));
+        Assert.Equal([3], await grain.GetAsync("b/2"));
+    }
+
+    [Fact]
+    public async Task The_cache_stays_bounded_while_the_namespace_grows_and_large_values_are_read_from_the_store()
+    {
+        var ns = "bounded-" + Guid.NewGuid().ToString("N");
+        var grain = grains.GetGrain<IKeyValueGrain>(ns);
+        for (var start = 0; start < LocalKeyValue.MaxEntriesPerNamespace * 2; start += 1000)
+        {
+            var batch = Enumerable.Range(start, 1000).Select(i => KeyValueOp.Set($"k{i:D6}", BitConverter.GetBytes(i))).ToArray();
+            Assert.Equal(KeyValueWriteOutcome.Stored, (await grain.ApplyAsync(batch)).Outcome);
+        }
+
+        var cached = Enumerable.Range(0, LocalKeyValue.MaxEntriesPerNamespace * 2).Count(i => Local.TryGet(ns, $"k{i:D6}", out _));
+        Assert.InRange(cached, 1, LocalKeyValue.MaxEntriesPerNamespace);
+        Assert.Equal(LocalKeyValue.MaxEntriesPerNamespace * 2, await grain.CountAsync());
+        Assert.Equal(BitConverter.GetBytes(12345), await grain.GetAsync("k012345"));
+
+        var large = new byte[LocalKeyValue.MaxCachedValueBytes + 1];
+        large[^1] = 7;
+        Assert.Equal(KeyValueWriteOutcome.Stored, await grain.SetAsync("large", large));
+        Assert.False(Local.TryGet(ns, "large", out _));
+        Assert.Equal(large, await grain.GetAsync("large"));
+        Assert.False(Local.TryGet(ns, "large", out _));
     }
 }

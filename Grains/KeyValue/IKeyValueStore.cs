@@ -1,0 +1,93 @@
+namespace MyOwnCluster.KeyValue;
+
+/// <summary>
+/// Where key-value entries live: one row per (namespace, key), keys ordered by their UTF-8 bytes, a key count per
+/// namespace. Implemented on the embedded SQLite store and on PostgreSQL; reads see committed writes only.
+/// </summary>
+public interface IKeyValueStore
+{
+    /// <summary>The value, or null when the key does not exist.</summary>
+    Task<byte[]?> GetAsync(string ns, string key);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> entries whose key starts with <paramref name="prefix"/> and comes after
+    /// <paramref name="after"/>, in key order; a page also ends once its values reach <paramref name="maxBytes"/>
+    /// (always at least one entry). Values are empty unless <paramref name="withValues"/>.
+    /// </summary>
+    Task<KeyValuePage> ScanAsync(string ns, string prefix, string? after, int limit, long maxBytes, bool withValues);
+
+    /// <summary>How many keys the namespace holds.</summary>
+    Task<long> CountAsync(string ns);
+
+    /// <summary>The namespaces holding at least one key.</summary>
+    Task<IReadOnlyList<string>> NamespacesAsync();
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction on the namespace, serialised with every other write to it, and
+    /// commits when it returns; when it throws, nothing of it is applied. The task completes once the commit is durable.
+    /// </summary>
+    Task<T> WriteAsync<T>(string ns, Func<IKeyValueTransaction, ValueTask<T>> work);
+}
+
+/// <summary>One namespace inside a write transaction of <see cref="IKeyValueStore"/>.</summary>
+public interface IKeyValueTransaction
+{
+    /// <summary>The keys the namespace holds, this transaction's changes included.</summary>
+    long Count { get; }
+
+    ValueTask<byte[]?> ReadAsync(string key);
+
+    /// <summary>Creates or replaces; true when the key is new.</summary>
+    ValueTask<bool> WriteAsync(string key, byte[] value);
+
+    /// <summary>True when the key existed.</summary>
+    ValueTask<bool> DeleteAsync(string key);
+}
+
+/// <summary>Thrown inside <see cref="IKeyValueStore.WriteAsync{T}"/> to refuse a batch: its transaction is rolled back.</summary>
+public sealed class KeyValueRefusedException(KeyValueWriteOutcome outcome, int index)
+    : Exception($"operation {index} refused: {outcome}")
+{
+    public KeyValueWriteOutcome Outcome { get; } = outcome;
+
+    public int Index { get; } = index;
+}
+
+/// <summary>Byte-order key ranges shared by the stores: a prefix scan is an index range [prefix, successor).</summary>
+public static class KeyValueKeys
+{
+    public static byte[] Bytes(string key) => System.Text.Encoding.UTF8.GetBytes(key);
+
+    public static string Text(byte[] key) => System.Text.Encoding.UTF8.GetString(key);
+
+    /// <summary>The smallest byte string greater than every string starting with <paramref name="prefix"/>; null when none is.</summary>
+    public static byte[]? UpperBound(byte[] prefix)
+    {
+        var end = prefix.Length;
+        while (end > 0 && prefix[end - 1] == 0xFF)
+        {
+            end--;
+        }
+
+        if (end == 0)
+        {
+            return null;
+        }
+
+        var bound = prefix[..end];
+        bound[end - 1]++;
+        return bound;
+    }
+
+    /// <summary>The lower end of a page: the prefix, or just past <paramref name="after"/> when that is later.</summary>
+    public static (byte[] From, bool Inclusive) LowerBound(byte[] prefix, string? after)
+    {
+        if (after is null)
+        {
+            return (prefix, true);
+        }
+
+        var afterBytes = Bytes(after);
+        return afterBytes.AsSpan().SequenceCompareTo(prefix) >= 0 ? (afterBytes, false) : (prefix, true);
+    }
+}
