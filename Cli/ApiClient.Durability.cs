@@ -25,8 +25,22 @@ internal sealed partial class ApiClient
     public Task DeleteKeyAsync(string ns, string key, CancellationToken ct) =>
         SendAsync(HttpMethod.Delete, KeyPath(ns, key), null, ct);
 
-    public Task<string[]> ListKeysAsync(string ns, string prefix, CancellationToken ct) =>
-        SendAsync<string[]>(HttpMethod.Get, $"kv/{Uri.EscapeDataString(ns)}?prefix={Uri.EscapeDataString(prefix)}", null, ct);
+    /// <summary>One page of the keys under a prefix after a key; <c>Next</c> continues it.</summary>
+    public Task<KeyPageInfo> ListKeysAsync(string ns, string prefix, string? after, int limit, CancellationToken ct) =>
+        SendAsync<KeyPageInfo>(HttpMethod.Get,
+            $"kv/{Uri.EscapeDataString(ns)}?prefix={Uri.EscapeDataString(prefix)}&limit={limit}"
+            + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}"), null, ct);
+
+    public Task<IncrementInfo> IncrementKeyAsync(string ns, string key, long delta, CancellationToken ct) =>
+        SendAsync<IncrementInfo>(HttpMethod.Post, $"{KeyPath(ns, key)}?increment={delta}", null, ct);
+
+    public Task<SwapInfo> CompareAndSwapAsync(string ns, string key, byte[]? expected, byte[]? value, CancellationToken ct) =>
+        SendAsync<SwapInfo>(HttpMethod.Post, $"{KeyPath(ns, key)}?cas",
+            new CompareAndSwapRequest(expected is null ? null : Convert.ToBase64String(expected), value is null ? null : Convert.ToBase64String(value)), ct);
+
+    /// <summary>A batch as the server takes it (<c>{"ops": [...]}</c>, given as JSON text), applied all or none.</summary>
+    public Task<BatchInfo> BatchAsync(string ns, System.Text.Json.JsonElement batch, CancellationToken ct) =>
+        SendAsync<BatchInfo>(HttpMethod.Post, $"kv/{Uri.EscapeDataString(ns)}", batch, ct);
 
     public Task<string[]> ListNamespacesAsync(CancellationToken ct) => SendAsync<string[]>(HttpMethod.Get, "kv", null, ct);
 
@@ -60,3 +74,15 @@ internal sealed partial class ApiClient
 }
 
 internal sealed record BackupInfo(string Name, long Size, DateTimeOffset CreatedAt);
+
+internal sealed record KeyPageInfo(string[] Keys, string? Next);
+
+internal sealed record IncrementInfo(long Value);
+
+internal sealed record CompareAndSwapRequest(string? Expected, string? Value);
+
+internal sealed record SwapInfo(bool Swapped);
+
+internal sealed record BatchResultInfo(string Op, string Key, bool Done, string? Value);
+
+internal sealed record BatchInfo(BatchResultInfo[] Results);

@@ -55,16 +55,40 @@ internal static class DurabilityCommands
 
         var lsNs = new Argument<string?>("NAMESPACE") { Description = "Namespace; omit to list namespaces", Arity = ArgumentArity.ZeroOrOne };
         var prefix = new Argument<string?>("PREFIX") { Description = "Only keys starting with this", Arity = ArgumentArity.ZeroOrOne };
-        var ls = new Command("ls", "List namespaces, or the keys of NAMESPACE") { lsNs, prefix };
+        var after = new Option<string?>("--after") { Description = "Start after this key (the last key of an earlier page)" };
+        var limit = new Option<int?>("--limit") { Description = "Print at most this many keys, then the key to pass as --after when more follow (on stderr)" };
+        var ls = new Command("ls", "List namespaces, or the keys of NAMESPACE (in pages from the server)") { lsNs, prefix, after, limit };
         ls.SetAction(async (parse, ct) =>
         {
             using var api = context.CreateClient(parse);
-            var lines = parse.GetValue(lsNs) is { } name
-                ? await api.ListKeysAsync(name, parse.GetValue(prefix) ?? "", ct)
-                : await api.ListNamespacesAsync(ct);
-            foreach (var line in lines)
+            if (parse.GetValue(lsNs) is not { } name)
             {
-                await context.Out.WriteLineAsync(line);
+                foreach (var line in await api.ListNamespacesAsync(ct))
+                {
+                    await context.Out.WriteLineAsync(line);
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            var remaining = parse.GetValue(limit) ?? int.MaxValue;
+            var next = parse.GetValue(after);
+            do
+            {
+                var page = await api.ListKeysAsync(name, parse.GetValue(prefix) ?? "", next, Math.Clamp(remaining, 1, 1000), ct);
+                foreach (var line in page.Keys)
+                {
+                    await context.Out.WriteLineAsync(line);
+                }
+
+                remaining -= page.Keys.Length;
+                next = page.Next;
+            }
+            while (next is not null && remaining > 0);
+
+            if (next is not null)
+            {
+                await context.Error.WriteLineAsync($"more keys follow: --after {next}");
             }
 
             return ExitCodes.Ok;
@@ -74,6 +98,11 @@ internal static class DurabilityCommands
         command.Subcommands.Add(set);
         command.Subcommands.Add(rm);
         command.Subcommands.Add(ls);
+        foreach (var atomic in KeyValueAtomicCommands.Create(context))
+        {
+            command.Subcommands.Add(atomic);
+        }
+
         return command;
     }
 
@@ -150,6 +179,11 @@ internal static class DurabilityCommands
         });
         command.Subcommands.Add(now);
         command.Subcommands.Add(ls);
+        foreach (var atomic in KeyValueAtomicCommands.Create(context))
+        {
+            command.Subcommands.Add(atomic);
+        }
+
         return command;
     }
 }

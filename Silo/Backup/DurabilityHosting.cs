@@ -35,6 +35,7 @@ public static class DurabilityHosting
         builder.Services.AddHostedService<Scheduling.ScheduleCatchUp>();
         builder.Services.Configure<KeyValueOptions>(builder.Configuration.GetSection(KeyValueOptions.Section));
         builder.Services.AddSingleton<IWasmHostModule, CorePersistenceModule>();
+        builder.Services.AddSingleton<IWasmHostModule, CoreAtomicPersistenceModule>();
         builder.Services.AddSingleton<IWasmHostModule, CoreScheduleModule>();
         if (!embeddedStore)
         {

@@ -23,6 +23,7 @@ internal static partial class JsCoreApi
         DefineReads(api, guest);
         DefineUtilities(api, guest);
         DefinePersistence(api, guest);
+        DefineAtomicPersistence(api, guest);
         DefineSchedules(api, guest);
         DefinePlatform(api, guest);
         DefineCalls(api, guest);
