@@ -1,0 +1,73 @@
+using Microsoft.Extensions.DependencyInjection;
+using MyOwnCluster.KeyValue;
+using Orleans.Storage;
+using Orleans.TestingHost;
+
+namespace MyOwnCluster.Tests.Orleans;
+
+/// <summary>
+/// Namespaces stored whole by earlier versions (one "kv" grain state per namespace, listed by the "kv-catalog" state)
+/// move into rows: the legacy rows are written here through the silo's own grain storage, as the old version wrote them.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class KeyValueMigrationTests(ClusterFixture fixture)
+{
+    private readonly IGrainFactory grains = fixture.Cluster.GrainFactory;
+
+    private IServiceProvider Silo => ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost!.Services;
+
+    [Fact]
+    public async Task Legacy_namespaces_become_rows_when_the_catalog_activates_and_their_old_state_is_dropped()
+    {
+        var storage = Silo.GetRequiredKeyedService<IGrainStorage>("store");
+        var store = Silo.GetRequiredService<IKeyValueStore>();
+        var names = new[] { "legacy-a-" + Guid.NewGuid().ToString("N"), "legacy-b-" + Guid.NewGuid().ToString("N") };
+        var legacy = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        for (var i = 0; i < 2500; i++)
+        {
+            legacy[$"key/{i:D5}"] = BitConverter.GetBytes(i);
+        }
+
+        legacy["empty"] = [];
+        foreach (var ns in names)
+        {
+            var id = grains.GetGrain<IKeyValueGrain>(ns).GetGrainId();
+            await storage.WriteStateAsync("kv", id, new GrainState<KeyValueState>(new KeyValueState { Entries = legacy }));
+        }
+
+        await storage.WriteStateAsync("kv-catalog", grains.GetGrain<IKeyValueCatalogGrain>(0).GetGrainId(),
+            new GrainState<KeyValueCatalogState>(new KeyValueCatalogState { Namespaces = [.. names] }));
+
+        var listed = await grains.GetGrain<IKeyValueCatalogGrain>(0).ListAsync();
+        foreach (var ns in names)
+        {
+            Assert.Contains(ns, listed);
+            // Moved by the catalog's activation, before the namespace's own first use.
+            Assert.Equal(legacy.Count, await store.CountAsync(ns));
+            var old = new GrainState<KeyValueState>();
+            await storage.ReadStateAsync("kv", grains.GetGrain<IKeyValueGrain>(ns).GetGrainId(), old);
+            Assert.False(old.RecordExists);
+        }
+
+        var grain = grains.GetGrain<IKeyValueGrain>(names[0]);
+        Assert.Equal(BitConverter.GetBytes(1234), await grain.GetAsync("key/01234"));
+        Assert.Equal(Array.Empty<byte>(), await grain.GetAsync("empty"));
+        Assert.Equal(2500, (await grain.ListKeysAsync("key/")).Count);
+        Assert.Equal(KeyValueWriteOutcome.Stored, await grain.SetAsync("key/00000", [9]));
+        Assert.Equal(legacy.Count, await grain.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_legacy_namespace_missing_from_the_catalog_moves_at_its_first_use()
+    {
+        var storage = Silo.GetRequiredKeyedService<IGrainStorage>("store");
+        var ns = "legacy-lone-" + Guid.NewGuid().ToString("N");
+        var grain = grains.GetGrain<IKeyValueGrain>(ns);
+        await storage.WriteStateAsync("kv", grain.GetGrainId(),
+            new GrainState<KeyValueState>(new KeyValueState { Entries = new() { ["x"] = [1, 2], ["y"] = [3] } }));
+
+        Assert.Equal([1, 2], await grain.GetAsync("x"));
+        Assert.Equal(["x", "y"], await grain.ListKeysAsync(""));
+        Assert.Equal(2, await Silo.GetRequiredService<IKeyValueStore>().CountAsync(ns));
+    }
+}
