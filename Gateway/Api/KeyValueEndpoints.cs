@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -158,7 +159,7 @@ public static class KeyValueEndpoints
     // A namespace may contain '/' (function names do): clients escape it as %2F, which routing leaves escaped.
     private static string Unescape(string text) => Uri.UnescapeDataString(text);
 
-    private sealed record KeyPage(IReadOnlyList<string> Keys, string? Next);
+    private sealed record KeyPage(IReadOnlyList<string> Keys, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Next);
 
     private sealed record CompareAndSwapBody(string? Expected, string? Value);
 

@@ -13,6 +13,9 @@ public sealed class SqliteKeyValueStore : IKeyValueStore
     private readonly string connectionString;
     private readonly SqliteCommitQueue writes;
 
+    // Gets run on open connections with the statement prepared: a get is then an index lookup in a warm page cache.
+    private readonly System.Collections.Concurrent.ConcurrentBag<Reader> readers = [];
+
     public SqliteKeyValueStore(string databasePath, SqliteCommitQueue writes)
     {
         connectionString = SqliteStore.ConnectionString(databasePath);
@@ -33,10 +36,24 @@ public sealed class SqliteKeyValueStore : IKeyValueStore
             """);
     }
 
-    public async Task<byte[]?> GetAsync(string ns, string key)
+    public Task<byte[]?> GetAsync(string ns, string key)
     {
-        await using var connection = SqliteStore.Open(connectionString);
-        return Read(connection, null, ns, KeyValueKeys.Bytes(key));
+        if (!readers.TryTake(out var reader))
+        {
+            reader = new Reader(SqliteStore.Open(connectionString));
+        }
+
+        try
+        {
+            var value = reader.Get(ns, KeyValueKeys.Bytes(key));
+            readers.Add(reader);
+            return Task.FromResult(value);
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
     }
 
     public async Task<KeyValuePage> ScanAsync(string ns, string prefix, string? after, int limit, long maxBytes, bool withValues)
@@ -139,6 +156,36 @@ public sealed class SqliteKeyValueStore : IKeyValueStore
         }
 
         return command;
+    }
+
+    /// <summary>A read connection with its get statement prepared once.</summary>
+    private sealed class Reader : IDisposable
+    {
+        private readonly SqliteConnection connection;
+        private readonly SqliteCommand get;
+
+        public Reader(SqliteConnection connection)
+        {
+            this.connection = connection;
+            get = connection.CreateCommand();
+            get.CommandText = "SELECT value FROM kv WHERE ns = $ns AND key = $key";
+            get.Parameters.Add("$ns", SqliteType.Text);
+            get.Parameters.Add("$key", SqliteType.Blob);
+            get.Prepare();
+        }
+
+        public byte[]? Get(string ns, byte[] key)
+        {
+            get.Parameters[0].Value = ns;
+            get.Parameters[1].Value = key;
+            return get.ExecuteScalar() as byte[];
+        }
+
+        public void Dispose()
+        {
+            get.Dispose();
+            connection.Dispose();
+        }
     }
 
     /// <summary>One namespace inside a commit-queue transaction; its key count is written back at the end.</summary>
