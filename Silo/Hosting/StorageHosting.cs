@@ -1,4 +1,5 @@
 using System.Net;
+using MyOwnCluster.Files;
 using MyOwnCluster.Silo.Storage;
 using Npgsql;
 using Orleans.Configuration;
@@ -29,6 +30,7 @@ public static class StorageHosting
     {
         // Schedules may run every second; Orleans' default floor is a minute.
         silo.Configure<ReminderOptions>(reminders => reminders.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+        silo.Services.AddHostedService<LegacyFileTreeConversion>();
         if (storage.IsPostgres)
         {
             ConfigurePostgres(silo, ClusterConnectionString(storage.ConnectionString!), cluster);
@@ -39,6 +41,7 @@ public static class StorageHosting
         var database = Path.Combine(dataDirectory, "moc.db");
         silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
         silo.Services.AddGrainStorage(StoreName, (services, _) => new SqliteGrainStorage(database, services.GetRequiredService<Serializer>()));
+        silo.Services.AddSingleton<IFileTreeStore>(_ => new SqliteFileTreeStore(database));
         silo.AddReminders();
         silo.Services.AddSingleton<IReminderTable>(new SqliteReminderTable(database));
     }
@@ -63,6 +66,7 @@ public static class StorageHosting
             silo.ConfigureEndpoints(cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
         }
 
+        silo.Services.AddSingleton<IFileTreeStore>(_ => new PostgresFileTreeStore(connectionString));
         silo.UseAdoNetClustering(options =>
         {
             options.Invariant = Invariant;

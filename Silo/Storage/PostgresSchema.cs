@@ -4,14 +4,16 @@ using Npgsql;
 namespace MyOwnCluster.Silo.Storage;
 
 /// <summary>
-/// Creates or upgrades the PostgreSQL schema the Orleans ADO.NET providers need (Postgres/schema.sql, embedded) before
-/// the silo starts. Silos starting together serialise on an advisory lock; the first installs, the rest see
+/// Creates or upgrades the PostgreSQL schema the Orleans ADO.NET providers need (Postgres/schema.sql, embedded) and
+/// the platform's own tables (Postgres/files.sql) before the silo starts. Silos starting together serialise on an advisory lock; the first installs, the rest see
 /// <c>moc_schema</c> at the current version and go on.
 /// </summary>
 public static class PostgresSchema
 {
-    /// <summary>Bump when schema.sql changes: older databases get the script again (it is idempotent).</summary>
-    public const int Version = 1;
+    /// <summary>Bump when a script changes: older databases get the scripts again (they are idempotent).</summary>
+    public const int Version = 2;
+
+    private static readonly string[] Scripts = ["schema.sql", "files.sql"];
 
     // Any constant shared by every silo of every version: "moc" + "schema" in ASCII.
     private const long LockKey = 0x6d6f63_736368656d;
@@ -39,7 +41,11 @@ public static class PostgresSchema
             }
 
             await using var transaction = await connection.BeginTransactionAsync(cancellation);
-            await ExecuteAsync(connection, Script(), cancellation);
+            foreach (var script in Scripts)
+            {
+                await ExecuteAsync(connection, Script(script), cancellation);
+            }
+
             await ExecuteAsync(connection,
                 $"INSERT INTO moc_schema (id, version) VALUES (1, {Version}) ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version",
                 cancellation);
@@ -90,10 +96,10 @@ public static class PostgresSchema
         await command.ExecuteNonQueryAsync(cancellation);
     }
 
-    private static string Script()
+    private static string Script(string name)
     {
-        using var stream = typeof(PostgresSchema).Assembly.GetManifestResourceStream("MyOwnCluster.Silo.Postgres.schema.sql")
-            ?? throw new InvalidOperationException("the embedded PostgreSQL schema is missing from the build");
+        using var stream = typeof(PostgresSchema).Assembly.GetManifestResourceStream("MyOwnCluster.Silo.Postgres." + name)
+            ?? throw new InvalidOperationException($"the embedded PostgreSQL script {name} is missing from the build");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
