@@ -19,7 +19,7 @@ public static class FileSystemEndpoints
     private static async Task<IResult> GetAsync(string name, string? path, IGrainFactory grains, GrainFileSystemProvider trees)
     {
         name = await ExistingFunctionAsync(grains, name);
-        var (tree, _) = await trees.LoadWithVersionAsync(name);
+        var tree = await trees.LoadAsync(name);
         return tree.Find(ValidPath(path)) switch
         {
             VfsFile file => Results.Bytes(file.Content.ToArray(), "application/octet-stream"),
@@ -41,13 +41,13 @@ public static class FileSystemEndpoints
 
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted);
-        var (tree, version) = await trees.LoadWithVersionAsync(name);
+        var tree = await trees.LoadAsync(name);
         if (!tree.TryWriteFile(path, body.GetBuffer().AsSpan(0, (int)body.Length), out var error))
         {
             return ApiJson.Error(error!.Contains("quota", StringComparison.OrdinalIgnoreCase) ? 507 : 400, $"cannot write '{path}': {error}");
         }
 
-        await SaveAsync(trees, name, tree, version);
+        await SaveAsync(trees, name, tree);
         return ApiJson.Ok(new FileEntry(path, "file", body.Length));
     }
 
@@ -55,23 +55,23 @@ public static class FileSystemEndpoints
     {
         name = await ExistingFunctionAsync(grains, name);
         path = ValidPath(path);
-        var (tree, version) = await trees.LoadWithVersionAsync(name);
+        var tree = await trees.LoadAsync(name);
         switch (tree.Find(path))
         {
             case null:
                 return ApiJson.Error(404, $"'{path}' does not exist in the files of '{name}'");
-            case VfsDirectory { Children.Count: > 0 } or VfsDirectory when path.Length == 0:
+            case VfsDirectory { Count: > 0 } or VfsDirectory when path.Length == 0:
                 return ApiJson.Error(409, $"'{path}' is a directory that is not empty (or the root)");
         }
 
         tree.Delete(path);
-        await SaveAsync(trees, name, tree, version);
+        await SaveAsync(trees, name, tree);
         return ApiJson.Ok(new { deleted = path });
     }
 
-    private static async Task SaveAsync(GrainFileSystemProvider trees, string name, Vfs tree, long version)
+    private static async Task SaveAsync(GrainFileSystemProvider trees, string name, Vfs tree)
     {
-        if (await trees.SaveWithVersionAsync(name, tree, version) < 0)
+        if (!await trees.TrySaveAsync(name, tree))
         {
             throw new ApiException(409, "the files changed while this edit was made; nothing was changed, try again");
         }

@@ -1,6 +1,9 @@
+using Microsoft.Extensions.Logging;
+using MyOwnCluster.Execution.Wasm.Wasi;
+
 namespace MyOwnCluster.Files;
 
-/// <summary>Durable state of a function's file tree.</summary>
+/// <summary>A function's file tree as older versions stored it: one snapshot in grain state, now only read to convert it.</summary>
 [GenerateSerializer]
 public sealed class FunctionFilesState
 {
@@ -8,24 +11,42 @@ public sealed class FunctionFilesState
     [Id(1)] public long Version { get; set; }
 }
 
-/// <summary>Keeps one function's file tree; a save from a stale version is refused so no write is silently lost.</summary>
-public sealed class FunctionFilesGrain([PersistentState("files", "store")] IPersistentState<FunctionFilesState> state)
+/// <summary>
+/// One function's file tree as a whole (export, import). On activation it converts a legacy snapshot into per-file rows
+/// in one transaction and then clears the snapshot; a crash in between converts the same snapshot again next time.
+/// </summary>
+public sealed class FunctionFilesGrain(
+    [PersistentState("files", "store")] IPersistentState<FunctionFilesState> legacy, IFileTreeStore store, ILogger<FunctionFilesGrain> logger)
     : Grain, IFunctionFilesGrain
 {
-    public Task<FileTreeSnapshot> GetAsync() => Task.FromResult(new FileTreeSnapshot(state.State.Snapshot, state.State.Version));
+    private string Tree => this.GetPrimaryKeyString();
 
-    public async Task<long> SaveAsync(byte[] snapshot, long expectedVersion) =>
-        expectedVersion == state.State.Version ? await WriteAsync(snapshot) : -1;
-
-    public Task<long> ReplaceAsync(byte[] snapshot) => WriteAsync(snapshot);
-
-    /// <summary>A write the store refuses leaves the tree and its version as they were.</summary>
-    private async Task<long> WriteAsync(byte[] snapshot)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var (previous, version) = (state.State.Snapshot, state.State.Version);
-        state.State.Snapshot = snapshot;
-        state.State.Version = version + 1;
-        await state.WriteOrUndoAsync(() => (state.State.Snapshot, state.State.Version) = (previous, version));
-        return state.State.Version;
+        if (legacy.State.Snapshot.Length == 0)
+        {
+            return;
+        }
+
+        var tree = Vfs.FromSnapshot(legacy.State.Snapshot);
+        await tree.ReplaceAsync(store, Tree);
+        await legacy.ClearStateAsync(cancellationToken);
+        logger.LogInformation("Converted the files of {Function} to per-file storage ({Entries} entries, {Bytes} bytes)",
+            Tree, tree.EntryCount, tree.UsedBytes);
     }
+
+    public Task<FileTreeSnapshot> GetAsync()
+    {
+        var tree = Vfs.Open(store, Tree);
+        return Task.FromResult(new FileTreeSnapshot(tree.Version == 0 ? [] : tree.ToSnapshot(), tree.Version));
+    }
+
+    public async Task<long> ReplaceAsync(byte[] snapshot)
+    {
+        var tree = Vfs.FromSnapshot(snapshot);
+        await tree.ReplaceAsync(store, Tree);
+        return tree.Version;
+    }
+
+    public Task ConvertLegacyAsync() => Task.CompletedTask;
 }

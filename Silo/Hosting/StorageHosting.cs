@@ -1,5 +1,6 @@
 using System.Net;
 using MyOwnCluster.KeyValue;
+using MyOwnCluster.Files;
 using MyOwnCluster.Silo.Storage;
 using Npgsql;
 using Orleans.Configuration;
@@ -30,6 +31,7 @@ public static class StorageHosting
     {
         // Schedules may run every second; Orleans' default floor is a minute.
         silo.Configure<ReminderOptions>(reminders => reminders.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+        silo.Services.AddHostedService<LegacyFileTreeConversion>();
         if (storage.IsPostgres)
         {
             ConfigurePostgres(silo, ClusterConnectionString(storage.ConnectionString!), cluster);
@@ -53,6 +55,7 @@ public static class StorageHosting
         var writes = new SqliteCommitQueue(SqliteStore.ConnectionString(database));
         services.AddGrainStorage(StoreName, (provider, _) => new SqliteGrainStorage(database, provider.GetRequiredService<Serializer>(), writes));
         services.AddSingleton<IKeyValueStore>(_ => new SqliteKeyValueStore(database, writes));
+        services.AddSingleton<IFileTreeStore>(_ => new SqliteFileTreeStore(database));
     }
 
     /// <summary>Creates or upgrades the schema; call before the host starts (the providers read their queries at start).</summary>
@@ -77,6 +80,7 @@ public static class StorageHosting
 
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         silo.Services.AddSingleton<IKeyValueStore>(provider => new PostgresKeyValueStore(provider.GetRequiredService<NpgsqlDataSource>()));
+        silo.Services.AddSingleton<IFileTreeStore>(_ => new PostgresFileTreeStore(connectionString));
         silo.UseAdoNetClustering(options =>
         {
             options.Invariant = Invariant;

@@ -4,8 +4,8 @@ using Npgsql;
 namespace MyOwnCluster.Silo.Storage;
 
 /// <summary>
-/// Creates or upgrades the PostgreSQL schema the Orleans ADO.NET providers need (Postgres/schema.sql, embedded) before
-/// the silo starts. Silos starting together serialise on an advisory lock; the first installs, the rest see
+/// Creates or upgrades the PostgreSQL schema the Orleans ADO.NET providers need (Postgres/schema.sql, embedded) and
+/// the platform's own tables (Postgres/files.sql) before the silo starts. Silos starting together serialise on an advisory lock; the first installs, the rest see
 /// <c>moc_schema</c> at the current version and go on.
 /// </summary>
 public static class PostgresSchema
@@ -40,6 +40,7 @@ public static class PostgresSchema
 
             await using var transaction = await connection.BeginTransactionAsync(cancellation);
             await ExecuteAsync(connection, Script(), cancellation);
+
             await ExecuteAsync(connection,
                 $"INSERT INTO moc_schema (id, version) VALUES (1, {Version}) ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version",
                 cancellation);

@@ -1,48 +1,40 @@
-using System.Runtime.CompilerServices;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Files;
 
 namespace MyOwnCluster.Execution.Wasm.Wasi;
 
 /// <summary>
-/// Function file trees kept in <see cref="IFunctionFilesGrain"/> (so in the silo's grain storage). A tree remembers the
-/// version it was loaded at; saving over a newer version (a concurrent edit through another silo or the admin API)
-/// fails with a clear error instead of losing that edit.
+/// Function file trees kept per file in the silo's <see cref="IFileTreeStore"/>. A tree remembers the version it was
+/// read at; saving over a newer version (a concurrent edit through another silo or the admin API) fails with a clear
+/// error instead of losing that edit.
 /// </summary>
-public sealed class GrainFileSystemProvider(IGrainFactory grains, IOptions<ExecutionOptions> limits) : IWasiFileSystemProvider
+public sealed class GrainFileSystemProvider(IGrainFactory grains, IFileTreeStore store, IOptions<ExecutionOptions> limits) : IWasiFileSystemProvider
 {
-    private readonly ConditionalWeakTable<Vfs, StrongBox<long>> loadedVersions = [];
+    // Functions whose grain has confirmed the tree is in per-file storage: never a legacy snapshot again.
+    private readonly ConcurrentDictionary<string, bool> converted = new(StringComparer.Ordinal);
 
     public VfsQuota Quota { get; } = new(limits.Value.FileSystemMaxBytes, limits.Value.FileSystemMaxEntries);
 
     public async Task<Vfs> LoadAsync(string functionName)
     {
-        var (vfs, version) = await LoadWithVersionAsync(functionName);
-        loadedVersions.AddOrUpdate(vfs, new StrongBox<long>(version));
-        return vfs;
+        if (!converted.ContainsKey(functionName))
+        {
+            await grains.GetGrain<IFunctionFilesGrain>(functionName).ConvertLegacyAsync();
+            converted.TryAdd(functionName, true);
+        }
+
+        return Vfs.Open(store, functionName, Quota);
     }
 
     public async Task SaveAsync(string functionName, Vfs fileSystem)
     {
-        var version = loadedVersions.TryGetValue(fileSystem, out var box) ? box.Value : 0;
-        var saved = await SaveWithVersionAsync(functionName, fileSystem, version);
-        if (saved < 0)
+        if (!await TrySaveAsync(functionName, fileSystem))
         {
             throw new InvalidOperationException("the function's files were changed by someone else during the call; this call's changes were not saved");
         }
-
-        loadedVersions.AddOrUpdate(fileSystem, new StrongBox<long>(saved));
     }
 
-    /// <summary>The tree and the version it was read at (for admin edits that must not lose a concurrent change).</summary>
-    public async Task<(Vfs Tree, long Version)> LoadWithVersionAsync(string functionName)
-    {
-        var snapshot = await grains.GetGrain<IFunctionFilesGrain>(functionName).GetAsync();
-        var vfs = snapshot.Bytes.Length == 0 ? new Vfs(Quota) : Vfs.FromSnapshot(snapshot.Bytes, Quota);
-        return (vfs, snapshot.Version);
-    }
-
-    /// <summary>Saves when the stored tree is still at <paramref name="version"/>; the new version or -1.</summary>
-    public Task<long> SaveWithVersionAsync(string functionName, Vfs fileSystem, long version) =>
-        grains.GetGrain<IFunctionFilesGrain>(functionName).SaveAsync(fileSystem.ToSnapshot(), version);
+    /// <summary>Saves when the stored tree is still at the version <paramref name="fileSystem"/> was read at; false when it moved.</summary>
+    public Task<bool> TrySaveAsync(string functionName, Vfs fileSystem) => fileSystem.SaveAsync(store, functionName);
 }

@@ -23,6 +23,13 @@ public sealed partial class Vfs
         Root = new VfsDirectory(nextInode++, NowNs());
     }
 
+    private Vfs(VfsQuota? quota, VfsDirectory root, long nextInode)
+    {
+        Quota = quota ?? VfsQuota.Default;
+        Root = root;
+        this.nextInode = nextInode;
+    }
+
     public VfsQuota Quota { get; }
 
     public VfsDirectory Root { get; }
@@ -119,7 +126,7 @@ public sealed partial class Vfs
             depth++;
             lastParent = current;
             lastName = component.ToString();
-            last = current.Entries.GetValueOrDefault(lastName);
+            last = current.Lookup(lastName);
         }
 
         parent = lastName is null ? (last as VfsDirectory ?? lastParent) : lastParent;
@@ -164,7 +171,7 @@ public sealed partial class Vfs
     /// <summary>Unlinks an entry; a file stays readable through descriptors that still hold it, as in POSIX.</summary>
     internal void Remove(VfsDirectory parent, string name)
     {
-        if (!parent.Entries.Remove(name, out var node))
+        if (!parent.Remove(name, out var node))
         {
             return;
         }
@@ -172,20 +179,23 @@ public sealed partial class Vfs
         node.Parent = null;
         EntryCount -= CountEntries(node);
         UsedBytes -= CountBytes(node);
+        ForgetStored(node);
         Touch(parent);
     }
 
     internal void Move(VfsDirectory fromParent, string fromName, VfsDirectory toParent, string toName)
     {
-        var node = fromParent.Entries[fromName];
-        fromParent.Entries.Remove(fromName);
-        if (toParent.Entries.ContainsKey(toName))
+        if (!fromParent.Remove(fromName, out var node))
+        {
+            throw new InvalidOperationException($"'{fromName}' is not an entry of the directory it is moved from");
+        }
+
+        if (toParent.Lookup(toName) is not null)
         {
             Remove(toParent, toName);
         }
 
-        toParent.Entries[toName] = node;
-        node.Parent = toParent;
+        toParent.Add(toName, node);
         node.ChangeTimeNs = NowNs();
         Touch(fromParent);
         Touch(toParent);
@@ -295,8 +305,7 @@ public sealed partial class Vfs
 
     private void Attach(VfsDirectory parent, string name, VfsNode node)
     {
-        parent.Entries[name] = node;
-        node.Parent = parent;
+        parent.Add(name, node);
         EntryCount++;
         Touch(parent);
     }

@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using MyOwnCluster.Files;
+
 namespace MyOwnCluster.Execution.Wasm.Wasi;
 
 /// <summary>A file or directory of a <see cref="Vfs"/> tree. Timestamps are Unix nanoseconds, as WASI wants them.</summary>
@@ -7,6 +10,15 @@ public abstract class VfsNode
     {
         Inode = inode;
         AccessTimeNs = ModifyTimeNs = ChangeTimeNs = nowNs;
+    }
+
+    private protected VfsNode(FileNodeRow stored)
+    {
+        Inode = stored.Id;
+        AccessTimeNs = stored.AccessTimeNs;
+        ModifyTimeNs = stored.ModifyTimeNs;
+        ChangeTimeNs = stored.ChangeTimeNs;
+        Stored = stored;
     }
 
     public long Inode { get; }
@@ -21,12 +33,19 @@ public abstract class VfsNode
     public VfsDirectory? Parent { get; internal set; }
 
     public abstract long Size { get; }
+
+    /// <summary>The node's row as last read from or saved to the store; null for a node the store has never held.</summary>
+    internal FileNodeRow? Stored { get; set; }
 }
 
-/// <summary>A regular file: bytes in a growable array (length ≤ capacity so appends do not copy every time).</summary>
+/// <summary>
+/// A regular file: bytes in a growable array (length ≤ capacity so appends do not copy every time). A stored file's
+/// bytes are read from the store the first time they are needed.
+/// </summary>
 public sealed class VfsFile : VfsNode
 {
-    private byte[] data = [];
+    private readonly VfsTreeSource? source;
+    private byte[]? data = [];
     private int length;
 
     internal VfsFile(long inode, long nowNs)
@@ -34,9 +53,22 @@ public sealed class VfsFile : VfsNode
     {
     }
 
+    internal VfsFile(FileNodeRow stored, VfsTreeSource source)
+        : base(stored)
+    {
+        this.source = source;
+        length = (int)stored.Size;
+        data = length == 0 ? [] : null;
+    }
+
     public override long Size => length;
 
-    public ReadOnlySpan<byte> Content => data.AsSpan(0, length);
+    public ReadOnlySpan<byte> Content => Data.AsSpan(0, length);
+
+    /// <summary>True when the bytes changed since they were read from or saved to the store.</summary>
+    internal bool ContentChanged { get; private set; }
+
+    private byte[] Data => data ??= source!.ReadContent(Stored!.ContentHash, length);
 
     /// <summary>Copies up to dest.Length bytes from offset; 0 at or past the end.</summary>
     public int Read(long offset, Span<byte> dest)
@@ -47,21 +79,35 @@ public sealed class VfsFile : VfsNode
         }
 
         var count = (int)Math.Min(dest.Length, length - offset);
-        data.AsSpan((int)offset, count).CopyTo(dest);
+        Data.AsSpan((int)offset, count).CopyTo(dest);
         return count;
     }
+
+    internal ReadOnlyMemory<byte> ContentMemory => Data.AsMemory(0, length);
+
+    internal void MarkContentSaved() => ContentChanged = false;
 
     /// <summary>Sets the length, zero-filling growth; the caller (Vfs) has checked the quota.</summary>
     internal void SetLength(int newLength)
     {
-        if (newLength > data.Length)
+        ContentChanged = true;
+        if (newLength == 0 && data is null)
         {
-            var capacity = (int)Math.Min(Array.MaxLength, Math.Max(newLength, Math.Max(256L, data.Length * 2L)));
-            Array.Resize(ref data, capacity);
+            // Truncating a stored file: no need to read the bytes it drops.
+            (data, length) = ([], 0);
+            return;
+        }
+
+        var bytes = Data;
+        if (newLength > bytes.Length)
+        {
+            var capacity = (int)Math.Min(Array.MaxLength, Math.Max(newLength, Math.Max(256L, bytes.Length * 2L)));
+            Array.Resize(ref bytes, capacity);
+            data = bytes;
         }
         else if (newLength < length)
         {
-            data.AsSpan(newLength, length - newLength).Clear();
+            bytes.AsSpan(newLength, length - newLength).Clear();
         }
 
         length = newLength;
@@ -74,21 +120,129 @@ public sealed class VfsFile : VfsNode
             SetLength(offset + bytes.Length);
         }
 
-        bytes.CopyTo(data.AsSpan(offset));
+        ContentChanged = true;
+        bytes.CopyTo(Data.AsSpan(offset));
     }
 }
 
-/// <summary>A directory: names (ordinal, case-sensitive like POSIX) to nodes.</summary>
+/// <summary>
+/// A directory: names (ordinal, case-sensitive like POSIX) to nodes. A stored directory reads an entry from the store
+/// when a name is first looked up, and its whole listing only when something enumerates it.
+/// </summary>
 public sealed class VfsDirectory : VfsNode
 {
+    private readonly Dictionary<string, VfsNode> entries = new(StringComparer.Ordinal);
+    private readonly VfsTreeSource? source;
+
+    // Names the store may still list but this directory no longer has (removed, renamed away) or never had.
+    private HashSet<string>? absent;
+    private bool listed;
+    private int count;
+
     internal VfsDirectory(long inode, long nowNs)
         : base(inode, nowNs)
     {
+        listed = true;
     }
 
-    internal Dictionary<string, VfsNode> Entries { get; } = new(StringComparer.Ordinal);
+    internal VfsDirectory(FileNodeRow stored, VfsTreeSource source)
+        : base(stored)
+    {
+        this.source = source;
+        count = (int)stored.Size;
+    }
+
+    /// <summary>Every entry (the first enumeration of a stored directory reads its listing).</summary>
+    internal Dictionary<string, VfsNode> Entries
+    {
+        get
+        {
+            EnsureListed();
+            return entries;
+        }
+    }
 
     public IReadOnlyDictionary<string, VfsNode> Children => Entries;
 
-    public override long Size => Entries.Count;
+    /// <summary>Number of entries, known without reading the listing.</summary>
+    public int Count => count;
+
+    public override long Size => count;
+
+    /// <summary>The entries already in memory, without reading anything (what a save compares with the store).</summary>
+    internal IEnumerable<KeyValuePair<string, VfsNode>> LoadedEntries => entries;
+
+    internal VfsNode? Lookup(string name)
+    {
+        if (entries.TryGetValue(name, out var node))
+        {
+            return node;
+        }
+
+        if (listed || absent?.Contains(name) == true)
+        {
+            return null;
+        }
+
+        node = source!.Find(this, name);
+        if (node is null)
+        {
+            (absent ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+            return null;
+        }
+
+        entries[name] = node;
+        return node;
+    }
+
+    /// <summary>Adds an entry under a name the caller has looked up and found free.</summary>
+    internal void Add(string name, VfsNode node)
+    {
+        if (!entries.TryAdd(name, node))
+        {
+            throw new InvalidOperationException($"'{name}' is already an entry of this directory");
+        }
+
+        absent?.Remove(name);
+        node.Parent = this;
+        count++;
+    }
+
+    internal bool Remove(string name, [NotNullWhen(true)] out VfsNode? node)
+    {
+        node = Lookup(name);
+        if (node is null)
+        {
+            return false;
+        }
+
+        entries.Remove(name);
+        if (!listed)
+        {
+            (absent ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+        }
+
+        count--;
+        return true;
+    }
+
+    private void EnsureListed()
+    {
+        if (listed)
+        {
+            return;
+        }
+
+        foreach (var row in source!.List(this))
+        {
+            if (!entries.ContainsKey(row.Name) && absent?.Contains(row.Name) != true)
+            {
+                entries[row.Name] = source.Materialize(row, this);
+            }
+        }
+
+        listed = true;
+        absent = null;
+        count = entries.Count;
+    }
 }

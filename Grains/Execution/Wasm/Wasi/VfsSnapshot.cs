@@ -65,7 +65,7 @@ public sealed partial class Vfs
 
         if (errno == WasiErrno.Success)
         {
-            node = parent.Entries.GetValueOrDefault(name!);
+            node = parent.Lookup(name!);
             if (node is VfsDirectory)
             {
                 errno = WasiErrno.IsDir;
@@ -125,7 +125,7 @@ public sealed partial class Vfs
                 return WasiErrno.NotCapable;
             }
 
-            var next = parent.Entries.GetValueOrDefault(parts[i]);
+            var next = parent.Lookup(parts[i]);
             if (next is null)
             {
                 var errno = CreateDirectory(parent, parts[i], out var created);
@@ -158,8 +158,9 @@ public sealed partial class Vfs
         }
 
         var directory = (VfsDirectory)node;
+        // By name, so the same tree gives the same bytes however its entries were created or read.
         writer.Write(directory.Entries.Count);
-        foreach (var (name, child) in directory.Entries)
+        foreach (var (name, child) in directory.Entries.OrderBy(entry => entry.Key, StringComparer.Ordinal))
         {
             writer.Write(name);
             WriteNode(writer, child);
@@ -185,8 +186,12 @@ public sealed partial class Vfs
                 KindDirectory => new VfsDirectory(nextInode++, 0),
                 _ => throw new InvalidDataException($"unknown node kind {kind}"),
             };
-            directory.Entries[name] = child;
-            child.Parent = directory;
+            if (directory.Lookup(name) is not null)
+            {
+                throw new InvalidDataException($"entry name '{name}' appears twice in one directory of the snapshot");
+            }
+
+            directory.Add(name, child);
             EntryCount++;
             if (child is VfsDirectory subdirectory)
             {

@@ -27,7 +27,7 @@ internal static class WasiPathCalls
                 : node is null ? WasiErrno.NoEnt
                 : node is not VfsDirectory directory ? WasiErrno.NotDir
                 : name is null ? WasiErrno.Inval
-                : directory.Entries.Count > 0 ? WasiErrno.NotEmpty
+                : directory.Count > 0 ? WasiErrno.NotEmpty
                 : WasiErrno.Success;
             if (errno == WasiErrno.Success)
             {
@@ -121,7 +121,7 @@ internal static class WasiPathCalls
             : ReferenceEquals(source, target) ? WasiErrno.Success
             : source is VfsDirectory && target is VfsFile ? WasiErrno.NotDir
             : source is VfsFile && target is VfsDirectory ? WasiErrno.IsDir
-            : target is VfsDirectory { Entries.Count: > 0 } ? WasiErrno.NotEmpty
+            : target is VfsDirectory { Count: > 0 } ? WasiErrno.NotEmpty
             : IsWithin(toParent, source) ? WasiErrno.Inval
             : WasiErrno.Success;
         if (errno == WasiErrno.Success && !ReferenceEquals(source, target))
