@@ -45,6 +45,7 @@ static async Task RunAsync(string[] args)
     Directory.CreateDirectory(gateway.DataDirectory);
     builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.Section));
     builder.Services.Configure<ExecutionOptions>(builder.Configuration.GetSection(ExecutionOptions.Section));
+    builder.Services.Configure<MyOwnCluster.Execution.Placement.PlacementOptions>(builder.Configuration.GetSection(MyOwnCluster.Execution.Placement.PlacementOptions.Section));
     builder.Services.PostConfigure<ExecutionOptions>(limits =>
         limits.CompiledCacheDirectory ??= Path.Combine(gateway.DataDirectory, "cache", "wasm"));
 
@@ -96,6 +97,9 @@ static async Task RunAsync(string[] args)
     builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<JsEngine>());
     builder.Services.AddSingleton<ModuleValidator>();
     builder.Services.AddSingleton<FunctionInvoker>();
+    builder.Services.AddSingleton<MyOwnCluster.Execution.Placement.ExecutionLoad>();
+    builder.Services.AddSingleton<MyOwnCluster.Execution.Placement.ClusterInvoker>();
+    builder.Services.AddPlacementDirector<MyOwnCluster.Execution.Placement.SiloBoundPlacement, MyOwnCluster.Execution.Placement.SiloBoundPlacementDirector>();
     builder.Services.AddSingleton<MyOwnCluster.KeyValue.LocalKeyValue>();
     builder.Services.AddHostedService<KeyValueMigration>();
     builder.Services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# bench/run --cluster: the hello function through the HTTPS gateway on PostgreSQL, 1 silo vs 3 silos (the gateway plus
-# two workers, all on this machine). Writes the "Cluster mode" section of bench/RESULTS.md, leaving the rest as it is.
+# bench/run --cluster: on PostgreSQL, all on this machine, writing the "Cluster mode" section of bench/RESULTS.md:
+#  - the hello function through the HTTPS gateway, 1 silo vs 3 silos (the gateway plus two workers);
+#  - a CPU-bound function (~10 ms a call) with each silo pinned to a core of its own (taskset): the gateway alone vs
+#    the gateway plus one worker, with the calls each silo ran and the store transactions per warm call (PostgreSQL's
+#    xact counters over the run, less those of an idle window as long).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -41,6 +44,48 @@ measure() {
   scripts/cluster-up --down --dir "$dir" >/dev/null
 }
 
+# A CPU-bound guest: ~10 ms of arithmetic a call on this machine (BENCH_SPIN_LOOPS iterations).
+cat >"$work/spin.wat" <<WAT
+(module
+  (memory (export "memory") 1)
+  (func (export "_start") (result i32)
+    (local \$i i32) (local \$x i32)
+    (loop \$l
+      (local.set \$x (i32.add (local.get \$x) (i32.mul (local.get \$i) (i32.const 31))))
+      (local.set \$i (i32.add (local.get \$i) (i32.const 1)))
+      (br_if \$l (i32.lt_u (local.get \$i) (i32.const ${BENCH_SPIN_LOOPS:-11000000}))))
+    (i32.and (local.get \$x) (i32.const 0))))
+WAT
+wat2wasm -o "$work/spin.wasm" "$work/spin.wat"
+
+# Store transactions so far in the cluster of directory $1 (every database of its PostgreSQL).
+store_xacts() { psql -h 127.0.0.1 -p "$(sed -n 4p "$1/pg/data/postmaster.pid")" -U postgres -qtA \
+  -c "SELECT sum(xact_commit + xact_rollback) FROM pg_stat_database"; }
+# Prints "<req/s> <p50> <calls per silo> <store transactions per call>" for the spin plug on $1 pinned silos, 8 connections.
+measure_cpu() {
+  local dir="$work/p$1"
+  scripts/cluster-up --silos "$1" --pin --dir "$dir" --https-port "$port" >"$work/up-p$1.log"
+  local token; token="$(cat "$dir/silo-1/admin-token")"
+  printf '{"name":"spin","content_type":"application/wasm","bytes":"%s"}' "$(base64 -w0 "$work/spin.wasm")" >"$work/body.json"
+  curl -skf -H "Authorization: Bearer $token" "https://127.0.0.1:$port/my-own-cluster/api/blob/register" -d @"$work/body.json" >/dev/null
+  curl -skf -H "Authorization: Bearer $token" "https://127.0.0.1:$port/my-own-cluster/api/function/plug" \
+    -d '{"method":"GET","path":"/spin","name":"spin"}' >/dev/null
+  wrk -t1 -c8 -d5s "https://127.0.0.1:$port/spin" >/dev/null
+  local idle0 idle1 run0 run1 result calls
+  idle0="$(store_xacts "$dir")"; sleep "$duration"; idle1="$(store_xacts "$dir")"
+  run0="$(store_xacts "$dir")"
+  result="$(wrk --latency -t1 -c8 -d"${duration}s" "https://127.0.0.1:$port/spin" 2>/dev/null |
+    awk '/Requests\/sec/ {rps = $2} $1 == "50%" {p50 = $2} /requests in/ {n = $1} END {print rps, p50, n}')"
+  run1="$(store_xacts "$dir")"
+  calls="$(curl -skf -H "Authorization: Bearer $token" "https://127.0.0.1:$port/my-own-cluster/api/status" |
+    python3 -c 'import json,sys; print(",".join("%s:%s" % (s["name"], (s.get("execution") or {}).get("executions")) for s in json.load(sys.stdin)["silos"]))')"
+  read -r rps p50 n <<<"$result"
+  echo "$rps $p50 $calls $(awk -v r=$((run1 - run0)) -v i=$((idle1 - idle0)) -v n="$n" 'BEGIN { printf "%.3f", (r - i) / n }')"
+  scripts/cluster-up --down --dir "$dir" >/dev/null
+}
+
+echo "cluster: CPU-bound, 1 pinned silo"; read -r cpu1_rps cpu1_p50 cpu1_calls cpu1_store < <(measure_cpu 1)
+echo "cluster: CPU-bound, 2 pinned silos"; read -r cpu2_rps cpu2_p50 cpu2_calls cpu2_store < <(measure_cpu 2)
 echo "cluster: 1 silo"; read -r one_rps one_p99 one_cpu < <(measure 1)
 echo "cluster: 3 silos"; read -r three_rps three_p99 three_cpu < <(measure 3)
 
@@ -53,8 +98,17 @@ section="$work/section.md"
   echo "| 1 (gateway) | $one_rps | $one_p99 | $(tr ',' ' ' <<<"$one_cpu") |"
   echo "| 3 (gateway + 2 workers) | $three_rps | $three_p99 | $(tr ',' ' ' <<<"$three_cpu") |"
   echo
-  echo "Plug calls run on the gateway silo (the executor is a stateless worker, always local), so on one machine the"
-  echo "workers add no throughput: they share its $(nproc) cores. Workers pay off for grains placed on them and on other machines."
+  echo "Hello takes microseconds: the gateway keeps nearly every call (it has a free core), and on one machine the workers"
+  echo "share its $(nproc) cores anyway."
+  echo
+  echo "A CPU-bound function (~10 ms a call), 8 connections, each silo pinned to a core of its own (\`scripts/cluster-up --pin\`):"
+  echo
+  echo "| silos | req/s | p50 | calls run per silo | store transactions per warm call (less an idle window) |"
+  echo "|---|---|---|---|---|"
+  echo "| gateway alone (core 0) | $cpu1_rps | $cpu1_p50 | $cpu1_calls | $cpu1_store |"
+  echo "| gateway (core 0) + worker (core 1) | $cpu2_rps | $cpu2_p50 | $cpu2_calls | $cpu2_store |"
+  echo
+  echo "Gateway + worker: $(ratio "$cpu2_rps" "$cpu1_rps")x the gateway alone (goal: at least 1.8x)."
   echo
 } >"$section"
 bench/replace-section "$results" "$section"

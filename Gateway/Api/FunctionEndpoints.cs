@@ -11,7 +11,7 @@ public static class FunctionEndpoints
 {
     public static void Map(RouteGroupBuilder api) => api.MapPost("/function/call", CallAsync);
 
-    private static async Task<IResult> CallAsync(HttpRequest request, FunctionInvoker invoker)
+    private static async Task<IResult> CallAsync(HttpRequest request, MyOwnCluster.Execution.Placement.ClusterInvoker invoker)
     {
         var body = await ApiJson.ReadAsync<CallBody>(request);
         var name = ApiJson.Required(body.Name, "name");

@@ -30,6 +30,7 @@ public static class StatusEndpoints
         var routes = await routesTask;
         var filters = (await filtersTask).Filters;
         var hosts = await hostsTask;
+        var loads = await Task.WhenAll(hosts.Select(h => LoadOfAsync(grains, h.SiloAddress)));
         var schedules = await schedulesTask;
         var backups = services.GetService<IStoreBackups>()?.List();
 
@@ -40,7 +41,7 @@ public static class StatusEndpoints
             new SiloStatus(silo.SiloAddress.ToString(), silo.Name, GatewayHost.Version, metrics.StartedAt,
                 Math.Round((now - metrics.StartedAt).TotalSeconds, 1), new KvmStatus(kvm.Available, kvm.ApiVersion, kvm.Message),
                 CallTree.LiveBuffers),
-            hosts.Select(h => new ClusterSilo(h.SiloAddress.ToString(), h.SiloName, h.Status.ToString(), h.StartTime)).ToArray(),
+            hosts.Select((h, i) => new ClusterSilo(h.SiloAddress.ToString(), h.SiloName, h.Status.ToString(), h.StartTime, Execution(loads[i]))).ToArray(),
             new StatusCounts(functions.Length, catalog.Count, routes.Plugs.Count, filters.Count, schedules.Length),
             FunctionRows(functions, metrics.Stats.Snapshot()),
             routes.Plugs.Select(p => new RouteStatus(p.Method, p.Path, p.Target == PlugTarget.File ? "file" : "function", p.Name)).ToArray(),
@@ -48,6 +49,23 @@ public static class StatusEndpoints
             schedules,
             backups is null ? null : new BackupStatus(backups.Count, backups.Count > 0 ? backups[0] : null)));
     }
+
+    /// <summary>A silo's execution load as its executor reports it; null when it does not answer within a second.</summary>
+    private static async Task<SiloLoad?> LoadOfAsync(IGrainFactory grains, SiloAddress silo)
+    {
+        try
+        {
+            return await grains.GetGrain<ISiloExecutorGrain>(silo.ToParsableString()).GetLoadAsync().WaitAsync(TimeSpan.FromSeconds(1));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static SiloExecution? Execution(SiloLoad? load) => load is null ? null : new SiloExecution(
+        load.Executions, load.Running, load.Queued, load.Cores, load.Cpu, load.Engines.Select(k => PlatformMetrics.KindName(k)).ToArray(),
+        load.RunningByKind.ToDictionary(e => PlatformMetrics.KindName(e.Key), e => e.Value));
 
     private static async Task<ScheduleStatus[]> SchedulesAsync(IGrainFactory grains)
     {
@@ -80,7 +98,15 @@ public sealed record SiloStatus(string Address, string Name, string Version, Dat
 
 public sealed record KvmStatus(bool Available, int ApiVersion, string Message);
 
-public sealed record ClusterSilo(string Address, string Name, string Status, DateTimeOffset StartedAt);
+/// <summary>A member of the cluster and what it executes (null when its executor did not answer).</summary>
+public sealed record ClusterSilo(string Address, string Name, string Status, DateTimeOffset StartedAt, SiloExecution? Execution);
+
+/// <summary>
+/// A silo's execution: first calls run there since it started, running now (by engine), waiting for a core, its cores,
+/// its CPU use over the last second (0 to 1 of all its cores) and the engines it runs.
+/// </summary>
+public sealed record SiloExecution(
+    long Executions, int Running, int Queued, int Cores, double Cpu, IReadOnlyList<string> Engines, IReadOnlyDictionary<string, int> RunningByEngine);
 
 public sealed record StatusCounts(int Functions, int Blobs, int Plugs, int Filters, int Schedules);
 

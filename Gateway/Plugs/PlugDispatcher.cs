@@ -12,7 +12,7 @@ namespace MyOwnCluster.Gateway.Plugs;
 /// work), then run its function or serve its file.
 /// </summary>
 public sealed class PlugDispatcher(
-    RouteCache routes, FilterCache filterCache, FilterPipeline filters, FunctionInvoker invoker, PublishedFiles files, IOptions<GatewayOptions> options)
+    RouteCache routes, FilterCache filterCache, FilterPipeline filters, MyOwnCluster.Execution.Placement.ClusterInvoker invoker, PublishedFiles files, IOptions<GatewayOptions> options)
 {
     private static readonly HashSet<string> UnforwardedResponseHeaders = new(StringComparer.OrdinalIgnoreCase)
     {

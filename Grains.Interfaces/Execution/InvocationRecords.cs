@@ -53,6 +53,12 @@ public sealed record InvocationRequest(
 
     /// <summary>Posix mode: argv[0]; the function name when null.</summary>
     [Id(7)] public string? Program { get; init; }
+
+    /// <summary>
+    /// What is left of the caller's deadline, in ms, when the call was placed on another silo than the one that
+    /// received it; null: the configured call deadline from now.
+    /// </summary>
+    [Id(8)] public int? DeadlineMs { get; init; }
 }
 
 /// <summary>What a call produced: result code, output buffer and, when it failed, why.</summary>

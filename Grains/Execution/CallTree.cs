@@ -17,9 +17,11 @@ public sealed class CallTree
     private int nextBufferId = 1;
 
     /// <param name="counted">Whether the tree's buffers count in <see cref="LiveBuffers"/> (trees of the silo's invoker).</param>
-    public CallTree(ExecutionOptions limits, bool counted = false)
+    /// <param name="deadlineMs">What is left of the caller's deadline when the tree was started elsewhere (another silo placed it here); never more than the configured one.</param>
+    public CallTree(ExecutionOptions limits, bool counted = false, int? deadlineMs = null)
     {
-        deadline = Stopwatch.GetTimestamp() + (long)(limits.CallTimeoutMs * (Stopwatch.Frequency / 1000.0));
+        var budget = Math.Min(limits.CallTimeoutMs, Math.Max(0, deadlineMs ?? int.MaxValue));
+        deadline = Stopwatch.GetTimestamp() + (long)(budget * (Stopwatch.Frequency / 1000.0));
         MaxDepth = limits.MaxCallDepth;
         this.counted = counted;
     }

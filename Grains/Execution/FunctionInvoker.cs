@@ -11,7 +11,8 @@ namespace MyOwnCluster.Execution;
 /// </summary>
 public sealed class FunctionInvoker(
     IGrainFactory grains, FunctionDirectory directory, IEnumerable<IFunctionEngine> engines, PlatformMetrics metrics,
-    IOptions<ExecutionOptions> options, Egress.EgressClient? egress = null, KeyValue.LocalKeyValue? localKeyValue = null)
+    IOptions<ExecutionOptions> options, Egress.EgressClient? egress = null, KeyValue.LocalKeyValue? localKeyValue = null,
+    Placement.ExecutionLoad? load = null, IOptions<Placement.PlacementOptions>? placement = null)
     : INestedInvoker
 {
     /// <summary>The metric tag of calls to names that do not exist: unbounded caller input must not become a tag.</summary>
@@ -19,16 +20,26 @@ public sealed class FunctionInvoker(
 
     private readonly Dictionary<FunctionKind, IFunctionEngine> byKind = engines.ToDictionary(e => e.Kind);
 
+    /// <summary>
+    /// The engines this silo offers placement: those it has (a KVM engine without a usable /dev/kvm is not one) that
+    /// <c>Cluster:Engines</c> lists, when it lists any.
+    /// </summary>
+    public IReadOnlyList<FunctionKind> Kinds { get; } = engines
+        .Where(e => e is not Kvm.KvmEngine { IsAvailable: false } && (placement?.Value ?? new()).Offers(e.Kind))
+        .Select(e => e.Kind).ToArray();
+
     /// <summary>A first call: a call tree of its own, whose buffers are all released when it returns.</summary>
     public async Task<InvocationResult> InvokeAsync(InvocationRequest request)
     {
-        var tree = new CallTree(options.Value, counted: true);
+        var tree = new CallTree(options.Value, counted: true, request.DeadlineMs);
+        load?.Started();
         try
         {
             return await InvokeInScopeAsync(request, new CallScope(tree));
         }
         finally
         {
+            load?.Finished();
             tree.Release();
         }
     }
@@ -147,7 +158,24 @@ public sealed class FunctionInvoker(
             KvNamespaces = kvNamespaces,
             LocalKeyValue = localKeyValue,
         };
-        return await engine.InvokeAsync(target, request);
+        // The engine a first call runs on is part of this silo's load (nested calls run on their caller's thread).
+        var topLevel = scope.Tree.Path.Count == 1 && load is not null;
+        if (topLevel)
+        {
+            load!.EnterKind(kind);
+        }
+
+        try
+        {
+            return await engine.InvokeAsync(target, request);
+        }
+        finally
+        {
+            if (topLevel)
+            {
+                load!.LeaveKind(kind);
+            }
+        }
     }
 
     private async Task<(string Name, string TechId, FunctionKind Kind, IReadOnlyList<string> KvNamespaces)?> ResolveAsync(string function)

@@ -33,6 +33,9 @@ public sealed class FunctionStats
         entry.Record(ok, milliseconds);
     }
 
+    /// <summary>The function's mean latency on this silo, null before it has run here.</summary>
+    public double? MeanMs(string function) => entries.TryGetValue(function, out var entry) ? entry.MeanMs : null;
+
     public IReadOnlyList<FunctionStatsSnapshot> Snapshot() =>
         entries.Select(pair => pair.Value.Snapshot(pair.Key)).OrderBy(s => s.Function, StringComparer.Ordinal).ToArray();
 
@@ -81,6 +84,8 @@ public sealed class FunctionStats
                 max = seen;
             }
         }
+
+        public double? MeanMs => Volatile.Read(ref calls) is var n and > 0 ? Volatile.Read(ref totalMicroseconds) / 1000.0 / n : null;
 
         public FunctionStatsSnapshot Snapshot(string function)
         {

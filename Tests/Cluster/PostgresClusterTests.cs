@@ -291,7 +291,7 @@ public sealed class PostgresClusterTests
     }
 
     /// <summary>Waits until the status API lists exactly this many active silos; returns them as JSON.</summary>
-    private static async Task<string> WaitForActiveSilosAsync(HttpClient client, int count)
+    internal static async Task<string> WaitForActiveSilosAsync(HttpClient client, int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         var last = "";

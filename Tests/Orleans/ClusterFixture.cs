@@ -55,6 +55,9 @@ public class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<ModuleValidator>();
                 services.AddSingleton<PlatformMetrics>();
                 services.AddSingleton<FunctionInvoker>();
+                services.AddSingleton<Execution.Placement.ExecutionLoad>();
+                services.AddSingleton<Execution.Placement.ClusterInvoker>();
+                services.AddPlacementDirector<Execution.Placement.SiloBoundPlacement, Execution.Placement.SiloBoundPlacementDirector>();
                 services.AddSingleton<KeyValue.LocalKeyValue>();
                 services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
             });

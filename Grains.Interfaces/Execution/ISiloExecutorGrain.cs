@@ -1,0 +1,33 @@
+using MyOwnCluster.Functions;
+using Orleans.Concurrency;
+
+namespace MyOwnCluster.Execution;
+
+/// <summary>
+/// A silo's executor (key: the silo's address, <c>SiloAddress.ToParsableString()</c>; always activated on that silo):
+/// runs calls the cluster placed there and reports the silo's load. Calls interleave: each runs on the silo's engines.
+/// </summary>
+public interface ISiloExecutorGrain : IGrainWithStringKey
+{
+    [AlwaysInterleave]
+    Task<InvocationResult> InvokeAsync(InvocationRequest request);
+
+    [AlwaysInterleave]
+    Task<SiloLoad> GetLoadAsync();
+}
+
+/// <summary>
+/// One silo's execution load: the first calls running on it (<see cref="Running"/>, by engine in
+/// <see cref="RunningByKind"/>), how many of them wait for a core (<see cref="Queued"/>), its CPU use over the last
+/// second (0 to 1 of all its cores), the engines it can run and how many calls it has run since it started.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("moc.SiloLoad")]
+public sealed record SiloLoad(
+    [property: Id(0)] string Silo,
+    [property: Id(1)] int Cores,
+    [property: Id(2)] int Running,
+    [property: Id(3)] int Queued,
+    [property: Id(4)] double Cpu,
+    [property: Id(5)] IReadOnlyList<FunctionKind> Engines,
+    [property: Id(6)] long Executions,
+    [property: Id(7)] IReadOnlyDictionary<FunctionKind, int> RunningByKind);

@@ -1,0 +1,211 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MyOwnCluster.Files;
+using MyOwnCluster.Functions;
+
+namespace MyOwnCluster.Execution.Placement;
+
+/// <summary>
+/// Places a first call (plugged request, function/call, schedule run, map task) on a silo of the cluster and runs it
+/// there. While this silo has a free core and the engine, the call runs here, with no hop. Otherwise it goes to the
+/// capable silo with the least load per core (its running calls as it last reported them, or the calls this silo has
+/// in flight to it if more), staying here on a tie; a function that runs here in under <see cref="OffloadMinMs"/> (or has
+/// not run here yet) stays here whatever the load. Peers' loads are refreshed twice a second while the cluster has
+/// more than one silo. A call whose silo fails under it answers 503 at once (it is not run twice).
+/// </summary>
+public sealed class ClusterInvoker(
+    FunctionInvoker local, FunctionDirectory directory, IGrainFactory grains, ExecutionLoad load, ILocalSiloDetails self,
+    IClusterMembershipService membership, PlatformMetrics metrics, IOptions<ExecutionOptions> options, ILogger<ClusterInvoker> logger) : IDisposable
+{
+    /// <summary>
+    /// Calls of a function that has run here faster than this on average stay here: moving them would cost more than
+    /// running them (a hop is a serialisation and a network round trip each way).
+    /// </summary>
+    public const double OffloadMinMs = 1.0;
+
+    private static readonly TimeSpan RefreshEvery = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(3);
+
+    private readonly ConcurrentDictionary<SiloAddress, Peer> peers = new();
+    private readonly CancellationTokenSource stopping = new();
+    private int refreshing;
+
+    /// <summary>The silos this one knows the load of (status, tests), itself first.</summary>
+    public IReadOnlyList<SiloLoad> KnownLoads =>
+        [Snapshot(), .. peers.Values.Where(p => p.Load is not null).Select(p => p.Load!)];
+
+    public SiloLoad Snapshot() => load.Snapshot(self.SiloAddress.ToParsableString(), local.Kinds);
+
+    public async Task<InvocationResult> InvokeAsync(InvocationRequest request)
+    {
+        if (load.HasCapacity && peers.IsEmpty && membership.CurrentSnapshot.Members.Count <= 1)
+        {
+            return await local.InvokeAsync(request);
+        }
+
+        EnsureRefreshing();
+        var kind = await KindOfAsync(request.Function);
+        var runsHere = kind is { } k && local.Kinds.Contains(k);
+        if (kind is null || (runsHere && (load.HasCapacity || (metrics.Stats.MeanMs(request.Function) ?? 0) < OffloadMinMs)))
+        {
+            // Unknown names fail here the same way they would anywhere.
+            return await local.InvokeAsync(request);
+        }
+
+        var target = Choose(kind.Value);
+        if (target is null && peers.IsEmpty && !local.Kinds.Contains(kind.Value))
+        {
+            await RefreshAsync();
+            target = Choose(kind.Value);
+        }
+
+        return target switch
+        {
+            null => InvocationResult.Failed(InvocationOutcome.Unavailable, $"no silo of the cluster can run {PlatformMetrics.KindName(kind)} functions"),
+            _ when target == self.SiloAddress => await local.InvokeAsync(request),
+            _ => await RemoteAsync(target, request),
+        };
+    }
+
+    public void Dispose()
+    {
+        stopping.Cancel();
+        stopping.Dispose();
+    }
+
+    /// <summary>The least loaded capable silo, this one on a tie; null when none can run the kind.</summary>
+    private SiloAddress? Choose(FunctionKind kind)
+    {
+        SiloAddress? best = null;
+        var bestScore = double.MaxValue;
+        if (local.Kinds.Contains(kind))
+        {
+            best = self.SiloAddress;
+            bestScore = (double)load.Running / load.Cores;
+        }
+
+        var now = Environment.TickCount64;
+        foreach (var (silo, peer) in peers)
+        {
+            if (peer.Load is not { } reported || now - peer.ReportedAt > StaleAfter.TotalMilliseconds || !reported.Engines.Contains(kind))
+            {
+                continue;
+            }
+
+            var score = (double)Math.Max(reported.Running, Volatile.Read(ref peer.InFlight)) / Math.Max(1, reported.Cores)
+                + (reported.Cpu > 0.95 ? 0.5 : 0);
+            if (score < bestScore)
+            {
+                (best, bestScore) = (silo, score);
+            }
+        }
+
+        return best;
+    }
+
+    private async Task<InvocationResult> RemoteAsync(SiloAddress silo, InvocationRequest request)
+    {
+        var peer = peers.GetOrAdd(silo, _ => new Peer());
+        var budget = request.DeadlineMs ?? options.Value.CallTimeoutMs;
+        var started = Environment.TickCount64;
+        Interlocked.Increment(ref peer.InFlight);
+        try
+        {
+            var call = grains.GetGrain<ISiloExecutorGrain>(silo.ToParsableString()).InvokeAsync(request with { DeadlineMs = budget });
+            // The remote tree keeps the deadline itself; this bound is for a silo that stops answering altogether.
+            return await call.WaitAsync(TimeSpan.FromMilliseconds(budget + 1000));
+        }
+        catch (TimeoutException)
+        {
+            return InvocationResult.Failed(InvocationOutcome.Timeout, $"silo {silo} did not answer within the call's {budget} ms deadline");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not a guest failure (those are results): the silo or the link to it failed. Stop placing calls there
+            // until it reports again, and let the caller retry (503).
+            peer.Load = null;
+            logger.LogWarning("A call of {Function} placed on silo {Silo} failed after {Ms} ms: {Error}", request.Function, silo,
+                Environment.TickCount64 - started, e.Message);
+            return InvocationResult.Failed(InvocationOutcome.Unavailable, "the silo running the call became unavailable; retry shortly");
+        }
+        finally
+        {
+            Interlocked.Decrement(ref peer.InFlight);
+        }
+    }
+
+    private async ValueTask<FunctionKind?> KindOfAsync(string function)
+    {
+        if (function.StartsWith(TechIds.Prefix, StringComparison.Ordinal))
+        {
+            var techId = function[TechIds.Prefix.Length..].ToLowerInvariant();
+            return TechIds.IsValid(techId) && await grains.GetGrain<IBlobGrain>(techId).GetAsync() is { } blob
+                ? ContentTypes.KindOf(blob.ContentType)
+                : null;
+        }
+
+        return string.IsNullOrEmpty(function) ? null : (await directory.GetAsync(function))?.Kind;
+    }
+
+    private void EnsureRefreshing()
+    {
+        if (Interlocked.CompareExchange(ref refreshing, 1, 0) == 0)
+        {
+            _ = Task.Run(RefreshLoopAsync);
+        }
+    }
+
+    private async Task RefreshLoopAsync()
+    {
+        using var timer = new PeriodicTimer(RefreshEvery);
+        do
+        {
+            try
+            {
+                await RefreshAsync();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogDebug(e, "Refreshing the cluster's execution loads failed");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stopping.Token).ConfigureAwait(false));
+    }
+
+    /// <summary>Asks every other active silo for its load; forgets silos that left the cluster.</summary>
+    private async Task RefreshAsync()
+    {
+        var active = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && m.SiloAddress != self.SiloAddress)
+            .Select(m => m.SiloAddress)
+            .ToHashSet();
+        foreach (var gone in peers.Keys.Where(s => !active.Contains(s)))
+        {
+            peers.TryRemove(gone, out _);
+        }
+
+        await Task.WhenAll(active.Select(async silo =>
+        {
+            var peer = peers.GetOrAdd(silo, _ => new Peer());
+            try
+            {
+                peer.Load = await grains.GetGrain<ISiloExecutorGrain>(silo.ToParsableString()).GetLoadAsync().WaitAsync(TimeSpan.FromSeconds(1));
+                peer.ReportedAt = Environment.TickCount64;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                peer.Load = null;
+            }
+        }));
+    }
+
+    private sealed class Peer
+    {
+        public int InFlight;
+
+        public SiloLoad? Load { get; set; }
+
+        public long ReportedAt { get; set; }
+    }
+}

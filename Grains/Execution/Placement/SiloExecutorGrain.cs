@@ -1,0 +1,12 @@
+namespace MyOwnCluster.Execution.Placement;
+
+/// <summary>One per silo, on that silo: runs the calls placed here by <see cref="ClusterInvoker"/> on this silo's engines.</summary>
+[SiloBoundPlacement]
+[Orleans.Concurrency.Reentrant]
+public sealed class SiloExecutorGrain(FunctionInvoker invoker, ExecutionLoad load, ILocalSiloDetails silo) : Grain, ISiloExecutorGrain
+{
+    // Engines block their thread while the guest runs; keep that off the Orleans scheduler.
+    public Task<InvocationResult> InvokeAsync(InvocationRequest request) => Task.Run(() => invoker.InvokeAsync(request));
+
+    public Task<SiloLoad> GetLoadAsync() => Task.FromResult(load.Snapshot(silo.SiloAddress.ToParsableString(), invoker.Kinds));
+}
