@@ -2,14 +2,14 @@ using MyOwnCluster.Functions;
 
 namespace MyOwnCluster.Gateway.Api;
 
-public sealed record RegisterBlobBody(string? Name, string? ContentType, string? Bytes, List<string>? KvNamespaces = null);
+public sealed record RegisterBlobBody(string? Name, string? ContentType, string? Bytes, List<string>? KvNamespaces = null, bool? Idempotent = null);
 
 public sealed record BlobSummary(
-    string Name, string Kind, string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, int Versions)
+    string Name, string Kind, string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, int Versions, bool Idempotent)
 {
     public static BlobSummary From(FunctionInfo info) => new(
         info.Name, KindName(info.Kind), info.Current.TechId, info.Current.ContentType, info.Current.Size,
-        info.Current.RegisteredAt, Math.Max(1, info.Versions.Count));
+        info.Current.RegisteredAt, Math.Max(1, info.Versions.Count), info.Current.Idempotent);
 
     public static string KindName(FunctionKind kind) => MyOwnCluster.Execution.PlatformMetrics.KindName(kind);
 }

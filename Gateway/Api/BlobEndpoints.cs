@@ -28,6 +28,7 @@ public static class BlobEndpoints
         var result = await grains.GetGrain<IFunctionGrain>(name).RegisterAsync(new RegisterBlobRequest(name, contentType, bytes)
         {
             KvNamespaces = body.KvNamespaces ?? [],
+            Idempotent = body.Idempotent ?? false,
         });
         if (!result.Succeeded)
         {

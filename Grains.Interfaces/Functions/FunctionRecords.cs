@@ -10,6 +10,9 @@ public sealed record BlobVersion(
 {
     /// <summary>Key-value namespaces besides its own that this version may use (granted at registration).</summary>
     [Id(4)] public IReadOnlyList<string> KvNamespaces { get; init; } = [];
+
+    /// <summary>Running it twice does no harm: a call whose silo fails under it is run once more elsewhere.</summary>
+    [Id(5)] public bool Idempotent { get; init; }
 }
 
 /// <summary>A named blob: a function when its content type is executable, a file otherwise.</summary>
@@ -29,6 +32,9 @@ public sealed record RegisterBlobRequest(
 {
     /// <summary>Shared key-value namespaces the function may use besides its own (<c>core.persistence_ns_*</c>).</summary>
     [Id(3)] public IReadOnlyList<string> KvNamespaces { get; init; } = [];
+
+    /// <summary>See <see cref="BlobVersion.Idempotent"/>.</summary>
+    [Id(4)] public bool Idempotent { get; init; }
 }
 
 /// <summary>Outcome of a registration: either the new current version, or why the blob was refused.</summary>

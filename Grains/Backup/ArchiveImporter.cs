@@ -38,7 +38,7 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
         await Parallel.ForEachAsync(parsed.Functions, Concurrency(ct), async (function, _) =>
         {
             var versions = function.Value
-                .Select(v => new BlobVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt) { KvNamespaces = v.KvNamespaces ?? [] })
+                .Select(v => new BlobVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt) { KvNamespaces = v.KvNamespaces ?? [], Idempotent = v.Idempotent })
                 .ToArray();
             if (await grains.GetGrain<IFunctionGrain>(function.Key).ImportAsync(versions) is { } info)
             {

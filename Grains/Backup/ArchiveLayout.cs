@@ -59,7 +59,7 @@ public sealed record ArchiveManifest(string Format, int FormatVersion, DateTimeO
 public sealed record ArchiveCounts(int Functions, int Blobs, int Plugs, int KvNamespaces, int KvKeys, int Filters = 0, int Schedules = 0, int FileTrees = 0);
 
 /// <summary><c>kv_namespaces</c>: the shared namespaces granted to the version (absent in older archives: none).</summary>
-public sealed record ArchiveVersion(string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string>? KvNamespaces = null);
+public sealed record ArchiveVersion(string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string>? KvNamespaces = null, bool Idempotent = false);
 
 public sealed record ArchiveBlobInfo(string ContentType);
 

@@ -49,6 +49,7 @@ public sealed class FunctionGrain(
         var version = new BlobVersion(techId, request.ContentType, request.Bytes.LongLength, DateTimeOffset.UtcNow)
         {
             KvNamespaces = request.KvNamespaces.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
+            Idempotent = request.Idempotent,
         };
         state.State.Versions.Add(version);
         if (state.State.Versions.Count > MaxVersionsKept)

@@ -45,6 +45,7 @@ public sealed class ClusterInvoker(
         }
 
         EnsureRefreshing();
+        var started = Environment.TickCount64;
         var kind = await KindOfAsync(request.Function);
         var runsHere = kind is { } k && local.Kinds.Contains(k);
         if (kind is null || (runsHere && (load.HasCapacity || (metrics.Stats.MeanMs(request.Function) ?? 0) < OffloadMinMs)))
@@ -60,12 +61,31 @@ public sealed class ClusterInvoker(
             target = Choose(kind.Value);
         }
 
-        return target switch
+        if (target is null || target == self.SiloAddress)
         {
-            null => InvocationResult.Failed(InvocationOutcome.Unavailable, $"no silo of the cluster can run {PlatformMetrics.KindName(kind)} functions"),
-            _ when target == self.SiloAddress => await local.InvokeAsync(request),
-            _ => await RemoteAsync(target, request),
-        };
+            return target is null ? NoSiloFor(kind.Value) : await local.InvokeAsync(request);
+        }
+
+        var (result, siloFailed) = await RemoteAsync(target, request);
+        if (!siloFailed || !await IsIdempotentAsync(request.Function))
+        {
+            return result;
+        }
+
+        // Once more, on the best silo left (the failed one is out of the choice until it reports again), within what is
+        // left of the deadline.
+        var left = (request.DeadlineMs ?? options.Value.CallTimeoutMs) - (int)(Environment.TickCount64 - started);
+        if (left <= 0)
+        {
+            return InvocationResult.Failed(InvocationOutcome.Timeout, "the call's deadline passed while its silo failed");
+        }
+
+        logger.LogInformation("Running idempotent {Function} again after silo {Silo} failed under it", request.Function, target);
+        var again = request with { DeadlineMs = left };
+        var retry = Choose(kind.Value);
+        return retry is null ? NoSiloFor(kind.Value)
+            : retry == self.SiloAddress ? await local.InvokeAsync(again)
+            : (await RemoteAsync(retry, again)).Result;
     }
 
     public void Dispose()
@@ -104,7 +124,14 @@ public sealed class ClusterInvoker(
         return best;
     }
 
-    private async Task<InvocationResult> RemoteAsync(SiloAddress silo, InvocationRequest request)
+    private static InvocationResult NoSiloFor(FunctionKind kind) =>
+        InvocationResult.Failed(InvocationOutcome.Unavailable, $"no silo of the cluster can run {PlatformMetrics.KindName(kind)} functions");
+
+    private async Task<bool> IsIdempotentAsync(string function) =>
+        !function.StartsWith(TechIds.Prefix, StringComparison.Ordinal) && (await directory.GetAsync(function))?.Current.Idempotent == true;
+
+    /// <summary>The call's result, and whether the silo (not the guest) failed, so that the call may not have run.</summary>
+    private async Task<(InvocationResult Result, bool SiloFailed)> RemoteAsync(SiloAddress silo, InvocationRequest request)
     {
         var peer = peers.GetOrAdd(silo, _ => new Peer());
         var budget = request.DeadlineMs ?? options.Value.CallTimeoutMs;
@@ -114,11 +141,11 @@ public sealed class ClusterInvoker(
         {
             var call = grains.GetGrain<ISiloExecutorGrain>(silo.ToParsableString()).InvokeAsync(request with { DeadlineMs = budget });
             // The remote tree keeps the deadline itself; this bound is for a silo that stops answering altogether.
-            return await call.WaitAsync(TimeSpan.FromMilliseconds(budget + 1000));
+            return (await call.WaitAsync(TimeSpan.FromMilliseconds(budget + 1000)), false);
         }
         catch (TimeoutException)
         {
-            return InvocationResult.Failed(InvocationOutcome.Timeout, $"silo {silo} did not answer within the call's {budget} ms deadline");
+            return (InvocationResult.Failed(InvocationOutcome.Timeout, $"silo {silo} did not answer within the call's {budget} ms deadline"), false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -127,7 +154,7 @@ public sealed class ClusterInvoker(
             peer.Load = null;
             logger.LogWarning("A call of {Function} placed on silo {Silo} failed after {Ms} ms: {Error}", request.Function, silo,
                 Environment.TickCount64 - started, e.Message);
-            return InvocationResult.Failed(InvocationOutcome.Unavailable, "the silo running the call became unavailable; retry shortly");
+            return (InvocationResult.Failed(InvocationOutcome.Unavailable, "the silo running the call became unavailable; retry shortly"), true);
         }
         finally
         {
