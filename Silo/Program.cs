@@ -107,6 +107,8 @@ static async Task RunAsync(string[] args)
 
     await StorageHosting.PrepareAsync(storage, bootLogger);
     var app = builder.Build();
+    // Made now rather than at the first call: its per-silo gauges are on /metrics from the start.
+    app.Services.GetRequiredService<MyOwnCluster.Execution.Placement.ClusterInvoker>();
     if (cluster.IsWorker)
     {
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(

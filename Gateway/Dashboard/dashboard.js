@@ -42,7 +42,12 @@ function render(status) {
     `${status.counts.functions} functions · ${status.counts.blobs} blobs · ${status.counts.plugs} plugs · ${status.counts.filters} filters · version ${s.version}`;
   document.getElementById("this-silo").textContent =
     `This silo: ${s.address} · up ${Math.round(s.uptime_seconds)} s since ${new Date(s.started_at).toLocaleString()} · KVM: ${s.kvm.message}`;
-  fill("silos", status.silos, [[x => x.address], [x => x.name], [x => x.status], [x => new Date(x.started_at).toLocaleString()]]);
+  const run = (x, f) => (x.execution ? f(x.execution) : "-");
+  fill("silos", status.silos, [
+    [x => x.address], [x => x.name], [x => x.status], [x => new Date(x.started_at).toLocaleString()],
+    [x => run(x, e => e.executions), true], [x => run(x, e => e.running), true], [x => run(x, e => e.queued), true],
+    [x => run(x, e => `${Math.round(e.cpu * 100)}% of ${e.cores}`), true], [x => run(x, e => e.engines.join(", "))],
+  ]);
   fill("functions", status.functions, [
     [f => f.name], [f => f.kind ?? "(removed)"], [f => f.calls, true], [f => f.errors, true],
     [f => f.mean_ms, true], [f => f.p50_ms, true], [f => f.p95_ms, true], [f => f.max_ms, true],

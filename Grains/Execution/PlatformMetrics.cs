@@ -49,6 +49,25 @@ public sealed class PlatformMetrics : IDisposable
         }
     }
 
+    /// <summary>
+    /// Per-silo execution gauges (tag <c>silo</c>): every silo this one knows the load of, as last reported
+    /// (<see cref="Placement.ClusterInvoker"/> hands them in; they are read at collection time).
+    /// </summary>
+    public void ObserveSilos(Func<IReadOnlyList<SiloLoad>> loads)
+    {
+        meter.CreateObservableCounter("moc.silo.executions", () => Each(loads(), l => l.Executions), "{invocation}",
+            "First calls each silo of the cluster has run since it started");
+        meter.CreateObservableGauge("moc.silo.running", () => Each(loads(), l => l.Running), "{invocation}",
+            "First calls running on each silo of the cluster");
+        meter.CreateObservableGauge("moc.silo.queued", () => Each(loads(), l => l.Queued), "{invocation}",
+            "Calls waiting for a core on each silo of the cluster");
+        meter.CreateObservableGauge("moc.silo.cpu", () => loads().Select(l => new Measurement<double>(l.Cpu, new KeyValuePair<string, object?>("silo", l.Silo))),
+            "1", "CPU use of each silo over its last second, 0 to 1 of all its cores");
+    }
+
+    private static IEnumerable<Measurement<long>> Each(IReadOnlyList<SiloLoad> loads, Func<SiloLoad, long> value) =>
+        loads.Select(l => new Measurement<long>(value(l), new KeyValuePair<string, object?>("silo", l.Silo)));
+
     private static IEnumerable<Measurement<double>> BackupAge(Backup.IStoreBackups backups)
     {
         var newest = backups.List();

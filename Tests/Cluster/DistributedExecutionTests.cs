@@ -53,6 +53,8 @@ public sealed class DistributedExecutionTests
         var executions = await StatusAsync(client, "executions");
         Assert.Equal(0, executions[gateway.SiloPort]);
         Assert.True(executions[first.SiloPort] + executions[second.SiloPort] >= 20, string.Join(", ", executions));
+        var metrics = await client.GetStringAsync("/metrics");
+        Assert.All(new[] { gateway, first, second }, silo => Assert.Contains($"moc_silo_executions_total{{otel_scope_name=\"MyOwnCluster\",silo=\"127.0.0.1:{silo.SiloPort}@", metrics));
 
         // A call that would spin until its 30 s deadline; the worker running it dies.
         Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("spin", Wat.ToWasm(Spin))).StatusCode);

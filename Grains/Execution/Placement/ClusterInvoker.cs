@@ -12,11 +12,9 @@ namespace MyOwnCluster.Execution.Placement;
 /// capable silo with the least load per core (its running calls as it last reported them, or the calls this silo has
 /// in flight to it if more), staying here on a tie; a function that runs here in under <see cref="OffloadMinMs"/> (or has
 /// not run here yet) stays here whatever the load. Peers' loads are refreshed twice a second while the cluster has
-/// more than one silo. A call whose silo fails under it answers 503 at once (it is not run twice).
+/// more than one silo (with one, a refresh asks nobody). A call whose silo fails under it answers 503 at once (it is not run twice).
 /// </summary>
-public sealed class ClusterInvoker(
-    FunctionInvoker local, FunctionDirectory directory, IGrainFactory grains, ExecutionLoad load, ILocalSiloDetails self,
-    IClusterMembershipService membership, PlatformMetrics metrics, IOptions<ExecutionOptions> options, ILogger<ClusterInvoker> logger) : IDisposable
+public sealed class ClusterInvoker : IDisposable
 {
     /// <summary>
     /// Calls of a function that has run here faster than this on average stay here: moving them would cost more than
@@ -29,7 +27,26 @@ public sealed class ClusterInvoker(
 
     private readonly ConcurrentDictionary<SiloAddress, Peer> peers = new();
     private readonly CancellationTokenSource stopping = new();
+    private readonly FunctionInvoker local;
+    private readonly FunctionDirectory directory;
+    private readonly IGrainFactory grains;
+    private readonly ExecutionLoad load;
+    private readonly ILocalSiloDetails self;
+    private readonly IClusterMembershipService membership;
+    private readonly PlatformMetrics metrics;
+    private readonly IOptions<ExecutionOptions> options;
+    private readonly ILogger<ClusterInvoker> logger;
     private int refreshing;
+
+    public ClusterInvoker(
+        FunctionInvoker local, FunctionDirectory directory, IGrainFactory grains, ExecutionLoad load, ILocalSiloDetails self,
+        IClusterMembershipService membership, PlatformMetrics metrics, IOptions<ExecutionOptions> options, ILogger<ClusterInvoker> logger)
+    {
+        (this.local, this.directory, this.grains, this.load, this.self) = (local, directory, grains, load, self);
+        (this.membership, this.metrics, this.options, this.logger) = (membership, metrics, options, logger);
+        metrics.ObserveSilos(() => KnownLoads);
+        EnsureRefreshing();
+    }
 
     /// <summary>The silos this one knows the load of (status, tests), itself first.</summary>
     public IReadOnlyList<SiloLoad> KnownLoads =>
@@ -39,6 +56,7 @@ public sealed class ClusterInvoker(
 
     public async Task<InvocationResult> InvokeAsync(InvocationRequest request)
     {
+
         if (load.HasCapacity && peers.IsEmpty && membership.CurrentSnapshot.Members.Count <= 1)
         {
             return await local.InvokeAsync(request);
