@@ -107,6 +107,8 @@ public sealed class SeveralGatewaysTests
         Assert.True(load.ServedAfterWindow > 20, $"only {load.ServedAfterWindow} requests were served after the failover window\n{diagnostics}");
         Assert.True(load.ServedBeforeKillBy.Count == 2,
             $"before the kill, haproxy sent requests to {load.ServedBeforeKillBy.Count} gateway(s) only\n{diagnostics}");
+        // The health check, not only refused connections, took the dead gateway out.
+        Assert.Contains("gateways/gateway1 is DOWN", haproxy.Log);
     }
 
     private sealed record Failure(TimeSpan After, string Error);

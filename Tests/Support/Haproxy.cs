@@ -1,18 +1,16 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace MyOwnCluster.Tests.Support;
 
 /// <summary>
-/// A real haproxy (Debian's) on a free loopback port in front of gateways: TLS passed through (mode tcp), each
-/// gateway checked with an HTTPS GET /healthz, as the README's Cluster mode section configures it.
+/// A real haproxy (Debian's) on a free loopback port in front of gateways, configured as the README's Cluster mode
+/// section says: TLS passed through (mode tcp), each gateway checked with an HTTPS GET /healthz.
 /// </summary>
 public sealed class Haproxy : IAsyncDisposable
 {
     public const string Executable = "/usr/sbin/haproxy";
-
-    /// <summary>Short check period and few failures: a dead gateway is taken out of the rotation quickly.</summary>
-    private const string Checks = "inter 500ms fall 2 rise 2";
 
     private readonly string directory;
     private readonly Process process;
@@ -76,36 +74,35 @@ public sealed class Haproxy : IAsyncDisposable
         TempDirectory.Delete(directory);
     }
 
+    /// <summary>
+    /// The README's configuration (Cluster mode, "Several gateways"), so the test runs what users are told to run:
+    /// only the log target, the listening address and the servers are replaced.
+    /// </summary>
     private static string Config(int port, IReadOnlyList<ServerProcess> gateways)
     {
-        var servers = string.Join("\n", gateways.Select((g, i) => $"    server gateway{i + 1} 127.0.0.1:{g.HttpsPort}"));
-        return $"""
-            global
-                log stdout format raw local0
-                maxconn 2000
+        var readme = File.ReadAllText(Path.Combine(Samples.SampleToolchain.RepositoryRoot, "README.md"));
+        var block = Regex.Match(readme, "```haproxy\n(?<config>.*?)```", RegexOptions.Singleline);
+        if (!block.Success)
+        {
+            throw new InvalidOperationException("README.md has no ```haproxy block");
+        }
 
-            defaults
-                mode tcp
-                log global
-                option tcplog
-                timeout connect 2s
-                timeout client 60s
-                timeout server 60s
-                retries 2
-                option redispatch
+        var lines = block.Groups["config"].Value.Split('\n')
+            .Where(line => !line.TrimStart().StartsWith("server ", StringComparison.Ordinal))
+            .Select(line => line.Trim() switch
+            {
+                "log /dev/log local0" => "    log stdout format raw local0",
+                "bind :443" => $"    bind 127.0.0.1:{port}",
+                _ => line,
+            })
+            .ToList();
+        if (!lines.Contains("    log stdout format raw local0") || !lines.Contains($"    bind 127.0.0.1:{port}"))
+        {
+            throw new InvalidOperationException("the README's haproxy block no longer has the log and bind lines this test replaces");
+        }
 
-            frontend https
-                bind 127.0.0.1:{port}
-                default_backend gateways
-
-            backend gateways
-                balance roundrobin
-                option httpchk GET /healthz
-                http-check expect status 200
-                default-server check check-ssl verify none {Checks}
-            {servers}
-
-            """;
+        lines.AddRange(gateways.Select((g, i) => $"    server gateway{i + 1} 127.0.0.1:{g.HttpsPort}"));
+        return string.Join('\n', lines) + "\n";
     }
 
     private async Task WaitUntilListeningAsync()
