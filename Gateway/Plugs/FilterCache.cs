@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Routing;
 
@@ -43,7 +44,8 @@ public sealed class FilterSet
 /// this gateway and by the table's pushes for edits made elsewhere (other gateways, guest calls, imports), with a
 /// version check every Moc:RouteRefreshMs for a push that was lost.
 /// </summary>
-public sealed class FilterCache(IGrainFactory grains, IOptions<GatewayOptions> options) : IFilterTableObserver, IDisposable
+public sealed class FilterCache(IGrainFactory grains, IOptions<GatewayOptions> options, ILogger<FilterCache> logger)
+    : IFilterTableObserver, IDisposable
 {
     private readonly SemaphoreSlim refreshing = new(1, 1);
     private FilterSet? current;
@@ -110,9 +112,18 @@ public sealed class FilterCache(IGrainFactory grains, IOptions<GatewayOptions> o
             }
 
             var table = grains.GetGrain<IFilterTableGrain>(0);
-            if (seen is null || await table.GetVersionAsync() != seen.Version)
+            try
             {
-                Update(await table.GetAsync());
+                if (seen is null || await table.GetVersionAsync() != seen.Version)
+                {
+                    Update(await table.GetAsync());
+                }
+            }
+            catch (Exception e) when (seen is not null && e is not OperationCanceledException)
+            {
+                // The table's silo died and is not declared dead yet: the copy in hand (kept current by pushes) serves.
+                logger.LogWarning("Checking the filter table failed, serving the cached version {Version}: {Reason}",
+                    seen.Version, e.Message.Split('\n', 2)[0]);
             }
 
             Interlocked.Exchange(ref nextCheck, Environment.TickCount64 + options.Value.RouteRefreshMs);

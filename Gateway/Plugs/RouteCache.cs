@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Routing;
 
@@ -8,7 +9,8 @@ namespace MyOwnCluster.Gateway.Plugs;
 /// plugs made through this gateway and by the table's pushes (<see cref="TableSubscriptions"/>) for edits made
 /// elsewhere; checking the grain's version every Moc:RouteRefreshMs catches a push that was lost.
 /// </summary>
-public sealed class RouteCache(IGrainFactory grains, IOptions<GatewayOptions> options) : IRouteTableObserver, IDisposable
+public sealed class RouteCache(IGrainFactory grains, IOptions<GatewayOptions> options, ILogger<RouteCache> logger)
+    : IRouteTableObserver, IDisposable
 {
     private readonly SemaphoreSlim refreshing = new(1, 1);
     private RouteMatcher? matcher;
@@ -75,9 +77,18 @@ public sealed class RouteCache(IGrainFactory grains, IOptions<GatewayOptions> op
             }
 
             var table = grains.GetGrain<IRouteTableGrain>(0);
-            if (current is null || await table.GetVersionAsync() != current.Version)
+            try
             {
-                Update(await table.GetAsync());
+                if (current is null || await table.GetVersionAsync() != current.Version)
+                {
+                    Update(await table.GetAsync());
+                }
+            }
+            catch (Exception e) when (current is not null && e is not OperationCanceledException)
+            {
+                // The table's silo died and is not declared dead yet: the copy in hand (kept current by pushes) serves.
+                logger.LogWarning("Checking the route table failed, serving the cached version {Version}: {Reason}",
+                    current.Version, e.Message.Split('\n', 2)[0]);
             }
 
             Interlocked.Exchange(ref nextCheck, Environment.TickCount64 + options.Value.RouteRefreshMs);
