@@ -21,6 +21,7 @@ public static class GatewayHost
         services.AddSingleton(token);
         services.AddSingleton<RouteCache>();
         services.AddSingleton<FilterCache>();
+        services.AddHostedService<TableSubscriptions>();
         services.AddSingleton<FilterPipeline>();
         services.AddSingleton<PublishedFiles>();
         services.AddSingleton<PlugDispatcher>();

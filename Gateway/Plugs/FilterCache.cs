@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Routing;
 
@@ -39,10 +40,12 @@ public sealed class FilterSet
 }
 
 /// <summary>
-/// The gateway's copy of the filter table, refreshed like <see cref="RouteCache"/>: at once for edits made through
-/// this gateway, and when the grain's version moves (edits elsewhere, guest calls) within Moc:RouteRefreshMs.
+/// The gateway's copy of the filter table, kept like <see cref="RouteCache"/>: replaced at once by edits made through
+/// this gateway and by the table's pushes for edits made elsewhere (other gateways, guest calls, imports), with a
+/// version check every Moc:RouteRefreshMs for a push that was lost.
 /// </summary>
-public sealed class FilterCache(IGrainFactory grains, IOptions<GatewayOptions> options) : IDisposable
+public sealed class FilterCache(IGrainFactory grains, IOptions<GatewayOptions> options, ILogger<FilterCache> logger)
+    : IFilterTableObserver, IDisposable
 {
     private readonly SemaphoreSlim refreshing = new(1, 1);
     private FilterSet? current;
@@ -59,12 +62,40 @@ public sealed class FilterCache(IGrainFactory grains, IOptions<GatewayOptions> o
         return await RefreshAsync(set);
     }
 
+    /// <summary>Takes the snapshot unless a newer one is already in place (pushes and replies may cross).</summary>
     public void Update(FilterTableSnapshot snapshot)
     {
         var set = current;
-        if (set is null || snapshot.Version >= set.Version)
+        if (set is not null && snapshot.Version <= set.Version)
         {
-            current = new FilterSet(snapshot);
+            return;
+        }
+
+        var replacement = new FilterSet(snapshot);
+        while (set is null || snapshot.Version > set.Version)
+        {
+            var seen = Interlocked.CompareExchange(ref current, replacement, set);
+            if (seen == set)
+            {
+                return;
+            }
+
+            set = seen;
+        }
+    }
+
+    public Task FiltersChangedAsync(FilterTableSnapshot snapshot)
+    {
+        Update(snapshot);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Reloads the table if this cache holds an older version than <paramref name="version"/>.</summary>
+    public async Task CatchUpAsync(long version)
+    {
+        if (current is { } set && set.Version < version)
+        {
+            Update(await grains.GetGrain<IFilterTableGrain>(0).GetAsync());
         }
     }
 
@@ -81,9 +112,18 @@ public sealed class FilterCache(IGrainFactory grains, IOptions<GatewayOptions> o
             }
 
             var table = grains.GetGrain<IFilterTableGrain>(0);
-            if (seen is null || await table.GetVersionAsync() != seen.Version)
+            try
             {
-                Update(await table.GetAsync());
+                if (seen is null || await table.GetVersionAsync() != seen.Version)
+                {
+                    Update(await table.GetAsync());
+                }
+            }
+            catch (Exception e) when (seen is not null && e is not OperationCanceledException)
+            {
+                // The table's silo died and is not declared dead yet: the copy in hand (kept current by pushes) serves.
+                logger.LogWarning("Checking the filter table failed, serving the cached version {Version}: {Reason}",
+                    seen.Version, e.Message.Split('\n', 2)[0]);
             }
 
             Interlocked.Exchange(ref nextCheck, Environment.TickCount64 + options.Value.RouteRefreshMs);

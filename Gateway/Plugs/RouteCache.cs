@@ -1,13 +1,16 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Routing;
 
 namespace MyOwnCluster.Gateway.Plugs;
 
 /// <summary>
-/// The gateway's copy of the route table. Requests match against it without a grain call; it is replaced at once
-/// by plugs made through this gateway, and refreshed when the grain's version moves (plugs made elsewhere).
+/// The gateway's copy of the route table. Requests match against it without a grain call. It is replaced at once by
+/// plugs made through this gateway and by the table's pushes (<see cref="TableSubscriptions"/>) for edits made
+/// elsewhere; checking the grain's version every Moc:RouteRefreshMs catches a push that was lost.
 /// </summary>
-public sealed class RouteCache(IGrainFactory grains, IOptions<GatewayOptions> options) : IDisposable
+public sealed class RouteCache(IGrainFactory grains, IOptions<GatewayOptions> options, ILogger<RouteCache> logger)
+    : IRouteTableObserver, IDisposable
 {
     private readonly SemaphoreSlim refreshing = new(1, 1);
     private RouteMatcher? matcher;
@@ -24,12 +27,40 @@ public sealed class RouteCache(IGrainFactory grains, IOptions<GatewayOptions> op
         return await RefreshAsync(current);
     }
 
+    /// <summary>Takes the snapshot unless a newer one is already in place (pushes and replies may cross).</summary>
     public void Update(RouteTableSnapshot snapshot)
     {
         var current = matcher;
-        if (current is null || snapshot.Version >= current.Version)
+        if (current is not null && snapshot.Version <= current.Version)
         {
-            matcher = new RouteMatcher(snapshot);
+            return;
+        }
+
+        var replacement = new RouteMatcher(snapshot);
+        while (current is null || snapshot.Version > current.Version)
+        {
+            var seen = Interlocked.CompareExchange(ref matcher, replacement, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    public Task RoutesChangedAsync(RouteTableSnapshot snapshot)
+    {
+        Update(snapshot);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Reloads the table if this cache holds an older version than <paramref name="version"/>.</summary>
+    public async Task CatchUpAsync(long version)
+    {
+        if (matcher is { } current && current.Version < version)
+        {
+            Update(await grains.GetGrain<IRouteTableGrain>(0).GetAsync());
         }
     }
 
@@ -46,9 +77,18 @@ public sealed class RouteCache(IGrainFactory grains, IOptions<GatewayOptions> op
             }
 
             var table = grains.GetGrain<IRouteTableGrain>(0);
-            if (current is null || await table.GetVersionAsync() != current.Version)
+            try
             {
-                Update(await table.GetAsync());
+                if (current is null || await table.GetVersionAsync() != current.Version)
+                {
+                    Update(await table.GetAsync());
+                }
+            }
+            catch (Exception e) when (current is not null && e is not OperationCanceledException)
+            {
+                // The table's silo died and is not declared dead yet: the copy in hand (kept current by pushes) serves.
+                logger.LogWarning("Checking the route table failed, serving the cached version {Version}: {Reason}",
+                    current.Version, e.Message.Split('\n', 2)[0]);
             }
 
             Interlocked.Exchange(ref nextCheck, Environment.TickCount64 + options.Value.RouteRefreshMs);

@@ -16,4 +16,10 @@ public interface IFilterTableGrain : IGrainWithIntegerKey
 
     /// <summary>Cheap change check for gateway caches.</summary>
     Task<long> GetVersionAsync();
+
+    /// <summary>
+    /// Sends the observer every later edit until the subscription expires (see <c>FilterTableGrain</c>) or this grain
+    /// moves to another silo; subscribers renew it periodically. Returns the current version.
+    /// </summary>
+    Task<long> SubscribeAsync(IFilterTableObserver observer);
 }

@@ -13,4 +13,10 @@ public interface IRouteTableGrain : IGrainWithIntegerKey
 
     /// <summary>Cheap change check for gateway caches.</summary>
     Task<long> GetVersionAsync();
+
+    /// <summary>
+    /// Sends the observer every later edit until the subscription expires (see <c>RouteTableGrain</c>) or this grain
+    /// moves to another silo; subscribers renew it periodically. Returns the current version.
+    /// </summary>
+    Task<long> SubscribeAsync(IRouteTableObserver observer);
 }

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Orleans.Utilities;
 
 namespace MyOwnCluster.Routing;
 
@@ -10,10 +12,16 @@ public sealed class FilterTableState
     [Id(1)] public long Version { get; set; }
 }
 
-/// <summary>The cluster's filters in run order. Gateways cache them and refresh when the version moves.</summary>
-public sealed class FilterTableGrain([PersistentState("filters", "store")] IPersistentState<FilterTableState> state)
+/// <summary>
+/// The cluster's filters in run order. Gateways cache them: subscribed gateways get every edit pushed, and each also
+/// checks the version now and then in case a push was lost.
+/// </summary>
+public sealed class FilterTableGrain(
+    [PersistentState("filters", "store")] IPersistentState<FilterTableState> state, ILogger<FilterTableGrain> logger)
     : Grain, IFilterTableGrain
 {
+    private readonly ObserverManager<IFilterTableObserver> observers = new(TableSubscription.Lifetime, logger);
+
     public async Task<Filter> AddAsync(Filter filter)
     {
         FilterRules.Validate(filter);
@@ -53,15 +61,25 @@ public sealed class FilterTableGrain([PersistentState("filters", "store")] IPers
         await SaveAsync();
     }
 
-    public Task<FilterTableSnapshot> GetAsync() => Task.FromResult(new FilterTableSnapshot(state.State.Version, state.State.Filters.ToArray()));
+    public Task<FilterTableSnapshot> GetAsync() => Task.FromResult(Snapshot());
 
     public Task<long> GetVersionAsync() => Task.FromResult(state.State.Version);
+
+    public Task<long> SubscribeAsync(IFilterTableObserver observer)
+    {
+        observers.Subscribe(observer, observer);
+        return Task.FromResult(state.State.Version);
+    }
 
     private async Task SaveAsync()
     {
         state.State.Version++;
         await state.WriteStateAsync();
+        var snapshot = Snapshot();
+        await observers.Notify(observer => observer.FiltersChangedAsync(snapshot));
     }
+
+    private FilterTableSnapshot Snapshot() => new(state.State.Version, state.State.Filters.ToArray());
 
     /// <summary>16 hex digits: unguessable enough to be a handle, short enough to type.</summary>
     private string NewId()

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Utilities;
+
 namespace MyOwnCluster.Routing;
 
 /// <summary>Durable state of the route table.</summary>
@@ -8,10 +11,16 @@ public sealed class RouteTableState
     [Id(1)] public long Version { get; set; }
 }
 
-/// <summary>The cluster's plugs. Gateways cache a <see cref="RouteMatcher"/> and refresh it when the version moves.</summary>
-public sealed class RouteTableGrain([PersistentState("routes", "store")] IPersistentState<RouteTableState> state)
+/// <summary>
+/// The cluster's plugs. Gateways cache a <see cref="RouteMatcher"/>: subscribed gateways get every edit pushed, and
+/// each also checks the version now and then in case a push was lost.
+/// </summary>
+public sealed class RouteTableGrain(
+    [PersistentState("routes", "store")] IPersistentState<RouteTableState> state, ILogger<RouteTableGrain> logger)
     : Grain, IRouteTableGrain
 {
+    private readonly ObserverManager<IRouteTableObserver> observers = new(TableSubscription.Lifetime, logger);
+
     public async Task<RouteTableSnapshot> PlugAsync(Plug plug)
     {
         var pattern = RoutePattern.TryParse(plug.Path, out var error)
@@ -19,9 +28,7 @@ public sealed class RouteTableGrain([PersistentState("routes", "store")] IPersis
         var normalized = plug with { Path = pattern.Text, Method = plug.Method.ToUpperInvariant() };
         state.State.Plugs.RemoveAll(p => SameRoute(p, normalized.Method, normalized.Path));
         state.State.Plugs.Add(normalized);
-        state.State.Version++;
-        await state.WriteStateAsync();
-        return Snapshot();
+        return await SaveAsync();
     }
 
     public async Task<bool> UnplugAsync(string method, string path)
@@ -32,14 +39,28 @@ public sealed class RouteTableGrain([PersistentState("routes", "store")] IPersis
             return false;
         }
 
-        state.State.Version++;
-        await state.WriteStateAsync();
+        await SaveAsync();
         return true;
     }
 
     public Task<RouteTableSnapshot> GetAsync() => Task.FromResult(Snapshot());
 
     public Task<long> GetVersionAsync() => Task.FromResult(state.State.Version);
+
+    public Task<long> SubscribeAsync(IRouteTableObserver observer)
+    {
+        observers.Subscribe(observer, observer);
+        return Task.FromResult(state.State.Version);
+    }
+
+    private async Task<RouteTableSnapshot> SaveAsync()
+    {
+        state.State.Version++;
+        await state.WriteStateAsync();
+        var snapshot = Snapshot();
+        await observers.Notify(observer => observer.RoutesChangedAsync(snapshot));
+        return snapshot;
+    }
 
     private static bool SameRoute(Plug plug, string method, string path) =>
         plug.Method == method && plug.Path == path;

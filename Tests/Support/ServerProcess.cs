@@ -86,8 +86,11 @@ public sealed class ServerProcess : IAsyncDisposable
         await process.WaitForExitAsync(timeout.Token);
     }
 
-    /// <summary>An HTTPS client that trusts exactly the certificate this server generated.</summary>
-    public HttpClient CreateClient(bool withToken = true)
+    /// <summary>
+    /// An HTTPS client that trusts exactly the certificate this server generated, talking to this server or to
+    /// <paramref name="through"/> (a load balancer passing TLS through to it).
+    /// </summary>
+    public HttpClient CreateClient(bool withToken = true, Uri? through = null)
     {
         var pem = File.ReadAllText(Path.Combine(DataDirectory, "tls", "cert.pem"));
         var pinned = X509Certificate2.CreateFromPem(pem);
@@ -96,7 +99,7 @@ public sealed class ServerProcess : IAsyncDisposable
             ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
                 certificate is not null && certificate.RawData.AsSpan().SequenceEqual(pinned.RawData),
         };
-        var client = new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var client = new HttpClient(handler) { BaseAddress = through ?? BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         if (withToken)
         {
             client.DefaultRequestHeaders.Authorization = new("Bearer", Token);
