@@ -25,6 +25,9 @@ public sealed class ClusterInvoker : IDisposable
     private static readonly TimeSpan RefreshEvery = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(3);
 
+    /// <summary>A silo that placed no call for this long stops asking the others for their load (and forgets it).</summary>
+    private static readonly TimeSpan IdleAfter = TimeSpan.FromSeconds(30);
+
     private readonly ConcurrentDictionary<SiloAddress, Peer> peers = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly FunctionInvoker local;
@@ -37,6 +40,7 @@ public sealed class ClusterInvoker : IDisposable
     private readonly IOptions<ExecutionOptions> options;
     private readonly ILogger<ClusterInvoker> logger;
     private int refreshing;
+    private long lastPlacement = Environment.TickCount64;
 
     public ClusterInvoker(
         FunctionInvoker local, FunctionDirectory directory, IGrainFactory grains, ExecutionLoad load, ILocalSiloDetails self,
@@ -62,8 +66,9 @@ public sealed class ClusterInvoker : IDisposable
             return await local.InvokeAsync(request);
         }
 
-        EnsureRefreshing();
         var started = Environment.TickCount64;
+        Volatile.Write(ref lastPlacement, started);
+        EnsureRefreshing();
         var kind = await KindOfAsync(request.Function);
         var runsHere = kind is { } k && local.Kinds.Contains(k);
         if (kind is null || (runsHere && (load.HasCapacity || (metrics.Stats.MeanMs(request.Function) ?? 0) < OffloadMinMs)))
@@ -206,6 +211,18 @@ public sealed class ClusterInvoker : IDisposable
         using var timer = new PeriodicTimer(RefreshEvery);
         do
         {
+            if (Environment.TickCount64 - Volatile.Read(ref lastPlacement) > IdleAfter.TotalMilliseconds)
+            {
+                // Idle: n silos asking each other twice a second is n² messages for nothing. The next call starts it again.
+                peers.Clear();
+                Volatile.Write(ref refreshing, 0);
+                if (Environment.TickCount64 - Volatile.Read(ref lastPlacement) > IdleAfter.TotalMilliseconds
+                    || Interlocked.CompareExchange(ref refreshing, 1, 0) != 0)
+                {
+                    return;
+                }
+            }
+
             try
             {
                 await RefreshAsync();
