@@ -9,8 +9,8 @@ namespace MyOwnCluster.Execution.Placement;
 /// <summary>
 /// Places a first call (plugged request, function/call, schedule run, map task) on a silo of the cluster and runs it
 /// there. While this silo has a free core and the engine, the call runs here, with no hop. Otherwise it goes to the
-/// capable silo with the least load per core (its running calls as it last reported them, or the calls this silo has
-/// in flight to it if more), staying here on a tie; a function that runs here in under <see cref="OffloadMinMs"/> (or has
+/// capable silo with the least load per core (the calls this silo has in flight to it, plus those others had sent it
+/// when it last reported), staying here on a tie; a function that runs here in under <see cref="OffloadMinMs"/> (or has
 /// not run here yet) stays here whatever the load. Peers' loads are refreshed twice a second while the cluster has
 /// more than one silo (with one, a refresh asks nobody). A call whose silo fails under it answers 503 at once (it is not run twice).
 /// </summary>
@@ -136,7 +136,9 @@ public sealed class ClusterInvoker : IDisposable
                 continue;
             }
 
-            var score = (double)Math.Max(reported.Running, Volatile.Read(ref peer.InFlight)) / Math.Max(1, reported.Cores)
+            // Ours are counted exactly; the report adds the calls others sent it (what it ran beyond ours back then).
+            var others = Math.Max(0, reported.Running - peer.InFlightAtReport);
+            var score = (double)(Volatile.Read(ref peer.InFlight) + others) / Math.Max(1, reported.Cores)
                 + (reported.Cpu > 0.95 ? 0.5 : 0);
             if (score < bestScore)
             {
@@ -252,7 +254,9 @@ public sealed class ClusterInvoker : IDisposable
             var peer = peers.GetOrAdd(silo, _ => new Peer());
             try
             {
+                var inFlight = Volatile.Read(ref peer.InFlight);
                 peer.Load = await grains.GetGrain<ISiloExecutorGrain>(silo.ToParsableString()).GetLoadAsync().WaitAsync(TimeSpan.FromSeconds(1));
+                peer.InFlightAtReport = Math.Min(inFlight, Volatile.Read(ref peer.InFlight));
                 peer.ReportedAt = Environment.TickCount64;
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -267,6 +271,9 @@ public sealed class ClusterInvoker : IDisposable
         public int InFlight;
 
         public SiloLoad? Load { get; set; }
+
+        /// <summary>This silo's calls in flight to the peer while its report was taken (a lower bound).</summary>
+        public int InFlightAtReport { get; set; }
 
         public long ReportedAt { get; set; }
     }
