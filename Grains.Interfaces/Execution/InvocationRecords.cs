@@ -59,6 +59,12 @@ public sealed record InvocationRequest(
     /// received it; null: the configured call deadline from now.
     /// </summary>
     [Id(8)] public int? DeadlineMs { get; init; }
+
+    /// <summary>
+    /// A call made by a function running on another silo: the names on its call path, root first, so that depth and
+    /// cycles are checked across silos as within one.
+    /// </summary>
+    [Id(9)] public IReadOnlyList<string> CallPath { get; init; } = [];
 }
 
 /// <summary>What a call produced: result code, output buffer and, when it failed, why.</summary>

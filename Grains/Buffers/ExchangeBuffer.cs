@@ -41,6 +41,20 @@ public sealed class ExchangeBuffer
     public ExchangeBufferData ToData() =>
         new(StatusCode, new Dictionary<string, string>(Headers), Body.ToArray());
 
+    /// <summary>Becomes what the data holds (a call that ran on another silo wrote it there): status, headers and body.</summary>
+    public void ReplaceWith(ExchangeBufferData data)
+    {
+        StatusCode = data.StatusCode;
+        Headers.Clear();
+        foreach (var (name, value) in data.Headers)
+        {
+            SetHeader(name, value);
+        }
+
+        length = 0;
+        Append(data.Body);
+    }
+
     public static ExchangeBuffer FromData(ExchangeBufferData data)
     {
         var buffer = new ExchangeBuffer(data.Body) { StatusCode = data.StatusCode };

@@ -31,8 +31,18 @@ public sealed class CallTree
 
     public int MaxDepth { get; }
 
-    /// <summary>Names of the functions on the current call path, root first.</summary>
+    /// <summary>Names of the functions on the current call path, root first (with a tree placed here from another silo, its caller's path first).</summary>
     public List<string> Path { get; } = [];
+
+    /// <summary>How many names of <see cref="Path"/> belong to callers on another silo: this tree's first call sits just below them.</summary>
+    public int RootDepth { get; private set; }
+
+    /// <summary>Continues the call path of a caller on another silo.</summary>
+    public void ContinuePath(IReadOnlyList<string> callerPath)
+    {
+        Path.AddRange(callerPath);
+        RootDepth = callerPath.Count;
+    }
 
     public int BufferCount => Buffers.Count;
 

@@ -32,6 +32,16 @@ public sealed class FunctionInvoker(
     public async Task<InvocationResult> InvokeAsync(InvocationRequest request)
     {
         var tree = new CallTree(options.Value, counted: true, request.DeadlineMs);
+        if (request.CallPath.Count > 0)
+        {
+            tree.ContinuePath(request.CallPath);
+            if (Refused(tree, request) is { } refused)
+            {
+                tree.Release();
+                return refused;
+            }
+        }
+
         load?.Started();
         try
         {
@@ -48,16 +58,9 @@ public sealed class FunctionInvoker(
     public InvocationResult Invoke(GuestContext caller, InvocationRequest request, int inputBufferId, int outputBufferId)
     {
         var tree = caller.Tree;
-        if (tree.Path.Contains(request.Function, StringComparer.Ordinal))
+        if (Refused(tree, request) is { } refused)
         {
-            return InvocationResult.Failed(InvocationOutcome.BadRequest,
-                $"call cycle refused: {string.Join(" -> ", tree.Path)} -> {request.Function}");
-        }
-
-        if (tree.Path.Count > tree.MaxDepth)
-        {
-            return InvocationResult.Failed(InvocationOutcome.BadRequest,
-                $"call depth limit of {tree.MaxDepth} reached ({string.Join(" -> ", tree.Path)} -> {request.Function})");
+            return refused;
         }
 
         if (tree.RemainingMs <= 0)
@@ -65,7 +68,34 @@ public sealed class FunctionInvoker(
             return InvocationResult.Failed(InvocationOutcome.Timeout, "the call tree's deadline has passed");
         }
 
+        // The cluster may run it on another silo (this one busy, or without the callee's engine).
+        if (PlaceNested?.Invoke(caller, request, inputBufferId, outputBufferId) is { } placed)
+        {
+            return placed;
+        }
+
         return InvokeInScopeAsync(request, new CallScope(tree, inputBufferId, outputBufferId)).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Set by the cluster's placement: runs a nested call on another silo and answers its result, or null to run it
+    /// here (<see cref="Placement.ClusterInvoker"/>).
+    /// </summary>
+    public Func<GuestContext, InvocationRequest, int, int, InvocationResult?>? PlaceNested { get; set; }
+
+    /// <summary>A cycle or a path past the depth limit, as a result; null when the call may go on.</summary>
+    private static InvocationResult? Refused(CallTree tree, InvocationRequest request)
+    {
+        if (tree.Path.Contains(request.Function, StringComparer.Ordinal))
+        {
+            return InvocationResult.Failed(InvocationOutcome.BadRequest,
+                $"call cycle refused: {string.Join(" -> ", tree.Path)} -> {request.Function}");
+        }
+
+        return tree.Path.Count > tree.MaxDepth
+            ? InvocationResult.Failed(InvocationOutcome.BadRequest,
+                $"call depth limit of {tree.MaxDepth} reached ({string.Join(" -> ", tree.Path)} -> {request.Function})")
+            : null;
     }
 
     /// <summary>Runs the call inside a span and counts it in the metrics and this silo's per-function statistics.</summary>
@@ -102,7 +132,7 @@ public sealed class FunctionInvoker(
             {
                 scope.Tree.TimedOut = true;
             }
-            else if (scope.Tree.TimedOut && scope.Tree.Path.Count == 0)
+            else if (scope.Tree.TimedOut && scope.Tree.Path.Count == scope.Tree.RootDepth)
             {
                 result = InvocationResult.Failed(InvocationOutcome.Timeout, $"a function it called ran past the {options.Value.CallTimeoutMs} ms deadline of the call");
             }
@@ -159,7 +189,7 @@ public sealed class FunctionInvoker(
             LocalKeyValue = localKeyValue,
         };
         // The engine a first call runs on is part of this silo's load (nested calls run on their caller's thread).
-        var topLevel = scope.Tree.Path.Count == 1 && load is not null;
+        var topLevel = scope.Tree.Path.Count == scope.Tree.RootDepth + 1 && load is not null;
         if (topLevel)
         {
             load!.EnterKind(kind);

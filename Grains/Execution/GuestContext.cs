@@ -25,7 +25,7 @@ public sealed class GuestContext
         Limits = limits;
         Log = log;
         tree = scope?.Tree ?? new CallTree(limits);
-        IsNested = tree.Path.Count > 1;
+        IsNested = tree.Path.Count > tree.RootDepth + 1;
         InputBufferId = scope is { InputBufferId: > 0 } ? scope.InputBufferId : Add(ExchangeBuffer.FromData(request.Input));
         OutputBufferId = scope is { OutputBufferId: > 0 } ? scope.OutputBufferId : Add(new ExchangeBuffer());
     }

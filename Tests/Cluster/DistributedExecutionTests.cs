@@ -7,7 +7,8 @@ namespace MyOwnCluster.Tests.Cluster;
 
 /// <summary>
 /// Calls placed on other silos than the gateway that received them, on a private PostgreSQL: a gateway that does not
-/// offer the Wasm engine (<c>Cluster:Engines</c>) sends every Wasm call to the two workers; a worker killed in the
+/// offer the Wasm engine (<c>Cluster:Engines</c>) sends every Wasm call to the two workers, first calls and calls a
+/// JavaScript function running on the gateway makes alike; a worker killed in the
 /// middle of a call fails that call with a 503 long before its deadline, unless the function is idempotent, which
 /// then runs again on the other worker; with no silo able to run it, a call is a 503.
 /// </summary>
@@ -55,6 +56,25 @@ public sealed class DistributedExecutionTests
         Assert.True(executions[first.SiloPort] + executions[second.SiloPort] >= 20, string.Join(", ", executions));
         var metrics = await client.GetStringAsync("/metrics");
         Assert.All(new[] { gateway, first, second }, silo => Assert.Contains($"moc_silo_executions_total{{otel_scope_name=\"MyOwnCluster\",silo=\"127.0.0.1:{silo.SiloPort}@", metrics));
+
+        // A JavaScript function runs on the gateway; the Wasm function it calls runs on a worker, its output landing in
+        // the caller's output buffer.
+        const string caller = """
+            const core = requireApi('core');
+            function main() { return core.call_function('hello', '_start', [], 'direct', 0, core.get_output_buffer_id()); }
+            """;
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("js-caller", System.Text.Encoding.UTF8.GetBytes(caller), "text/javascript")).StatusCode);
+        using (var nested = await client.CallAsync(new { name = "js-caller" }))
+        {
+            var body = await nested.JsonAsync();
+            Assert.True(nested.StatusCode == HttpStatusCode.OK, body.ToJsonString());
+            Assert.Equal(0, body["result"]!.GetValue<long>());
+            Assert.Equal("Hello from wasm", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(body["output"]!.GetValue<string>())));
+        }
+
+        var afterNested = await StatusAsync(client, "executions");
+        Assert.Equal(1, afterNested[gateway.SiloPort]);
+        Assert.Equal(executions[first.SiloPort] + executions[second.SiloPort] + 1, afterNested[first.SiloPort] + afterNested[second.SiloPort]);
 
         // A call that would spin until its 30 s deadline; the worker running it dies.
         Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("spin", Wat.ToWasm(Spin))).StatusCode);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MyOwnCluster.Buffers;
 using MyOwnCluster.Files;
 using MyOwnCluster.Functions;
 
@@ -49,6 +50,7 @@ public sealed class ClusterInvoker : IDisposable
         (this.local, this.directory, this.grains, this.load, this.self) = (local, directory, grains, load, self);
         (this.membership, this.metrics, this.options, this.logger) = (membership, metrics, options, logger);
         metrics.ObserveSilos(() => KnownLoads);
+        local.PlaceNested = PlaceNested;
         EnsureRefreshing();
     }
 
@@ -109,6 +111,62 @@ public sealed class ClusterInvoker : IDisposable
         return retry is null ? NoSiloFor(kind.Value)
             : retry == self.SiloAddress ? await local.InvokeAsync(again)
             : (await RemoteAsync(retry, again)).Result;
+    }
+
+    /// <summary>
+    /// A call a running function makes (<c>call_function</c>, a bound import): here, on the caller's thread, while this
+    /// silo offers the callee's engine and is not running more first calls than it has cores (the caller waits, so its
+    /// callee takes its core), or when the callee runs here in under <see cref="OffloadMinMs"/>. Otherwise it runs on the
+    /// least loaded capable silo as a call of the same tree: it gets the caller's input buffer and what is left of the
+    /// deadline, its output lands in the caller's output buffer, and depth and cycles are checked along the whole path.
+    /// Other buffer ids of the tree mean nothing there. Null: run it here.
+    /// </summary>
+    private InvocationResult? PlaceNested(GuestContext caller, InvocationRequest request, int inputBufferId, int outputBufferId)
+    {
+        if (peers.IsEmpty && membership.CurrentSnapshot.Members.Count <= 1)
+        {
+            return null;
+        }
+
+        Volatile.Write(ref lastPlacement, Environment.TickCount64);
+        EnsureRefreshing();
+        var kind = KindOfAsync(request.Function).AsTask().GetAwaiter().GetResult();
+        var runsHere = kind is { } k && local.Kinds.Contains(k);
+        if (kind is null || (runsHere && (load.Running <= load.Cores || (metrics.Stats.MeanMs(request.Function) ?? 0) < OffloadMinMs)))
+        {
+            return null;
+        }
+
+        var target = Choose(kind.Value);
+        if (target is null)
+        {
+            return NoSiloFor(kind.Value);
+        }
+
+        if (target == self.SiloAddress)
+        {
+            return null;
+        }
+
+        var input = inputBufferId == 0 ? ExchangeBufferData.Empty : caller.GetBuffer(inputBufferId)?.ToData();
+        var output = outputBufferId == 0 ? null : caller.GetBuffer(outputBufferId);
+        if (input is null || (outputBufferId != 0 && output is null))
+        {
+            return InvocationResult.Failed(InvocationOutcome.BadRequest, "unknown buffer id");
+        }
+
+        var remote = request with { Input = input, DeadlineMs = caller.RemainingMs, CallPath = [.. caller.Tree.Path] };
+        var (result, _) = RemoteAsync(target, remote).GetAwaiter().GetResult();
+        if (result.Outcome == InvocationOutcome.Ok)
+        {
+            output?.ReplaceWith(result.Output);
+        }
+        else if (result.Outcome == InvocationOutcome.Timeout)
+        {
+            caller.Tree.TimedOut = true;
+        }
+
+        return result;
     }
 
     public void Dispose()
