@@ -53,6 +53,35 @@ public sealed class KeyValueRefusedException(KeyValueWriteOutcome outcome, int i
     public int Index { get; } = index;
 }
 
+/// <summary>
+/// Gathers the rows of a scan into a page: the stores ask for one row more than the limit, and the page ends at the
+/// limit or once its values reach the byte budget (never empty), its last key then being the continuation.
+/// </summary>
+public sealed class KeyValuePageBuilder(int limit, long maxBytes)
+{
+    private readonly List<KeyValueEntry> entries = [];
+    private long bytes;
+
+    /// <summary>Rows to ask the store for: one more than a page holds tells whether another page follows.</summary>
+    public int RowsToRead => limit + 1;
+
+    /// <summary>Adds a row; false when the page is full (the row is not added, and more follow).</summary>
+    public bool TryAdd(byte[] key, byte[] value)
+    {
+        if (entries.Count == limit || (entries.Count > 0 && bytes >= maxBytes))
+        {
+            return false;
+        }
+
+        bytes += value.Length;
+        entries.Add(new KeyValueEntry(KeyValueKeys.Text(key), value));
+        return true;
+    }
+
+    /// <summary>The page; <paramref name="more"/>: a row was refused, so its last key continues the scan.</summary>
+    public KeyValuePage Build(bool more) => new(entries, more ? entries[^1].Key : null);
+}
+
 /// <summary>Byte-order key ranges shared by the stores: a prefix scan is an index range [prefix, successor).</summary>
 public static class KeyValueKeys
 {

@@ -6,29 +6,19 @@ namespace MyOwnCluster.Silo.Scheduling;
 /// Once the silo is up, wakes every schedule: a run missed while the platform was down happens now, once, and a
 /// schedule restored or imported without its reminder gets one. Schedule grains ignore the call when nothing is due.
 /// </summary>
-public sealed class ScheduleCatchUp(IGrainFactory grains, IHostApplicationLifetime lifetime, ILogger<ScheduleCatchUp> logger) : BackgroundService
+public sealed class ScheduleCatchUp(IGrainFactory grains, IHostApplicationLifetime lifetime, ILogger<ScheduleCatchUp> logger)
+    : Hosting.AfterStartService(lifetime, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource();
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        {
-            await started.Task.WaitAsync(stoppingToken);
-        }
+    protected override string FailureMessage => "Checking schedules for missed runs failed";
 
-        try
+    protected override async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var names = await grains.GetGrain<IScheduleCatalogGrain>(0).ListAsync();
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
+            async (name, _) => await grains.GetGrain<IScheduleGrain>(name).CatchUpAsync());
+        if (names.Count > 0)
         {
-            var names = await grains.GetGrain<IScheduleCatalogGrain>(0).ListAsync();
-            await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
-                async (name, _) => await grains.GetGrain<IScheduleGrain>(name).CatchUpAsync());
-            if (names.Count > 0)
-            {
-                logger.LogInformation("Schedules checked for missed runs: {Count}", names.Count);
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "Checking schedules for missed runs failed");
+            logger.LogInformation("Schedules checked for missed runs: {Count}", names.Count);
         }
     }
 }

@@ -8,25 +8,14 @@ namespace MyOwnCluster.Silo.Storage;
 /// converted to per-file rows now, not on its first use (the grain converts on activation and does nothing otherwise).
 /// </summary>
 public sealed class LegacyFileTreeConversion(IGrainFactory grains, IHostApplicationLifetime lifetime, ILogger<LegacyFileTreeConversion> logger)
-    : BackgroundService
+    : Hosting.AfterStartService(lifetime, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource();
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        {
-            await started.Task.WaitAsync(stoppingToken);
-        }
+    protected override string FailureMessage => "Converting file trees saved by an older version failed; each converts on its first use instead";
 
-        try
-        {
-            var functions = await grains.ListFunctionsAsync();
-            await Parallel.ForEachAsync(functions, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
-                async (function, _) => await grains.GetGrain<IFunctionFilesGrain>(function.Name).ConvertLegacyAsync());
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "Converting file trees saved by an older version failed; each converts on its first use instead");
-        }
+    protected override async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var functions = await grains.ListFunctionsAsync();
+        await Parallel.ForEachAsync(functions, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
+            async (function, _) => await grains.GetGrain<IFunctionFilesGrain>(function.Name).ConvertLegacyAsync());
     }
 }

@@ -32,28 +32,23 @@ public sealed class PostgresKeyValueStore(NpgsqlDataSource database) : IKeyValue
             """);
         command.Parameters.Add(Text(ns));
         command.Parameters.Add(Bytes(from));
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit + 1 });
+        var page = new KeyValuePageBuilder(limit, maxBytes);
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.RowsToRead });
         if (upper is not null)
         {
             command.Parameters.Add(Bytes(upper));
         }
 
         await using var reader = await command.ExecuteReaderAsync();
-        var entries = new List<KeyValueEntry>();
-        long bytes = 0;
         while (await reader.ReadAsync())
         {
-            if (entries.Count == limit || (entries.Count > 0 && bytes >= maxBytes))
+            if (!page.TryAdd(reader.GetFieldValue<byte[]>(0), withValues ? reader.GetFieldValue<byte[]>(1) : []))
             {
-                return new KeyValuePage(entries, entries[^1].Key);
+                return page.Build(more: true);
             }
-
-            var value = withValues ? reader.GetFieldValue<byte[]>(1) : [];
-            bytes += value.Length;
-            entries.Add(new KeyValueEntry(KeyValueKeys.Text(reader.GetFieldValue<byte[]>(0)), value));
         }
 
-        return new KeyValuePage(entries, null);
+        return page.Build(more: false);
     }
 
     public async Task<long> CountAsync(string ns)

@@ -75,24 +75,18 @@ public sealed class SqliteKeyValueStore : IKeyValueStore
             command.Parameters.AddWithValue("$upper", upper);
         }
 
-        // One more than asked for tells whether another page follows.
-        command.Parameters.AddWithValue("$limit", limit + 1);
+        var page = new KeyValuePageBuilder(limit, maxBytes);
+        command.Parameters.AddWithValue("$limit", page.RowsToRead);
         await using var reader = await command.ExecuteReaderAsync();
-        var entries = new List<KeyValueEntry>();
-        long bytes = 0;
         while (await reader.ReadAsync())
         {
-            if (entries.Count == limit || (entries.Count > 0 && bytes >= maxBytes))
+            if (!page.TryAdd((byte[])reader.GetValue(0), withValues ? (byte[])reader.GetValue(1) : []))
             {
-                return new KeyValuePage(entries, entries[^1].Key);
+                return page.Build(more: true);
             }
-
-            var value = withValues ? (byte[])reader.GetValue(1) : [];
-            bytes += value.Length;
-            entries.Add(new KeyValueEntry(KeyValueKeys.Text((byte[])reader.GetValue(0)), value));
         }
 
-        return new KeyValuePage(entries, null);
+        return page.Build(more: false);
     }
 
     public async Task<long> CountAsync(string ns)
