@@ -14,14 +14,19 @@ internal static class FunctionCommands
         var name = new Argument<string>("NAME") { Description = "Function (blob) name" };
         var file = new Argument<string>("FILE") { Description = "Module file: .wasm, .elf, .js, ..." };
         var contentType = new Option<string?>("--content-type") { Description = "Override the content type guessed from the extension" };
-        var command = new Command("push", "Register FILE as the current version of function NAME") { name, file, contentType };
+        var idempotent = new Option<bool>("--idempotent")
+        {
+            Description = "Running it twice does no harm: a call whose silo fails under it runs once more on another",
+        };
+        var command = new Command("push", "Register FILE as the current version of function NAME") { name, file, contentType, idempotent };
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetRequiredValue(file);
             var request = new RegisterBlobRequest(
                 parse.GetRequiredValue(name),
                 parse.GetValue(contentType) ?? ContentTypes.ForFile(path),
-                await LocalFile.ReadAsync(path, ct));
+                await LocalFile.ReadAsync(path, ct),
+                parse.GetValue(idempotent));
             using var api = context.CreateClient(parse);
             var blob = await api.RegisterBlobAsync(request, ct);
             await context.Out.WriteLineAsync(

@@ -78,6 +78,9 @@ public sealed record InvocationResult(
     /// <summary>Posix mode: what the program wrote to stderr (capped).</summary>
     [Id(4)] public byte[] Stderr { get; init; } = [];
 
+    /// <summary>The name of the silo the call ran on (a first call; null where the host has no silo).</summary>
+    [Id(5)] public string? Silo { get; init; }
+
     public static InvocationResult Failed(InvocationOutcome outcome, string error) =>
         new(outcome, -1, ExchangeBufferData.Empty, error);
 }

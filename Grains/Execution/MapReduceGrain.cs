@@ -7,14 +7,15 @@ namespace MyOwnCluster.Execution;
 
 /// <summary>One map call, activated wherever random placement puts it and gone once it answered.</summary>
 [RandomPlacement]
-public sealed class MapTaskGrain(FunctionInvoker invoker, ILocalSiloDetails silo) : Grain, IMapTaskGrain
+public sealed class MapTaskGrain(Placement.ClusterInvoker invoker, ILocalSiloDetails silo) : Grain, IMapTaskGrain
 {
     public async Task<MapTaskResult> RunAsync(int index, string key, InvocationRequest request)
     {
         DeactivateOnIdle();
         // Engines block their thread while the guest runs; keep that off the Orleans scheduler.
         var result = await Task.Run(() => invoker.InvokeAsync(request));
-        return new MapTaskResult(index, key, result.Outcome, result.Result, result.Output.Body, result.Error, silo.Name, 1);
+        // Placed like any call: where the activation landed while that silo has capacity and the engine, else elsewhere.
+        return new MapTaskResult(index, key, result.Outcome, result.Result, result.Output.Body, result.Error, result.Silo ?? silo.Name, 1);
     }
 }
 

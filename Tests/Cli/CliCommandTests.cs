@@ -49,6 +49,19 @@ public sealed class CliCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Push_marks_a_function_idempotent_only_when_asked()
+    {
+        byte[] wasm = [0, (byte)'a', (byte)'s', (byte)'m', 1, 0, 0, 0];
+        Assert.Equal(0, (await CliRunner.RunAsync(server, "push", "plain", WriteFile("a.wasm", wasm))).ExitCode);
+        Assert.False((bool?)server.Single("POST", "/my-own-cluster/api/blob/register").JsonBody()["idempotent"] ?? false);
+        server.Requests.Clear();
+
+        var run = await CliRunner.RunAsync(server, "push", "again", WriteFile("b.wasm", wasm), "--idempotent");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True((bool?)server.Single("POST", "/my-own-cluster/api/blob/register").JsonBody()["idempotent"]);
+    }
+
+    [Fact]
     public async Task Push_content_type_option_overrides_the_guess()
     {
         var run = await CliRunner.RunAsync(server, "push", "f", WriteFile("x.elf", [1]), "--content-type", "text/javascript");
