@@ -22,11 +22,11 @@ public sealed class ArchiveExporter(IGrainFactory grains)
         var plugs = (await grains.GetGrain<IRouteTableGrain>(0).GetAsync()).Plugs.Select(ToArchive).ToArray();
         var filters = (await grains.GetGrain<IFilterTableGrain>(0).GetAsync()).Filters
             .Select(f => new ArchiveFilter(f.Id, f.Name, f.StartFunction, f.Data, f.Paths)).ToArray();
-        var namespaces = await ReadNamespacesAsync();
+        var namespaces = await CountNamespacesAsync();
         var schedules = await ArchiveSchedules.ReadAsync(grains);
         var trees = await ReadTreesAsync(functions.Keys);
         var counts = new ArchiveCounts(
-            functions.Count, blobIds.Length, plugs.Length, namespaces.Count, namespaces.Sum(n => n.Entries.Count), filters.Length, schedules.Length,
+            functions.Count, blobIds.Length, plugs.Length, namespaces.Count, (int)namespaces.Sum(n => n.Keys), filters.Length, schedules.Length,
             trees.Count);
 
         await using var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true);
@@ -44,9 +44,9 @@ public sealed class ArchiveExporter(IGrainFactory grains)
             await WriteAsync(tar, ArchiveLayout.BlobsFolder + techId + ".json", Json(new ArchiveBlobInfo(blob.ContentType)), createdAt, ct);
         }
 
-        foreach (var ns in namespaces)
+        foreach (var (ns, _) in namespaces)
         {
-            await WriteAsync(tar, ArchiveLayout.KeyValueEntryName(ns.Namespace), Json(ns), createdAt, ct);
+            await WriteNamespaceAsync(tar, ns, createdAt, ct);
         }
 
         foreach (var (function, snapshot) in trees)
@@ -88,25 +88,55 @@ public sealed class ArchiveExporter(IGrainFactory grains)
         return trees;
     }
 
-    private async Task<List<ArchiveNamespace>> ReadNamespacesAsync()
+    /// <summary>The namespaces holding keys, in ordinal order, with how many each holds (the manifest counts them first).</summary>
+    private async Task<List<(string Namespace, long Keys)>> CountNamespacesAsync()
     {
-        var namespaces = new List<ArchiveNamespace>();
+        var namespaces = new List<(string, long)>();
         foreach (var ns in await grains.GetGrain<IKeyValueCatalogGrain>(0).ListAsync())
         {
-            var entries = await grains.GetGrain<IKeyValueGrain>(ns).GetSubsetAsync("");
-            if (entries.Count > 0)
+            if (await grains.GetGrain<IKeyValueGrain>(ns).CountAsync() is var keys and > 0)
             {
-                var encoded = new SortedDictionary<string, string>(StringComparer.Ordinal);
-                foreach (var entry in entries)
-                {
-                    encoded[entry.Key] = Convert.ToBase64String(entry.Value);
-                }
-
-                namespaces.Add(new ArchiveNamespace(ns, encoded));
+                namespaces.Add((ns, keys));
             }
         }
 
         return namespaces;
+    }
+
+    /// <summary>
+    /// A namespace's entry (the JSON of <see cref="ArchiveNamespace"/>), written a page of rows at a time into a temporary
+    /// file and from there into the archive: a namespace of any size costs a page of memory, not the namespace.
+    /// </summary>
+    private async Task WriteNamespaceAsync(TarWriter tar, string ns, DateTimeOffset time, CancellationToken ct)
+    {
+        await using var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None,
+            1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        await using (var json = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true, Encoder = ArchiveLayout.Json.Encoder }))
+        {
+            json.WriteStartObject();
+            json.WriteString("namespace", ns);
+            json.WriteStartObject("entries");
+            var grain = grains.GetGrain<IKeyValueGrain>(ns);
+            string? after = null;
+            do
+            {
+                var page = await grain.ScanAsync("", after, KeyValueGrain.MaxPageEntries, withValues: true);
+                foreach (var entry in page.Entries)
+                {
+                    json.WriteBase64String(entry.Key, entry.Value);
+                }
+
+                await json.FlushAsync(ct);
+                after = page.Next;
+            }
+            while (after is not null);
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        file.Position = 0;
+        await tar.WriteEntryAsync(Entry(ArchiveLayout.KeyValueEntryName(ns), file, time), ct);
     }
 
     private static ArchivePlug ToArchive(Plug plug) => new(
@@ -114,14 +144,13 @@ public sealed class ArchiveExporter(IGrainFactory grains)
 
     private static byte[] Json<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, ArchiveLayout.Json);
 
-    private static async Task WriteAsync(TarWriter tar, string name, byte[] content, DateTimeOffset time, CancellationToken ct)
+    private static Task WriteAsync(TarWriter tar, string name, byte[] content, DateTimeOffset time, CancellationToken ct) =>
+        tar.WriteEntryAsync(Entry(name, new MemoryStream(content, writable: false), time), ct);
+
+    private static PaxTarEntry Entry(string name, Stream content, DateTimeOffset time) => new(TarEntryType.RegularFile, name)
     {
-        var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
-        {
-            DataStream = new MemoryStream(content, writable: false),
-            ModificationTime = time,
-            Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-        };
-        await tar.WriteEntryAsync(entry, ct);
-    }
+        DataStream = content,
+        ModificationTime = time,
+        Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+    };
 }

@@ -71,3 +71,44 @@ public sealed class KeyValueMigrationTests(ClusterFixture fixture)
         Assert.Equal(2, await Silo.GetRequiredService<IKeyValueStore>().CountAsync(ns));
     }
 }
+
+/// <summary>The export writes a namespace a page of rows at a time: one of several pages comes out whole and in key order.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class KeyValueExportTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task A_namespace_of_several_pages_is_exported_whole_in_key_order()
+    {
+        var grains = fixture.Cluster.GrainFactory;
+        var ns = "export-pages-" + Guid.NewGuid().ToString("N");
+        var count = KeyValueGrain.MaxPageEntries + 2345;
+        for (var start = 0; start < count; start += KeyValueBatch.MaxOps)
+        {
+            var ops = Enumerable.Range(start, Math.Min(KeyValueBatch.MaxOps, count - start))
+                .Select(i => KeyValueOp.Set($"k/{i:D6}", BitConverter.GetBytes(i))).ToArray();
+            Assert.Equal(KeyValueWriteOutcome.Stored, (await grains.GetGrain<IKeyValueGrain>(ns).ApplyAsync(ops)).Outcome);
+        }
+
+        using var archive = new MemoryStream();
+        var counts = await new Backup.ArchiveExporter(grains).ExportAsync(archive, CancellationToken.None);
+        Assert.True(counts.KvKeys >= count);
+
+        archive.Position = 0;
+        await using var gzip = new System.IO.Compression.GZipStream(archive, System.IO.Compression.CompressionMode.Decompress);
+        using var tar = new System.Formats.Tar.TarReader(gzip);
+        Backup.ArchiveNamespace? exported = null;
+        while (await tar.GetNextEntryAsync(copyData: true) is { } entry)
+        {
+            if (entry.Name == Backup.ArchiveLayout.KeyValueEntryName(ns))
+            {
+                exported = await System.Text.Json.JsonSerializer.DeserializeAsync<Backup.ArchiveNamespace>(entry.DataStream!, Backup.ArchiveLayout.Json);
+            }
+        }
+
+        Assert.NotNull(exported);
+        Assert.Equal(ns, exported.Namespace);
+        Assert.Equal(count, exported.Entries.Count);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"k/{i:D6}"), exported.Entries.Keys);
+        Assert.Equal(BitConverter.GetBytes(count - 1), Convert.FromBase64String(exported.Entries[$"k/{count - 1:D6}"]));
+    }
+}
