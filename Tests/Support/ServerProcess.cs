@@ -251,12 +251,28 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>A loopback TCP port nothing listens on right now.</summary>
+    /// <summary>
+    /// A port nothing listens on now and that this process has not handed out before: the kernel may hand the same
+    /// ephemeral port to two quick asks in a row (a server then found its HTTPS and silo ports equal).
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            lock (HandedOut)
+            {
+                if (HandedOut.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
+
+    private static readonly HashSet<int> HandedOut = [];
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
