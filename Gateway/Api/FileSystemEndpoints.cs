@@ -42,9 +42,10 @@ public static class FileSystemEndpoints
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted);
         var tree = await trees.LoadAsync(name);
-        if (!tree.TryWriteFile(path, body.GetBuffer().AsSpan(0, (int)body.Length), out var error))
+        var outcome = tree.WriteFile(path, body.GetBuffer().AsSpan(0, (int)body.Length), out var error);
+        if (outcome != VfsWriteOutcome.Written)
         {
-            return ApiJson.Error(error!.Contains("quota", StringComparison.OrdinalIgnoreCase) ? 507 : 400, $"cannot write '{path}': {error}");
+            return ApiJson.Error(outcome == VfsWriteOutcome.OverQuota ? 507 : 400, $"cannot write '{path}': {error}");
         }
 
         await SaveAsync(trees, name, tree);

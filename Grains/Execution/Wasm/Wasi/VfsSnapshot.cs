@@ -1,6 +1,19 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
 namespace MyOwnCluster.Execution.Wasm.Wasi;
+
+/// <summary>How an admin write of a whole file ended.</summary>
+public enum VfsWriteOutcome
+{
+    Written = 0,
+
+    /// <summary>The tree's byte or entry quota would be exceeded.</summary>
+    OverQuota = 1,
+
+    /// <summary>Anything else: a directory in the way, an invalid path.</summary>
+    Refused = 2,
+}
 
 /// <summary>
 /// The durable form of a tree and the admin operations on it (PUT/GET/DELETE of a path). The snapshot is a plain
@@ -49,9 +62,24 @@ public sealed partial class Vfs
     }
 
     /// <summary>Creates or replaces a file (and its missing parent directories) at a '/'-separated path.</summary>
-    public bool TryWriteFile(string path, ReadOnlySpan<byte> content, out string? error)
+    public bool TryWriteFile(string path, ReadOnlySpan<byte> content, [NotNullWhen(false)] out string? error) =>
+        WriteFile(path, content, out error) == VfsWriteOutcome.Written;
+
+    /// <summary><see cref="TryWriteFile"/> saying why it refused, so that callers need not read the message.</summary>
+    public VfsWriteOutcome WriteFile(string path, ReadOnlySpan<byte> content, out string? error)
     {
-        error = null;
+        var errno = Write(path, content);
+        error = errno == WasiErrno.Success ? null : WasiErrnoText.Describe(errno);
+        return errno switch
+        {
+            WasiErrno.Success => VfsWriteOutcome.Written,
+            WasiErrno.DQuot => VfsWriteOutcome.OverQuota,
+            _ => VfsWriteOutcome.Refused,
+        };
+    }
+
+    private int Write(string path, ReadOnlySpan<byte> content)
+    {
         var errno = Walk(Root, path.TrimStart('/'), out var parent, out var name, out var node);
         if (errno == WasiErrno.NoEnt && node is null)
         {
@@ -82,9 +110,7 @@ public sealed partial class Vfs
             }
         }
 
-        errno = errno == WasiErrno.Success ? Write((VfsFile)node!, 0, content) : errno;
-        error = errno == WasiErrno.Success ? null : WasiErrnoText.Describe(errno);
-        return error is null;
+        return errno == WasiErrno.Success ? Write((VfsFile)node!, 0, content) : errno;
     }
 
     /// <summary>The node at a '/'-separated path ("" or "/" is the root), or null.</summary>
