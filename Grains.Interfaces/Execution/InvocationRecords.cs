@@ -78,7 +78,7 @@ public sealed record InvocationResult(
     /// <summary>Posix mode: what the program wrote to stderr (capped).</summary>
     [Id(4)] public byte[] Stderr { get; init; } = [];
 
-    /// <summary>The name of the silo the call ran on (a first call; null where the host has no silo).</summary>
+    /// <summary>The name of the silo the call ran on when it was placed on another silo than its caller's; else null.</summary>
     [Id(5)] public string? Silo { get; init; }
 
     public static InvocationResult Failed(InvocationOutcome outcome, string error) =>

@@ -117,19 +117,15 @@ public sealed class ArchiveExporter(IGrainFactory grains)
             json.WriteString("namespace", ns);
             json.WriteStartObject("entries");
             var grain = grains.GetGrain<IKeyValueGrain>(ns);
-            string? after = null;
-            do
+            await foreach (var page in KeyValuePages.AllAsync(after => grain.ScanAsync("", after, KeyValueGrain.MaxPageEntries, withValues: true)))
             {
-                var page = await grain.ScanAsync("", after, KeyValueGrain.MaxPageEntries, withValues: true);
                 foreach (var entry in page.Entries)
                 {
                     json.WriteBase64String(entry.Key, entry.Value);
                 }
 
                 await json.FlushAsync(ct);
-                after = page.Next;
             }
-            while (after is not null);
 
             json.WriteEndObject();
             json.WriteEndObject();

@@ -12,7 +12,7 @@ namespace MyOwnCluster.Execution;
 public sealed class FunctionInvoker(
     IGrainFactory grains, FunctionDirectory directory, IEnumerable<IFunctionEngine> engines, PlatformMetrics metrics,
     IOptions<ExecutionOptions> options, Egress.EgressClient? egress = null, KeyValue.LocalKeyValue? localKeyValue = null,
-    Placement.ExecutionLoad? load = null, IOptions<Placement.PlacementOptions>? placement = null, ILocalSiloDetails? silo = null)
+    Placement.ExecutionLoad? load = null, IOptions<Placement.PlacementOptions>? placement = null)
     : INestedInvoker
 {
     /// <summary>The metric tag of calls to names that do not exist: unbounded caller input must not become a tag.</summary>
@@ -45,8 +45,7 @@ public sealed class FunctionInvoker(
         load?.Started();
         try
         {
-            var result = await InvokeInScopeAsync(request, new CallScope(tree));
-            return silo is null ? result : result with { Silo = silo.Name };
+            return await InvokeInScopeAsync(request, new CallScope(tree));
         }
         finally
         {

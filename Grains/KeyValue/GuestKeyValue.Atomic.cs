@@ -29,7 +29,9 @@ public static partial class GuestKeyValue
             return 0;
         }
 
-        var page = Scan(guest, hostFunction, ns, Encoding.UTF8.GetString(prefix), after.IsEmpty ? null : Encoding.UTF8.GetString(after), limit);
+        var prefixText = Encoding.UTF8.GetString(prefix);
+        var afterText = after.IsEmpty ? null : Encoding.UTF8.GetString(after);
+        var page = Wait(guest, hostFunction, () => ScanAsync(guest, ns, prefixText, afterText, limit));
         var encoded = page is null ? null : EncodeMap(page.Entries);
         if (encoded is null || !guest.WithinBufferCap(hostFunction, "page", encoded.Length))
         {
@@ -123,10 +125,10 @@ public static partial class GuestKeyValue
     }
 
     /// <summary>A page straight from the store when this silo has one (committed rows: every acknowledged write), else from the grain.</summary>
-    private static KeyValuePage? Scan(GuestContext guest, string hostFunction, string ns, string prefix, string? after, int limit) =>
+    private static Task<KeyValuePage> ScanAsync(GuestContext guest, string ns, string prefix, string? after, int limit) =>
         guest.LocalKeyValue?.Store is { } store
-            ? Wait(guest, hostFunction, () => store.ScanAsync(ns, prefix, after, limit, KeyValueGrain.MaxPageBytes, withValues: true))
-            : Wait(guest, hostFunction, () => Grain(guest, ns).ScanAsync(prefix, after, limit, withValues: true));
+            ? store.ScanAsync(ns, prefix, after, limit, KeyValueGrain.MaxPageBytes, withValues: true)
+            : Grain(guest, ns).ScanAsync(prefix, after, limit, withValues: true);
 
     private static List<KeyValueOp>? DecodeOps(ReadOnlySpan<byte> encoded)
     {

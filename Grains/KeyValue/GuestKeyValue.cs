@@ -67,30 +67,24 @@ public static partial class GuestKeyValue
         }
 
         var prefixText = Encoding.UTF8.GetString(prefix);
-        var entries = new List<KeyValueEntry>();
-        long bytes = 0;
-        string? after = null;
-        do
+        var entries = Wait(guest, hostFunction, async () =>
         {
-            var page = Scan(guest, hostFunction, ns, prefixText, after, KeyValueGrain.MaxPageEntries);
-            if (page is null)
+            var all = new List<KeyValueEntry>();
+            long bytes = 0;
+            await foreach (var page in KeyValuePages.AllAsync(after => ScanAsync(guest, ns, prefixText, after, KeyValueGrain.MaxPageEntries)))
             {
-                return 0;
+                all.AddRange(page.Entries);
+                bytes += page.Entries.Sum(e => 8L + Encoding.UTF8.GetByteCount(e.Key) + e.Value.Length);
+                if (bytes > guest.Limits.MaxBufferBytes)
+                {
+                    guest.LogGuestError(hostFunction, $"the entries under '{prefixText}' exceed the {guest.Limits.MaxBufferBytes} byte buffer cap; read them with persistence_get_subset_paged");
+                    return null;
+                }
             }
 
-            entries.AddRange(page.Entries);
-            bytes += page.Entries.Sum(e => 8L + Encoding.UTF8.GetByteCount(e.Key) + e.Value.Length);
-            if (bytes > guest.Limits.MaxBufferBytes)
-            {
-                guest.LogGuestError(hostFunction, $"the entries under '{prefixText}' exceed the {guest.Limits.MaxBufferBytes} byte buffer cap; read them with persistence_get_subset_paged");
-                return 0;
-            }
-
-            after = page.Next;
-        }
-        while (after is not null);
-
-        return guest.RegisterBuffer(EncodeMap(entries));
+            return all;
+        });
+        return entries is null ? 0 : guest.RegisterBuffer(EncodeMap(entries));
     }
 
     /// <summary>persistence_delete: 0 once the key is gone (also when it never existed), -1 on error.</summary>

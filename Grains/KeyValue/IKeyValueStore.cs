@@ -82,6 +82,22 @@ public sealed class KeyValuePageBuilder(int limit, long maxBytes)
     public KeyValuePage Build(bool more) => new(entries, more ? entries[^1].Key : null);
 }
 
+/// <summary>Every page of a scan, each asked for after the last key of the one before.</summary>
+public static class KeyValuePages
+{
+    public static async IAsyncEnumerable<KeyValuePage> AllAsync(Func<string?, Task<KeyValuePage>> readPage)
+    {
+        string? after = null;
+        do
+        {
+            var page = await readPage(after);
+            yield return page;
+            after = page.Next;
+        }
+        while (after is not null);
+    }
+}
+
 /// <summary>Byte-order key ranges shared by the stores: a prefix scan is an index range [prefix, successor).</summary>
 public static class KeyValueKeys
 {

@@ -100,14 +100,10 @@ public sealed class KeyValueGrain(
     private async Task<List<KeyValueEntry>> ScanAllAsync(string prefix, bool withValues)
     {
         var entries = new List<KeyValueEntry>();
-        string? after = null;
-        do
+        await foreach (var page in KeyValuePages.AllAsync(after => store.ScanAsync(Namespace, prefix, after, MaxPageEntries, MaxPageBytes, withValues)))
         {
-            var page = await store.ScanAsync(Namespace, prefix, after, MaxPageEntries, MaxPageBytes, withValues);
             entries.AddRange(page.Entries);
-            after = page.Next;
         }
-        while (after is not null);
 
         return entries;
     }

@@ -62,33 +62,16 @@ public sealed class ClusterInvoker : IDisposable
 
     public async Task<InvocationResult> InvokeAsync(InvocationRequest request)
     {
-
-        if (load.HasCapacity && peers.IsEmpty && membership.CurrentSnapshot.Members.Count <= 1)
+        if (load.HasCapacity && IsAlone)
         {
             return await local.InvokeAsync(request);
         }
 
         var started = Environment.TickCount64;
-        Volatile.Write(ref lastPlacement, started);
-        EnsureRefreshing();
-        var kind = await KindOfAsync(request.Function);
-        var runsHere = kind is { } k && local.Kinds.Contains(k);
-        if (kind is null || (runsHere && (load.HasCapacity || (metrics.Stats.MeanMs(request.Function) ?? 0) < OffloadMinMs)))
-        {
-            // Unknown names fail here the same way they would anywhere.
-            return await local.InvokeAsync(request);
-        }
-
-        var target = Choose(kind.Value);
-        if (target is null && peers.IsEmpty && !local.Kinds.Contains(kind.Value))
-        {
-            await RefreshAsync();
-            target = Choose(kind.Value);
-        }
-
+        var (kind, target) = await PlaceAsync(request.Function, load.HasCapacity);
         if (target is null || target == self.SiloAddress)
         {
-            return target is null ? NoSiloFor(kind.Value) : await local.InvokeAsync(request);
+            return target is null ? NoSiloFor(kind!.Value) : await local.InvokeAsync(request);
         }
 
         var (result, siloFailed) = await RemoteAsync(target, request);
@@ -107,10 +90,44 @@ public sealed class ClusterInvoker : IDisposable
 
         logger.LogInformation("Running idempotent {Function} again after silo {Silo} failed under it", request.Function, target);
         var again = request with { DeadlineMs = left };
-        var retry = Choose(kind.Value);
+        var retry = Choose(kind!.Value);
         return retry is null ? NoSiloFor(kind.Value)
             : retry == self.SiloAddress ? await local.InvokeAsync(again)
             : (await RemoteAsync(retry, again)).Result;
+    }
+
+    /// <summary>No other silo is known or a member: every call runs here, with no placement work.</summary>
+    private bool IsAlone => peers.IsEmpty && membership.CurrentSnapshot.Members.Count <= 1;
+
+    /// <summary>
+    /// Where a call goes: this silo while it offers the function's engine and <paramref name="hasCapacity"/>, or the
+    /// function ran here in under <see cref="OffloadMinMs"/> (or not yet), or the name is unknown (it fails here as it
+    /// would anywhere); otherwise the least loaded capable silo. A null target: no silo offers the function's kind.
+    /// </summary>
+    private async ValueTask<(FunctionKind? Kind, SiloAddress? Target)> PlaceAsync(string function, bool hasCapacity)
+    {
+        Volatile.Write(ref lastPlacement, Environment.TickCount64);
+        EnsureRefreshing();
+        if (await KindOfAsync(function) is not { } kind)
+        {
+            return (null, self.SiloAddress);
+        }
+
+        var runsHere = local.Kinds.Contains(kind);
+        if (runsHere && (hasCapacity || (metrics.Stats.MeanMs(function) ?? 0) < OffloadMinMs))
+        {
+            return (kind, self.SiloAddress);
+        }
+
+        var target = Choose(kind);
+        if (target is null && peers.IsEmpty && !runsHere)
+        {
+            // The first call after start or an idle spell, for an engine this silo lacks: learn the peers now.
+            await RefreshAsync();
+            target = Choose(kind);
+        }
+
+        return (kind, target);
     }
 
     /// <summary>
@@ -123,24 +140,15 @@ public sealed class ClusterInvoker : IDisposable
     /// </summary>
     private InvocationResult? PlaceNested(GuestContext caller, InvocationRequest request, int inputBufferId, int outputBufferId)
     {
-        if (peers.IsEmpty && membership.CurrentSnapshot.Members.Count <= 1)
+        if (IsAlone)
         {
             return null;
         }
 
-        Volatile.Write(ref lastPlacement, Environment.TickCount64);
-        EnsureRefreshing();
-        var kind = KindOfAsync(request.Function).AsTask().GetAwaiter().GetResult();
-        var runsHere = kind is { } k && local.Kinds.Contains(k);
-        if (kind is null || (runsHere && (load.Running <= load.Cores || (metrics.Stats.MeanMs(request.Function) ?? 0) < OffloadMinMs)))
-        {
-            return null;
-        }
-
-        var target = Choose(kind.Value);
+        var (kind, target) = PlaceAsync(request.Function, load.Running <= load.Cores).AsTask().GetAwaiter().GetResult();
         if (target is null)
         {
-            return NoSiloFor(kind.Value);
+            return NoSiloFor(kind!.Value);
         }
 
         if (target == self.SiloAddress)
@@ -148,18 +156,13 @@ public sealed class ClusterInvoker : IDisposable
             return null;
         }
 
-        var input = inputBufferId == 0 ? ExchangeBufferData.Empty : caller.GetBuffer(inputBufferId)?.ToData();
-        var output = outputBufferId == 0 ? null : caller.GetBuffer(outputBufferId);
-        if (input is null || (outputBufferId != 0 && output is null))
-        {
-            return InvocationResult.Failed(InvocationOutcome.BadRequest, "unknown buffer id");
-        }
-
+        // The buffer ids were checked by the guest call that made this one (GuestCalls).
+        var input = inputBufferId == 0 ? ExchangeBufferData.Empty : caller.GetBuffer(inputBufferId)!.ToData();
         var remote = request with { Input = input, DeadlineMs = caller.RemainingMs, CallPath = [.. caller.Tree.Path] };
         var (result, _) = RemoteAsync(target, remote).GetAwaiter().GetResult();
-        if (result.Outcome == InvocationOutcome.Ok)
+        if (result.Outcome == InvocationOutcome.Ok && outputBufferId != 0)
         {
-            output?.ReplaceWith(result.Output);
+            caller.GetBuffer(outputBufferId)!.ReplaceWith(result.Output);
         }
         else if (result.Outcome == InvocationOutcome.Timeout)
         {

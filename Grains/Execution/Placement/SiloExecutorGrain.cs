@@ -6,7 +6,9 @@ namespace MyOwnCluster.Execution.Placement;
 public sealed class SiloExecutorGrain(FunctionInvoker invoker, ExecutionLoad load, ILocalSiloDetails silo) : Grain, ISiloExecutorGrain
 {
     // Engines block their thread while the guest runs; keep that off the Orleans scheduler.
-    public Task<InvocationResult> InvokeAsync(InvocationRequest request) => Task.Run(() => invoker.InvokeAsync(request));
+    // The result names this silo: a caller elsewhere (a map task) reports where its call ran.
+    public async Task<InvocationResult> InvokeAsync(InvocationRequest request) =>
+        await Task.Run(() => invoker.InvokeAsync(request)) with { Silo = silo.Name };
 
     public Task<SiloLoad> GetLoadAsync() => Task.FromResult(load.Snapshot(silo.SiloAddress.ToParsableString(), invoker.Kinds));
 }
