@@ -8,6 +8,7 @@ using MyOwnCluster.Execution.Js;
 using MyOwnCluster.Execution.Kvm;
 using MyOwnCluster.Execution.Wasm;
 using MyOwnCluster.Execution.Wasm.Wasi;
+using MyOwnCluster.Fabric;
 using MyOwnCluster.Gateway;
 using MyOwnCluster.Gateway.Security;
 using MyOwnCluster.Silo.Backup;
@@ -68,7 +69,12 @@ static async Task RunAsync(string[] args)
         builder.Services.AddGateway(token);
     }
 
-    builder.UseOrleans(silo => StorageHosting.ConfigureStorage(silo, storage, cluster, gateway.DataDirectory));
+    var credentials = FabricHosting.LoadCredentials(cluster, storage.IsPostgres, gateway.DataDirectory);
+    builder.UseOrleans(silo =>
+    {
+        StorageHosting.ConfigureStorage(silo, storage, cluster, gateway.DataDirectory);
+        silo.UseFabricTls(credentials, cluster.SiloPort);
+    });
     builder.AddDurability(gateway.DataDirectory, embeddedStore: !storage.IsPostgres);
     builder.Services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
     builder.Services.AddSingleton<IWasmHostModule, CoreModule>();
@@ -86,6 +92,7 @@ static async Task RunAsync(string[] args)
     if (storage.IsPostgres && cluster.ShareCompiledCode)
     {
         // Silos of a cluster share compiled machine code through the store; a single node keeps it on disk only.
+        builder.Services.AddSingleton(new CompiledCodeKey(credentials.CodeKey));
         builder.Services.AddSingleton<ICompiledCodeStore, GrainCompiledCodeStore>();
     }
 

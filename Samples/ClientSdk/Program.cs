@@ -3,18 +3,32 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MyOwnCluster.Buffers;
 using MyOwnCluster.Execution;
+using MyOwnCluster.Fabric;
 using MyOwnCluster.Functions;
 using Orleans.Configuration;
 
 // Registers, lists and calls a function through the Orleans client SDK instead of HTTPS. Usage:
 //   moc-client-sdk-sample --postgres "Host=...;Database=moc"   a cluster (ADO.NET clustering on PostgreSQL)
 //   moc-client-sdk-sample --localhost [--gateway-port 30000]   the embedded single node
+// Both need --certificate FILE: a client certificate of the cluster (data/cluster/client.pem on a single node, or one
+// made by 'moc cluster init' / 'moc cluster client'); the silos refuse a client without one at the TLS handshake.
 // Options: --name NAME (default sdk-add), --wasm FILE (a module exporting add(i32, i32) -> i32; default a built-in
 // one), --cluster-id moc, --service-id my-own-cluster.
 var options = ParseArguments(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: moc-client-sdk-sample (--postgres CONNECTION_STRING | --localhost [--gateway-port N]) [--name NAME] [--wasm FILE]");
+    Console.Error.WriteLine("usage: moc-client-sdk-sample (--postgres CONNECTION_STRING | --localhost [--gateway-port N]) --certificate FILE [--name NAME] [--wasm FILE]");
+    return 2;
+}
+
+System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, authority;
+try
+{
+    (certificate, authority) = ClusterCredentials.LoadClient(options.Certificate!);
+}
+catch (FabricCredentialsException e)
+{
+    Console.Error.WriteLine($"cannot use the client certificate: {e.Message}");
     return 2;
 }
 
@@ -22,6 +36,7 @@ var builder = Host.CreateApplicationBuilder([]);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.UseOrleansClient(client =>
 {
+    client.UseFabricTls(certificate, authority);
     if (options.Postgres is { } connectionString)
     {
         client.Configure<ClusterOptions>(cluster =>
@@ -101,6 +116,7 @@ static SampleOptions? ParseArguments(string[] args)
             case "--gateway-port" when int.TryParse(value, out var port): options.GatewayPort = port; break;
             case "--name" when value is not null: options.Name = value; break;
             case "--wasm" when value is not null: options.WasmFile = value; break;
+            case "--certificate" when value is not null: options.Certificate = value; break;
             case "--cluster-id" when value is not null: options.ClusterId = value; break;
             case "--service-id" when value is not null: options.ServiceId = value; break;
             default: return null;
@@ -109,7 +125,7 @@ static SampleOptions? ParseArguments(string[] args)
         i++;
     }
 
-    return localhost == (options.Postgres is null) ? options : null;
+    return localhost == (options.Postgres is null) && options.Certificate is not null ? options : null;
 }
 
 /// <summary>The sample's settings, from its arguments.</summary>
@@ -119,6 +135,7 @@ internal sealed class SampleOptions
     public int GatewayPort { get; set; } = 30000;
     public string Name { get; set; } = "sdk-add";
     public string? WasmFile { get; set; }
+    public string? Certificate { get; set; }
     public string ClusterId { get; set; } = "moc";
     public string ServiceId { get; set; } = "my-own-cluster";
 }

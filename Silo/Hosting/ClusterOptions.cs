@@ -36,6 +36,9 @@ public sealed class MocClusterOptions
     /// </summary>
     public bool ShareCompiledCode { get; set; } = true;
 
+    /// <summary>The fabric's certificates and code key (section <c>Cluster:Tls</c>).</summary>
+    public FabricTlsOptions Tls { get; set; } = new();
+
     public void Validate()
     {
         if (!IsWorker && !string.Equals(Role, GatewayRole, StringComparison.OrdinalIgnoreCase))
@@ -48,4 +51,22 @@ public sealed class MocClusterOptions
             throw new StartupException($"Cluster:AdvertisedAddress (--advertise, MOC_ADVERTISE) '{address}' is not an IP address");
         }
     }
+}
+
+/// <summary>
+/// Where a silo finds the cluster's credentials: a directory made by <c>moc cluster init</c> (default
+/// <c>&lt;data&gt;/cluster</c>, created on a single node's first start), or operator-provided files.
+/// </summary>
+public sealed class FabricTlsOptions
+{
+    public string? Directory { get; set; }
+
+    /// <summary>PEM: the silo's certificate, then its private key (a CA certificate may sit between).</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>PEM: the cluster CA certificate every silo and client certificate must chain to.</summary>
+    public string? AuthorityFile { get; set; }
+
+    /// <summary>Base64 of at least 32 random bytes, the same on every silo: authenticates shared compiled code.</summary>
+    public string? CodeKeyFile { get; set; }
 }

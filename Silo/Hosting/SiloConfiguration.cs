@@ -18,6 +18,7 @@ public static class SiloConfiguration
         ["MOC_GATEWAY_PORT"] = "Cluster:GatewayPort",
         ["MOC_ADVERTISE"] = "Cluster:AdvertisedAddress",
         ["MOC_ROLE"] = "Cluster:Role",
+        ["MOC_CLUSTER_CREDENTIALS"] = "Cluster:Tls:Directory",
         ["MOC_STORAGE"] = "Storage:Provider",
         ["MOC_CONNECTION_STRING"] = "Storage:ConnectionString",
     };
@@ -31,6 +32,7 @@ public static class SiloConfiguration
         ["--gateway-port"] = "Cluster:GatewayPort",
         ["--advertise"] = "Cluster:AdvertisedAddress",
         ["--role"] = "Cluster:Role",
+        ["--cluster-credentials"] = "Cluster:Tls:Directory",
         ["--storage"] = "Storage:Provider",
         ["--connection-string"] = "Storage:ConnectionString",
         ["--config"] = "ConfigFile",

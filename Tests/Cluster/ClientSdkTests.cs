@@ -9,7 +9,8 @@ public sealed class ClientSdkTests
     public async Task The_client_sdk_sample_registers_lists_and_calls_through_orleans_and_broken_modules_are_refused()
     {
         await using var server = await ServerProcess.StartAsync();
-        var (exitCode, output) = await ClientSdkSample.RunAsync("--localhost", "--gateway-port", server.GatewayPort.ToString(), "--name", "sdk");
+        var (exitCode, output) = await ClientSdkSample.RunAsync("--localhost", "--gateway-port", server.GatewayPort.ToString(),
+            "--certificate", Path.Combine(server.DataDirectory, "cluster", "client.pem"), "--name", "sdk");
         Assert.True(exitCode == 0, output);
         Assert.Contains("a broken module is refused: the module does not compile", output);
         Assert.Contains("sdk.add(20, 22) = 42", output);

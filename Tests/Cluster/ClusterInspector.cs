@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MyOwnCluster.Fabric;
 using Orleans.Configuration;
 
 namespace MyOwnCluster.Tests.Cluster;
@@ -9,12 +10,13 @@ namespace MyOwnCluster.Tests.Cluster;
 public static class ClusterInspector
 {
     /// <summary>How many of the platform's grains are active on each silo, by silo port.</summary>
-    public static async Task<Dictionary<int, int>> ActivationsBySiloPortAsync(string connectionString)
+    public static async Task<Dictionary<int, int>> ActivationsBySiloPortAsync(string connectionString, string clientCertificate)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleansClient(client =>
         {
+            client.UseFabricTls(clientCertificate);
             client.Configure<ClusterOptions>(cluster =>
             {
                 cluster.ClusterId = "moc";

@@ -34,7 +34,7 @@ public sealed class DistributedExecutionTests
     public async Task Calls_go_to_silos_offering_their_engine_and_a_dead_worker_fails_its_call_fast_or_reruns_an_idempotent_one()
     {
         await using var postgres = await PostgresServer.StartAsync("exec");
-        string[] storage = ["--storage", "postgres", "--connection-string", postgres.ConnectionString("exec"), "--advertise", "127.0.0.1"];
+        var storage = postgres.SiloArguments("exec");
         await using var gateway = await ServerProcess.StartAsync(
             environment: new Dictionary<string, string> { ["Cluster__Engines__0"] = "js", ["Limits__CallTimeoutMs"] = "30000" }, extraArguments: storage);
         await using var first = await ServerProcess.StartWorkerAsync([.. storage]);

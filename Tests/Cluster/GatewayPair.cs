@@ -28,7 +28,7 @@ public sealed class GatewayPair : IAsyncDisposable
     public static async Task<GatewayPair> StartAsync(IDictionary<string, string>? environment = null)
     {
         var postgres = await PostgresServer.StartAsync("moc");
-        string[] storage = ["--storage", "postgres", "--connection-string", postgres.ConnectionString("moc"), "--advertise", "127.0.0.1"];
+        var storage = postgres.SiloArguments("moc");
         var first = await ServerProcess.StartAsync(environment: environment, extraArguments: storage);
         var secondData = TempDirectory.Create("moc-gateway");
         var tls = Directory.CreateDirectory(Path.Combine(secondData, "tls")).FullName;

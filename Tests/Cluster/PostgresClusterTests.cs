@@ -25,7 +25,7 @@ public sealed class PostgresClusterTests
     public async Task Three_silos_survive_a_killed_worker_and_a_whole_cluster_restart_with_nothing_acknowledged_lost()
     {
         await using var postgres = await PostgresServer.StartAsync("moc");
-        string[] storage = ["--storage", "postgres", "--connection-string", postgres.ConnectionString("moc"), "--advertise", "127.0.0.1"];
+        var storage = postgres.SiloArguments("moc");
         // Started together: the schema install must serialise on its lock.
         var starting = new[]
         {
@@ -43,7 +43,7 @@ public sealed class PostgresClusterTests
             await AssertConcurrentIncrementsAsync(gateway);
 
             // The victim is the worker holding more of the platform's grains: the kill must take some state with it.
-            var activations = await ClusterInspector.ActivationsBySiloPortAsync(postgres.ConnectionString("moc"));
+            var activations = await ClusterInspector.ActivationsBySiloPortAsync(postgres.ConnectionString("moc"), postgres.ClientCertificate);
             var victim = silos.Skip(1).MaxBy(worker => activations.GetValueOrDefault(worker.SiloPort))!;
             Assert.True(activations.GetValueOrDefault(victim.SiloPort) > 0, $"no grain activations on any worker: {string.Join(", ", activations)}");
 
@@ -65,7 +65,7 @@ public sealed class PostgresClusterTests
             var rejoined = await WaitForActiveSilosAsync(client, 3);
             Assert.Contains($"S127.0.0.1:{victim.SiloPort}:", rejoined);
             await AssertCallsAsync(client);
-            var sdk = await ClientSdkSample.RunAsync("--postgres", postgres.ConnectionString("moc"), "--name", "sdk");
+            var sdk = await ClientSdkSample.RunAsync("--postgres", postgres.ConnectionString("moc"), "--certificate", postgres.ClientCertificate, "--name", "sdk");
             Assert.True(sdk.ExitCode == 0, sdk.Output);
             Assert.Contains("sdk.add(20, 22) = 42", sdk.Output);
 

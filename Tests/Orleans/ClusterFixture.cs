@@ -41,6 +41,9 @@ public class ClusterFixture : IAsyncLifetime
 
     private sealed class SiloConfigurator : IHostConfigurator
     {
+        // One cluster, one code key: every silo of the fixture shares it.
+        private static readonly CompiledCodeKey CodeKey = new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
         public void Configure(Microsoft.Extensions.Hosting.IHostBuilder hostBuilder) =>
             hostBuilder.ConfigureServices((context, services) =>
             {
@@ -49,6 +52,7 @@ public class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
                 services.AddSingleton<IWasmHostModule, CoreModule>();
                 services.AddSingleton<IWasmHostModule, Execution.Wasm.Wasi.WasiSnapshotPreview1Module>();
+                services.AddSingleton(CodeKey);
                 services.AddSingleton<ICompiledCodeStore, GrainCompiledCodeStore>();
                 services.AddSingleton<IFunctionEngine, WasmEngine>();
                 services.AddSingleton<IFunctionEngine, Execution.Js.JsEngine>();

@@ -12,12 +12,31 @@ public sealed class PostgresServer : IAsyncDisposable
 {
     public const string BinDirectory = "/usr/lib/postgresql/15/bin";
     private readonly string directory;
+    private readonly Lazy<string> credentials = new(() =>
+    {
+        var path = Path.Combine(TempDirectory.Create("moc-credentials"), "cluster");
+        Fabric.ClusterCredentials.Create(path);
+        return path;
+    });
 
     private PostgresServer(string directory, int port)
     {
         this.directory = directory;
         Port = port;
     }
+
+    /// <summary>The cluster credentials (as <c>moc cluster init</c> makes them) every silo on this server shares.</summary>
+    public string CredentialsDirectory => credentials.Value;
+
+    /// <summary>A client certificate of that cluster, for Orleans clients.</summary>
+    public string ClientCertificate => Path.Combine(CredentialsDirectory, Fabric.ClusterCredentials.ClientFile);
+
+    /// <summary>What a silo of a cluster on this server starts with: storage, a loopback address and the credentials.</summary>
+    public string[] SiloArguments(string database) =>
+    [
+        "--storage", "postgres", "--connection-string", ConnectionString(database), "--advertise", "127.0.0.1",
+        "--cluster-credentials", CredentialsDirectory,
+    ];
 
     public int Port { get; }
 
@@ -62,6 +81,10 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         TempDirectory.Delete(directory);
+        if (credentials.IsValueCreated)
+        {
+            TempDirectory.Delete(Path.GetDirectoryName(credentials.Value)!);
+        }
     }
 
     private static bool IsRoot => Environment.UserName == "root";
