@@ -2,7 +2,8 @@ namespace MyOwnCluster.Cli;
 
 // The management REST API's JSON shapes, as the CLI sends and reads them (snake_case on the wire).
 
-internal sealed record RegisterBlobRequest(string Name, string ContentType, byte[] Bytes, bool Idempotent = false);
+internal sealed record RegisterBlobRequest(
+    string Name, string ContentType, byte[] Bytes, bool Idempotent = false, IReadOnlyList<string>? Capabilities = null);
 
 internal sealed record BlobInfo(
     string Name,

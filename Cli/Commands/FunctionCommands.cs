@@ -18,7 +18,12 @@ internal static class FunctionCommands
         {
             Description = "Running it twice does no harm: a call whose silo fails under it runs once more on another",
         };
-        var command = new Command("push", "Register FILE as the current version of function NAME") { name, file, contentType, idempotent };
+        var capabilities = new Option<string[]>("--capability")
+        {
+            Description = "Grant a platform power (repeatable): register, plug, filters, schedules, blobs, status, or all. None by default",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("push", "Register FILE as the current version of function NAME") { name, file, contentType, idempotent, capabilities };
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetRequiredValue(file);
@@ -26,7 +31,8 @@ internal static class FunctionCommands
                 parse.GetRequiredValue(name),
                 parse.GetValue(contentType) ?? ContentTypes.ForFile(path),
                 await LocalFile.ReadAsync(path, ct),
-                parse.GetValue(idempotent));
+                parse.GetValue(idempotent),
+                parse.GetValue(capabilities) is { Length: > 0 } granted ? granted.SelectMany(g => g.Split(',')).ToArray() : null);
             using var api = context.CreateClient(parse);
             var blob = await api.RegisterBlobAsync(request, ct);
             await context.Out.WriteLineAsync(

@@ -2,16 +2,28 @@ using MyOwnCluster.Functions;
 
 namespace MyOwnCluster.Gateway.Api;
 
-public sealed record RegisterBlobBody(string? Name, string? ContentType, string? Bytes, List<string>? KvNamespaces = null, bool? Idempotent = null);
+public sealed record RegisterBlobBody(
+    string? Name, string? ContentType, string? Bytes, List<string>? KvNamespaces = null, bool? Idempotent = null, List<string>? Capabilities = null);
 
+/// <summary><c>capabilities</c>: what the current version may do to the platform (every one for versions stored before grants existed).</summary>
 public sealed record BlobSummary(
-    string Name, string Kind, string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, int Versions, bool Idempotent)
+    string Name, string Kind, string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, int Versions, bool Idempotent,
+    IReadOnlyList<string> Capabilities)
 {
     public static BlobSummary From(FunctionInfo info) => new(
         info.Name, KindName(info.Kind), info.Current.TechId, info.Current.ContentType, info.Current.Size,
-        info.Current.RegisteredAt, Math.Max(1, info.Versions.Count), info.Current.Idempotent);
+        info.Current.RegisteredAt, Math.Max(1, info.Versions.Count), info.Current.Idempotent, CapabilityNames.Names(info.Current.Granted));
 
     public static string KindName(FunctionKind kind) => MyOwnCluster.Execution.PlatformMetrics.KindName(kind);
+}
+
+/// <summary>One version in <c>GET function/{name}</c>, with its grants by name.</summary>
+public sealed record VersionSummary(
+    string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string> KvNamespaces, bool Idempotent,
+    IReadOnlyList<string> Capabilities)
+{
+    public static VersionSummary From(BlobVersion version) => new(version.TechId, version.ContentType, version.Size,
+        version.RegisteredAt, version.KvNamespaces, version.Idempotent, CapabilityNames.Names(version.Granted));
 }
 
 public sealed record CallBody(

@@ -25,10 +25,17 @@ public static class BlobEndpoints
         var name = ValidName(body.Name);
         var contentType = ApiJson.Required(body.ContentType, "content_type");
         var bytes = ApiJson.DecodeBase64(body.Bytes, "bytes");
+        var (capabilities, badCapability) = CapabilityNames.Parse(body.Capabilities ?? []);
+        if (badCapability is not null)
+        {
+            return ApiJson.Error(400, badCapability);
+        }
+
         var result = await grains.GetGrain<IFunctionGrain>(name).RegisterAsync(new RegisterBlobRequest(name, contentType, bytes)
         {
             KvNamespaces = body.KvNamespaces ?? [],
             Idempotent = body.Idempotent ?? false,
+            Capabilities = capabilities,
         });
         if (!result.Succeeded)
         {
@@ -50,7 +57,7 @@ public static class BlobEndpoints
         var info = await grains.GetGrain<IFunctionGrain>(ValidName(name)).GetAsync();
         return info is null
             ? ApiJson.Error(404, $"no function named '{name}'")
-            : ApiJson.Ok(new { function = BlobSummary.From(info), versions = info.Versions });
+            : ApiJson.Ok(new { function = BlobSummary.From(info), versions = info.Versions.Select(VersionSummary.From) });
     }
 
     private static async Task<IResult> DeleteAsync(string name, IGrainFactory grains)

@@ -13,6 +13,15 @@ public sealed record BlobVersion(
 
     /// <summary>Running it twice does no harm: a call whose silo fails under it is run once more elsewhere.</summary>
     [Id(5)] public bool Idempotent { get; init; }
+
+    /// <summary>
+    /// What this version may do to the platform. Null for versions stored before capabilities existed: they keep the
+    /// powers every function had then (all of them).
+    /// </summary>
+    [Id(6)] public FunctionCapabilities? Capabilities { get; init; }
+
+    /// <summary>The powers in force: granted ones, or all for a version stored before capabilities existed.</summary>
+    public FunctionCapabilities Granted => Capabilities ?? FunctionCapabilities.All;
 }
 
 /// <summary>A named blob: a function when its content type is executable, a file otherwise.</summary>
@@ -35,6 +44,9 @@ public sealed record RegisterBlobRequest(
 
     /// <summary>See <see cref="BlobVersion.Idempotent"/>.</summary>
     [Id(4)] public bool Idempotent { get; init; }
+
+    /// <summary>See <see cref="BlobVersion.Capabilities"/>: none unless granted.</summary>
+    [Id(5)] public FunctionCapabilities Capabilities { get; init; }
 }
 
 /// <summary>Outcome of a registration: either the new current version, or why the blob was refused.</summary>

@@ -65,7 +65,8 @@ public sealed class ArchiveExporter(IGrainFactory grains)
             if (await grains.GetGrain<IFunctionGrain>(listed.Name).GetAsync() is { } info)
             {
                 functions[info.Name] = info.Versions
-                    .Select(v => new ArchiveVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt, v.KvNamespaces, v.Idempotent)).ToList();
+                    .Select(v => new ArchiveVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt, v.KvNamespaces, v.Idempotent,
+                        v.Capabilities is { } granted ? CapabilityNames.Names(granted) : null)).ToList();
             }
         }
 

@@ -38,7 +38,11 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
         await Parallel.ForEachAsync(parsed.Functions, Concurrency(ct), async (function, _) =>
         {
             var versions = function.Value
-                .Select(v => new BlobVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt) { KvNamespaces = v.KvNamespaces ?? [], Idempotent = v.Idempotent })
+                .Select(v => new BlobVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt) {
+                    KvNamespaces = v.KvNamespaces ?? [],
+                    Idempotent = v.Idempotent,
+                    Capabilities = v.Capabilities is null ? null : CapabilityNames.Parse(v.Capabilities).Capabilities,
+                })
                 .ToArray();
             if (await grains.GetGrain<IFunctionGrain>(function.Key).ImportAsync(versions) is { } info)
             {
@@ -151,6 +155,11 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
         var blobs = new Dictionary<string, BlobContent>(StringComparer.Ordinal);
         foreach (var version in functions.Values.SelectMany(v => v))
         {
+            if (version.Capabilities is { } capabilities && CapabilityNames.Parse(capabilities).Error is { } badCapability)
+            {
+                throw new ArchiveException($"functions.json: version {version.TechId}: {badCapability}");
+            }
+
             if (!blobs.ContainsKey(version.TechId))
             {
                 blobs[version.TechId] = ReadBlob(entries, version.TechId);

@@ -58,8 +58,14 @@ public sealed record ArchiveManifest(string Format, int FormatVersion, DateTimeO
 /// <summary>Filters and schedules are counted last so manifests written before they existed still read (as 0).</summary>
 public sealed record ArchiveCounts(int Functions, int Blobs, int Plugs, int KvNamespaces, int KvKeys, int Filters = 0, int Schedules = 0, int FileTrees = 0);
 
-/// <summary><c>kv_namespaces</c>: the shared namespaces granted to the version (absent in older archives: none).</summary>
-public sealed record ArchiveVersion(string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string>? KvNamespaces = null, bool Idempotent = false);
+/// <summary>
+/// <c>kv_namespaces</c>: the shared namespaces granted to the version (absent in older archives: none).
+/// <c>capabilities</c>: its platform powers (absent in older archives and for versions stored before grants existed:
+/// every one, the powers functions had then).
+/// </summary>
+public sealed record ArchiveVersion(
+    string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string>? KvNamespaces = null, bool Idempotent = false,
+    IReadOnlyList<string>? Capabilities = null);
 
 public sealed record ArchiveBlobInfo(string ContentType);
 

@@ -113,8 +113,8 @@ public sealed class FunctionInvoker(
             var resolved = await ResolveAsync(request.Function);
             if (resolved is not null)
             {
-                function = resolved.Value.Name;
-                kind = resolved.Value.Kind;
+                function = resolved.Name;
+                kind = resolved.Kind;
             }
 
             scope.Tree.Path.Add(resolved?.Name ?? request.Function);
@@ -160,14 +160,14 @@ public sealed class FunctionInvoker(
     }
 
     private async Task<InvocationResult> InvokeResolvedAsync(
-        InvocationRequest request, (string Name, string TechId, FunctionKind Kind, IReadOnlyList<string> KvNamespaces)? resolved, CallScope scope)
+        InvocationRequest request, ResolvedFunction? resolved, CallScope scope)
     {
         if (resolved is null)
         {
             return InvocationResult.Failed(InvocationOutcome.NotFound, $"no function named '{request.Function}'");
         }
 
-        var (name, techId, kind, kvNamespaces) = resolved.Value;
+        var (name, techId, kind, kvNamespaces, capabilities) = resolved;
         if (kind == FunctionKind.File)
         {
             return InvocationResult.Failed(InvocationOutcome.BadRequest, $"'{request.Function}' is a file, not a function");
@@ -186,6 +186,7 @@ public sealed class FunctionInvoker(
             Calls = this,
             Egress = egress,
             KvNamespaces = kvNamespaces,
+            Capabilities = capabilities,
             LocalKeyValue = localKeyValue,
         };
         // The engine a first call runs on is part of this silo's load (nested calls run on their caller's thread).
@@ -208,7 +209,7 @@ public sealed class FunctionInvoker(
         }
     }
 
-    private async Task<(string Name, string TechId, FunctionKind Kind, IReadOnlyList<string> KvNamespaces)?> ResolveAsync(string function)
+    private async Task<ResolvedFunction?> ResolveAsync(string function)
     {
         if (function.StartsWith(TechIds.Prefix, StringComparison.Ordinal))
         {
@@ -219,7 +220,8 @@ public sealed class FunctionInvoker(
             }
 
             var blob = await grains.GetGrain<IBlobGrain>(techId).GetAsync();
-            return blob is null ? null : (function, techId, ContentTypes.KindOf(blob.ContentType), []);
+            // Called by its tech id alone: no registration granted it anything.
+            return blob is null ? null : new(function, techId, ContentTypes.KindOf(blob.ContentType), [], FunctionCapabilities.None);
         }
 
         if (string.IsNullOrEmpty(function))
@@ -228,6 +230,10 @@ public sealed class FunctionInvoker(
         }
 
         var info = await directory.GetAsync(function);
-        return info is null ? null : (function, info.Current.TechId, info.Kind, info.Current.KvNamespaces);
+        return info is null ? null : new(function, info.Current.TechId, info.Kind, info.Current.KvNamespaces, info.Current.Granted);
     }
+
+    /// <summary>A function as its current version runs: code, kind and what it was granted.</summary>
+    private sealed record ResolvedFunction(
+        string Name, string TechId, FunctionKind Kind, IReadOnlyList<string> KvNamespaces, FunctionCapabilities Capabilities);
 }

@@ -52,6 +52,12 @@ public sealed class GuestContext
     /// <summary>Key-value namespaces granted to the function besides its own (its name).</summary>
     public IReadOnlyList<string> KvNamespaces { get; init; } = [];
 
+    /// <summary>The platform powers granted to the function (see <see cref="Functions.FunctionCapabilities"/>).</summary>
+    public Functions.FunctionCapabilities Capabilities { get; init; }
+
+    /// <summary>The tech id of the running code: its own blob is always readable.</summary>
+    public string? TechId { get; init; }
+
     /// <summary>Called by another function of the tree: its output stays in the tree's buffers, nothing is copied out.</summary>
     public bool IsNested { get; }
 
@@ -148,6 +154,22 @@ public sealed class GuestContext
         {
             Log.LogWarning("[{Function}] {HostFunction}: {Reason}", FunctionName, hostFunction, reason);
         }
+    }
+
+    /// <summary>
+    /// True when the function was granted <paramref name="capability"/>; otherwise false and one log line saying
+    /// which grant the call needs (the host function then returns its error value).
+    /// </summary>
+    public bool Allows(string hostFunction, Functions.FunctionCapabilities capability)
+    {
+        if ((Capabilities & capability) == capability)
+        {
+            return true;
+        }
+
+        var name = Functions.CapabilityNames.NameOf(capability);
+        LogGuestError(hostFunction, $"refused: the function has no '{name}' capability (a registration grants it: \"capabilities\": [\"{name}\"])");
+        return false;
     }
 
     /// <summary>

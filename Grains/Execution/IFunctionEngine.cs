@@ -14,7 +14,14 @@ public sealed record FunctionTarget(string Name, string TechId, Func<ValueTask<b
 
     /// <summary>The invocation state every engine builds its guest API on.</summary>
     public GuestContext CreateGuest(InvocationRequest request, ExecutionOptions limits, Microsoft.Extensions.Logging.ILogger log) =>
-        new(Name, request, limits, log, Scope) { Grains = Grains, Calls = Calls, Egress = Egress, KvNamespaces = KvNamespaces, LocalKeyValue = LocalKeyValue };
+        new(Name, request, limits, log, Scope)
+        {
+            Grains = Grains, Calls = Calls, Egress = Egress, KvNamespaces = KvNamespaces, LocalKeyValue = LocalKeyValue,
+            Capabilities = Capabilities, TechId = TechId,
+        };
+
+    /// <summary>What the function's current version may do to the platform; none for a bare engine host.</summary>
+    public Functions.FunctionCapabilities Capabilities { get; init; }
 
     /// <summary>Shared key-value namespaces granted to the function's current version.</summary>
     public IReadOnlyList<string> KvNamespaces { get; init; } = [];

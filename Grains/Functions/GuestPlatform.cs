@@ -30,7 +30,8 @@ public static class GuestPlatform
     {
         const string function = "register_blob";
         // A blob a guest stores is capped like a buffer.
-        if (guest.GrainsFor(function, Unavailable) is not { } grains || !guest.WithinBufferCap(function, "a blob", bytes.Length))
+        if (!guest.Allows(function, FunctionCapabilities.Register) || guest.GrainsFor(function, Unavailable) is not { } grains
+            || !guest.WithinBufferCap(function, "a blob", bytes.Length))
         {
             return 0;
         }
@@ -54,8 +55,8 @@ public static class GuestPlatform
     public static int RegisterNamed(GuestContext guest, string name, string contentType, byte[] bytes)
     {
         const string function = "register_blob_with_name";
-        if (guest.GrainsFor(function, Unavailable) is not { } grains || !ValidName(guest, function, name)
-            || !guest.WithinBufferCap(function, "a blob", bytes.Length))
+        if (!guest.Allows(function, FunctionCapabilities.Register) || guest.GrainsFor(function, Unavailable) is not { } grains
+            || !ValidName(guest, function, name) || !guest.WithinBufferCap(function, "a blob", bytes.Length))
         {
             return 0;
         }
@@ -80,7 +81,8 @@ public static class GuestPlatform
     public static int TechIdOf(GuestContext guest, string name)
     {
         const string function = "get_blob_tech_id_from_name";
-        if (guest.GrainsFor(function, Unavailable) is not { } grains || !ValidName(guest, function, name))
+        if ((name != guest.FunctionName && !guest.Allows(function, FunctionCapabilities.Blobs))
+            || guest.GrainsFor(function, Unavailable) is not { } grains || !ValidName(guest, function, name))
         {
             return 0;
         }
@@ -111,6 +113,11 @@ public static class GuestPlatform
             return 0;
         }
 
+        if (id != guest.TechId && !guest.Allows(function, FunctionCapabilities.Blobs))
+        {
+            return 0;
+        }
+
         var blob = guest.WaitForGrain(function, Service, () => grains.GetGrain<IBlobGrain>(id).GetAsync());
         if (blob is null)
         {
@@ -133,7 +140,7 @@ public static class GuestPlatform
     public static int Unplug(GuestContext guest, string method, string path)
     {
         const string function = "unplug_path";
-        if (guest.GrainsFor(function, Unavailable) is not { } grains || PlugParts(guest, function, method, path) is not { } route)
+        if (!guest.Allows(function, FunctionCapabilities.Plug) || guest.GrainsFor(function, Unavailable) is not { } grains || PlugParts(guest, function, method, path) is not { } route)
         {
             return Failure;
         }
@@ -152,7 +159,7 @@ public static class GuestPlatform
     public static int Status(GuestContext guest)
     {
         const string function = "get_status";
-        if (guest.GrainsFor(function, Unavailable) is not { } grains)
+        if (!guest.Allows(function, FunctionCapabilities.Status) || guest.GrainsFor(function, Unavailable) is not { } grains)
         {
             return 0;
         }
@@ -174,7 +181,7 @@ public static class GuestPlatform
 
     private static int Plug(GuestContext guest, string function, string method, string path, string name, PlugTarget target, string start, string data)
     {
-        if (guest.GrainsFor(function, Unavailable) is not { } grains || PlugParts(guest, function, method, path) is not { } route
+        if (!guest.Allows(function, FunctionCapabilities.Plug) || guest.GrainsFor(function, Unavailable) is not { } grains || PlugParts(guest, function, method, path) is not { } route
             || !ValidName(guest, function, name))
         {
             return Failure;

@@ -14,7 +14,7 @@ public static class GuestFilters
     /// <summary>A buffer holding the new filter's id; 0 (and the reason logged) when refused.</summary>
     public static int Plug(GuestContext guest, string name, string start, string data)
     {
-        if (guest.GrainsFor("plug_filter", Unavailable) is not { } grains)
+        if (!guest.Allows("plug_filter", FunctionCapabilities.Filters) || guest.GrainsFor("plug_filter", Unavailable) is not { } grains)
         {
             return 0;
         }
@@ -41,7 +41,7 @@ public static class GuestFilters
     /// <summary>0 once removed; -1 (and the reason logged) when there is no such filter.</summary>
     public static int Unplug(GuestContext guest, string id)
     {
-        if (guest.GrainsFor("unplug_filter", Unavailable) is not { } grains)
+        if (!guest.Allows("unplug_filter", FunctionCapabilities.Filters) || guest.GrainsFor("unplug_filter", Unavailable) is not { } grains)
         {
             return -1;
         }

@@ -14,7 +14,7 @@ public static class GuestSchedules
     /// <summary>schedule_set(json…): 0 when the schedule is stored and armed, -1 (reason in the log) otherwise.</summary>
     public static int Set(GuestContext guest, ReadOnlySpan<byte> json)
     {
-        if (guest.GrainsFor("schedule_set", Unavailable) is not { } grains)
+        if (!guest.Allows("schedule_set", Functions.FunctionCapabilities.Schedules) || guest.GrainsFor("schedule_set", Unavailable) is not { } grains)
         {
             return Failure;
         }
@@ -44,7 +44,7 @@ public static class GuestSchedules
     /// <summary>schedule_delete(name…): 0 when it is gone (also when it never existed), -1 on error.</summary>
     public static int Delete(GuestContext guest, ReadOnlySpan<byte> name)
     {
-        if (guest.GrainsFor("schedule_delete", Unavailable) is not { } grains)
+        if (!guest.Allows("schedule_delete", Functions.FunctionCapabilities.Schedules) || guest.GrainsFor("schedule_delete", Unavailable) is not { } grains)
         {
             return Failure;
         }
@@ -58,7 +58,7 @@ public static class GuestSchedules
     /// <summary>schedule_list(): a buffer with the JSON array of every schedule, 0 on error.</summary>
     public static int List(GuestContext guest)
     {
-        if (guest.GrainsFor("schedule_list", Unavailable) is not { } grains)
+        if (!guest.Allows("schedule_list", Functions.FunctionCapabilities.Schedules) || guest.GrainsFor("schedule_list", Unavailable) is not { } grains)
         {
             return 0;
         }

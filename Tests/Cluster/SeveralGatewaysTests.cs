@@ -35,7 +35,7 @@ public sealed class SeveralGatewaysTests
         using var a = pair.First.CreateClient();
         using var b = pair.Second.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await a.RegisterAsync("hello", Wat.ToWasm(Wat.Hello))).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await b.RegisterAsync("filter-wat", Wat.ToWasm(FilterWat.Filters))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await b.RegisterGrantedAsync("filter-wat", Wat.ToWasm(FilterWat.Filters), "application/wasm", "filters")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await a.RegisterAsync("site/page.html", "<h1>page</h1>"u8.ToArray(), "text/html")).StatusCode);
 
         // Both caches loaded before any edit: from here on only a push (or a poll 10 minutes away) can change them.

@@ -205,7 +205,7 @@ public sealed class ExportImportTests
 
     private static async Task<Dictionary<string, byte[]>> ReadEntriesAsync(string path) => await ReadEntriesAsync(await File.ReadAllBytesAsync(path));
 
-    private static async Task<Dictionary<string, byte[]>> ReadEntriesAsync(byte[] archive)
+    internal static async Task<Dictionary<string, byte[]>> ReadEntriesAsync(byte[] archive)
     {
         var entries = new Dictionary<string, byte[]>();
         await using var tar = new TarReader(new GZipStream(new MemoryStream(archive), CompressionMode.Decompress));
@@ -219,7 +219,7 @@ public sealed class ExportImportTests
         return entries;
     }
 
-    private static async Task<byte[]> ArchiveAsync(params (string Name, byte[] Content)[] entries)
+    internal static async Task<byte[]> ArchiveAsync(params (string Name, byte[] Content)[] entries)
     {
         var output = new MemoryStream();
         await using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))

@@ -241,7 +241,7 @@ public sealed class FilterTests(CompositionFixture fixture, SampleBuildFixture s
     }
 
     private async Task RegisterFiltersAsync() =>
-        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("filter-wat", Wat.ToWasm(FilterWat.Filters))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterGrantedAsync("filter-wat", Wat.ToWasm(FilterWat.Filters), "application/wasm", "filters")).StatusCode);
 
     private async Task RegisterSampleAsync(string sample)
     {

@@ -20,7 +20,7 @@ public sealed class GuestPlatformTests(ServerFixture fixture)
     [Fact]
     public async Task A_guest_registers_blobs_plugs_them_reads_them_back_and_unplugs_them()
     {
-        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("guest-admin", Wat.ToWasm(Module()))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterGrantedAsync("guest-admin", Wat.ToWasm(Module()), "application/wasm", "all")).StatusCode);
 
         var setup = await CallAsync("setup");
         Assert.Equal(0, setup.Result);
@@ -48,7 +48,7 @@ public sealed class GuestPlatformTests(ServerFixture fixture)
     [Fact]
     public async Task Refused_platform_calls_return_their_error_values_and_change_nothing()
     {
-        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("guest-refusals", Wat.ToWasm(Module()))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterGrantedAsync("guest-refusals", Wat.ToWasm(Module()), "application/wasm", "all")).StatusCode);
         var plugsBefore = (await (await client.GetAsync(Api.Prefix + "plugs")).JsonAsync()).ToJsonString();
 
         // Each refused call that did not return its error value sets one bit of the result.
@@ -81,7 +81,7 @@ public sealed class GuestPlatformTests(ServerFixture fixture)
             function hello() { core.write_exchange_buffer(core.get_output_buffer_id(), 'hi from js'); return 0; }
             function teardown() { return core.unplug_path('GET', '/js-g-page'); }
             """;
-        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("js-admin", Encoding.UTF8.GetBytes(script), "text/javascript")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterGrantedAsync("js-admin", Encoding.UTF8.GetBytes(script), "text/javascript", "register", "plug", "blobs", "status", "filters")).StatusCode);
 
         var setup = await CallAsync("setup", "js-admin");
         Assert.Equal(0, setup.Result);

@@ -145,7 +145,7 @@ public sealed class JsFunctionTests(ServerFixture fixture)
     [Fact]
     public async Task A_js_function_sets_lists_and_deletes_schedules_seen_through_rest()
     {
-        await client.RegisterAsync("js-scheduler", Encoding.UTF8.GetBytes(Scheduler), "text/javascript");
+        await client.RegisterGrantedAsync("js-scheduler", Encoding.UTF8.GetBytes(Scheduler), "text/javascript", "schedules");
         Assert.Equal(0, await ResultAsync("js-scheduler", "arm"));
         Assert.Equal(1, await ResultAsync("js-scheduler", "count"));
         var schedule = await (await client.GetAsync(Api.Prefix + "schedule/js-nightly")).JsonAsync();

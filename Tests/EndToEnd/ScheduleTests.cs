@@ -101,7 +101,7 @@ public sealed class ScheduleTests(ServerFixture fixture)
             await using (var first = await ServerProcess.StartAsync(data))
             {
                 using var api = first.CreateClient();
-                Assert.Equal(HttpStatusCode.OK, (await api.RegisterAsync("sched-restart", Wat.ToWasm(ScheduleWat.Module))).StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await api.RegisterGrantedAsync("sched-restart", Wat.ToWasm(ScheduleWat.Module), "application/wasm", "schedules")).StatusCode);
                 due = DateTimeOffset.UtcNow.AddSeconds(3);
                 Assert.Equal(HttpStatusCode.OK, (await api.PostJsonAsync("schedule", new
                 {
@@ -150,7 +150,7 @@ public sealed class ScheduleTests(ServerFixture fixture)
     }
 
     private async Task RegisterGuestAsync(string name) =>
-        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync(name, Wat.ToWasm(ScheduleWat.Module))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterGrantedAsync(name, Wat.ToWasm(ScheduleWat.Module), "application/wasm", "schedules")).StatusCode);
 
     private async Task<long> ResultAsync(string name, string start) =>
         (await (await client.CallAsync(new { name, start_function = start })).JsonAsync())["result"]!.GetValue<long>();

@@ -12,6 +12,12 @@ public static class Api
     public static Task<HttpResponseMessage> RegisterAsync(this HttpClient client, string name, byte[] bytes, string contentType = "application/wasm") =>
         client.PostAsJsonAsync(Prefix + "blob/register", new { name, content_type = contentType, bytes = Convert.ToBase64String(bytes) });
 
+    /// <summary>Registers a function granted platform <paramref name="capabilities"/> (register, plug, filters, ...).</summary>
+    public static Task<HttpResponseMessage> RegisterGrantedAsync(
+        this HttpClient client, string name, byte[] bytes, string contentType, params string[] capabilities) =>
+        client.PostAsJsonAsync(Prefix + "blob/register",
+            new { name, content_type = contentType, bytes = Convert.ToBase64String(bytes), capabilities });
+
     public static Task<HttpResponseMessage> CallAsync(this HttpClient client, object body) =>
         client.PostAsJsonAsync(Prefix + "function/call", body);
 
