@@ -4,7 +4,7 @@ namespace MyOwnCluster.Execution.Kvm;
 
 /// <summary>
 /// One micro-VM of one function: a VM with a single memory slot, one vCPU, and the clean register state to
-/// enter it again (registers, x87/SSE, debug registers, guest-writable MSRs). Between calls <see cref="Reset"/> restores only the pages the last call wrote (KVM's dirty
+/// enter it again (registers, the XSAVE area and XCR0, debug registers, guest-writable MSRs). Between calls <see cref="Reset"/> restores only the pages the last call wrote (KVM's dirty
 /// log for guest writes, our own bitmap for writes hypercalls made on the guest's behalf).
 /// </summary>
 internal sealed unsafe class KvmMachine : IDisposable
@@ -13,13 +13,17 @@ internal sealed unsafe class KvmMachine : IDisposable
 
     /// <summary>
     /// MSRs a ring-0 guest can write and read back, so one call could leave data for the next: syscall/sysenter
-    /// targets, KERNEL_GS_BASE, PAT and the MTRRs. (FS/GS base and EFER are in the segment registers; the TSC is
-    /// left alone: winding time back would hurt more than its write-only side channel.)
+    /// targets, KERNEL_GS_BASE, PAT, the MTRRs, TSC_AUX, and KVM's paravirtual MSRs (clock, steal time, async page
+    /// faults, PV EOI, poll control; writable even when the guest's CPUID does not announce them). Those this host's
+    /// KVM lacks are left out. (FS/GS base and EFER are in the segment registers; the TSC is left alone: winding
+    /// time back would hurt more than its write-only side channel.)
     /// </summary>
     private static readonly uint[] GuestWritableMsrs =
     [
         0x174, 0x175, 0x176, 0xC0000081, 0xC0000082, 0xC0000083, 0xC0000084, 0xC0000102, 0x277, 0x2FF,
         0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207, 0x208, 0x209, 0x20A, 0x20B, 0x20C, 0x20D, 0x20E, 0x20F,
+        0xC0000103, 0x11, 0x12, 0x4B564D00, 0x4B564D01, 0x4B564D02, 0x4B564D03, 0x4B564D04, 0x4B564D05, 0x4B564D06,
+        0x4B564D07,
     ];
 
     private readonly KvmVm vm;
@@ -28,6 +32,7 @@ internal sealed unsafe class KvmMachine : IDisposable
     private readonly Native.KvmFpu cleanFpu;
     private readonly Native.KvmDebugregs cleanDebugRegs;
     private readonly Native.KvmMsrEntry[] cleanMsrs;
+    private readonly (Native.KvmXsave Xsave, Native.KvmXcrs Xcrs)? cleanExtended;
     private readonly ulong[] guestDirty;
     private readonly ulong[] hostDirty;
 
@@ -40,7 +45,14 @@ internal sealed unsafe class KvmMachine : IDisposable
         cleanSregs = snapshot.Layout.LongModeSregs(vcpu.GetSregs());
         cleanFpu = vcpu.GetFpu();
         cleanDebugRegs = vcpu.GetDebugRegs();
-        cleanMsrs = vcpu.GetMsrs(GuestWritableMsrs);
+        // One at a time: KVM stops a multi-MSR read at the first MSR it lacks. Kept only when KVM takes the value back,
+        // so the reset before every call cannot fail on an MSR this host treats differently.
+        cleanMsrs = GuestWritableMsrs.SelectMany(msr => vcpu.GetMsrs([msr])).Where(entry => vcpu.TrySetMsr(entry)).ToArray();
+        cleanExtended = vcpu.GetExtendedState();
+        if (cleanExtended is { } extended && !vcpu.TrySetExtendedState(extended.Xsave, extended.Xcrs))
+        {
+            cleanExtended = null;
+        }
         var words = (snapshot.Layout.Pages + 63) / 64;
         guestDirty = new ulong[words];
         hostDirty = new ulong[words];
@@ -80,6 +92,11 @@ internal sealed unsafe class KvmMachine : IDisposable
         Vcpu.ImmediateExit = false;
         Vcpu.SetSregs(cleanSregs);
         Vcpu.SetFpu(cleanFpu);
+        if (cleanExtended is { } extended)
+        {
+            Vcpu.SetExtendedState(extended.Xsave, extended.Xcrs);
+        }
+
         Vcpu.SetDebugRegs(cleanDebugRegs);
         Vcpu.SetMsrs(cleanMsrs);
         Vcpu.SetRegs(Snapshot.Layout.EntryRegs(start, arguments));

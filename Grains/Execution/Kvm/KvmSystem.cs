@@ -21,14 +21,18 @@ internal sealed unsafe class KvmSystem : IDisposable
 
         VcpuMmapSize = fd.Ioctl(Native.KVM_GET_VCPU_MMAP_SIZE, 0, "KVM_GET_VCPU_MMAP_SIZE");
         SupportedCpuid = ReadSupportedCpuid();
+        GuestCpuid = Kvm.GuestCpuid.Filter(SupportedCpuid);
     }
 
     public int ApiVersion { get; }
 
     public int VcpuMmapSize { get; }
 
-    /// <summary>The host's supported CPUID leaves, given to every vCPU so the guest sees a sane x86-64 CPU.</summary>
+    /// <summary>The host's supported CPUID leaves.</summary>
     public Native.KvmCpuidEntry2[] SupportedCpuid { get; }
+
+    /// <summary>What every vCPU is given: a sane x86-64 CPU without state the VM does not reset (see <see cref="Kvm.GuestCpuid"/>).</summary>
+    public Native.KvmCpuidEntry2[] GuestCpuid { get; }
 
     public static KvmSystem Open(string devicePath = DevicePath)
     {

@@ -75,6 +75,47 @@ internal sealed unsafe class KvmVcpu : IDisposable
         }
     }
 
+    /// <summary>The XSAVE area and XCRs, or null when this KVM has no XSAVE support (then the legacy FPU is all there is).</summary>
+    public (Native.KvmXsave Xsave, Native.KvmXcrs Xcrs)? GetExtendedState()
+    {
+        Native.KvmXsave xsave;
+        Native.KvmXcrs xcrs;
+        try
+        {
+            fd.Ioctl(Native.KVM_GET_XSAVE, (nint)(&xsave), "KVM_GET_XSAVE");
+            fd.Ioctl(Native.KVM_GET_XCRS, (nint)(&xcrs), "KVM_GET_XCRS");
+        }
+        catch (KvmException)
+        {
+            return null;
+        }
+
+        return (xsave, xcrs);
+    }
+
+    public bool TrySetExtendedState(in Native.KvmXsave xsave, in Native.KvmXcrs xcrs)
+    {
+        try
+        {
+            SetExtendedState(xsave, xcrs);
+            return true;
+        }
+        catch (KvmException)
+        {
+            return false;
+        }
+    }
+
+    public void SetExtendedState(in Native.KvmXsave xsave, in Native.KvmXcrs xcrs)
+    {
+        fixed (Native.KvmXcrs* control = &xcrs)
+        fixed (Native.KvmXsave* area = &xsave)
+        {
+            fd.Ioctl(Native.KVM_SET_XCRS, (nint)control, "KVM_SET_XCRS");
+            fd.Ioctl(Native.KVM_SET_XSAVE, (nint)area, "KVM_SET_XSAVE");
+        }
+    }
+
     public Native.KvmDebugregs GetDebugRegs()
     {
         Native.KvmDebugregs debug;
@@ -109,6 +150,18 @@ internal sealed unsafe class KvmVcpu : IDisposable
         if (written != entries.Length)
         {
             throw new KvmException($"KVM_SET_MSRS set {written} of {entries.Length} MSRs", 0);
+        }
+    }
+
+    public bool TrySetMsr(Native.KvmMsrEntry entry)
+    {
+        try
+        {
+            return MsrIoctl(Native.KVM_SET_MSRS, [entry], "KVM_SET_MSRS") == 1;
+        }
+        catch (KvmException)
+        {
+            return false;
         }
     }
 

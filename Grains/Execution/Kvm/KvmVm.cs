@@ -42,7 +42,7 @@ internal sealed unsafe class KvmVm : IDisposable
         try
         {
             var vcpu = new KvmVcpu(vcpuFd, MappedMemory.Shared(vcpuFd, system.VcpuMmapSize));
-            vcpu.SetCpuid(system.SupportedCpuid);
+            vcpu.SetCpuid(system.GuestCpuid);
             return vcpu;
         }
         catch

@@ -27,6 +27,10 @@ internal static unsafe partial class Native
     public const uint KVM_SET_MSRS = 0x4008AE89;
     public const uint KVM_GET_DEBUGREGS = 0x8080AEA1;
     public const uint KVM_SET_DEBUGREGS = 0x4080AEA2;
+    public const uint KVM_GET_XSAVE = 0x9000AEA4;
+    public const uint KVM_SET_XSAVE = 0x5000AEA5;
+    public const uint KVM_GET_XCRS = 0x8188AEA6;
+    public const uint KVM_SET_XCRS = 0x4188AEA7;
 
     public const int KvmApiVersion = 12;
     public const uint KVM_MEM_LOG_DIRTY_PAGES = 1;
@@ -90,6 +94,18 @@ internal static unsafe partial class Native
     public struct KvmFpu
     {
         public fixed byte Bytes[416];
+    }
+
+    /// <summary>The whole XSAVE area (x87, SSE, AVX, ...), only saved and restored as a whole (4096 bytes).</summary>
+    public struct KvmXsave
+    {
+        public fixed byte Bytes[4096];
+    }
+
+    /// <summary>The extended control registers (XCR0), only saved and restored as a whole (392 bytes).</summary>
+    public struct KvmXcrs
+    {
+        public fixed byte Bytes[392];
     }
 
     /// <summary>DR0-3, DR6, DR7 and flags, only saved and restored as a whole (128 bytes).</summary>
