@@ -69,11 +69,25 @@ static async Task RunAsync(string[] args)
         builder.Services.AddGateway(token);
     }
 
-    var credentials = FabricHosting.LoadCredentials(cluster, storage.IsPostgres, gateway.DataDirectory);
+    // Missing credentials are reported after the storage and restore settings are checked: those come first to fix.
+    ClusterCredentials? credentials = null;
+    StartupException? noCredentials = null;
+    try
+    {
+        credentials = FabricHosting.LoadCredentials(cluster, storage.IsPostgres, gateway.DataDirectory);
+    }
+    catch (StartupException e)
+    {
+        noCredentials = e;
+    }
+
     builder.UseOrleans(silo =>
     {
         StorageHosting.ConfigureStorage(silo, storage, cluster, gateway.DataDirectory);
-        silo.UseFabricTls(credentials, cluster.SiloPort);
+        if (credentials is not null)
+        {
+            silo.UseFabricTls(credentials, cluster.SiloPort);
+        }
     });
     builder.AddDurability(gateway.DataDirectory, embeddedStore: !storage.IsPostgres);
     builder.Services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
@@ -89,7 +103,7 @@ static async Task RunAsync(string[] args)
     builder.Services.AddSingleton<IWasiUrlFetcher>(services => services.GetRequiredService<EgressClient>());
     builder.Services.AddSingleton<GrainFileSystemProvider>();
     builder.Services.AddSingleton<IWasiFileSystemProvider>(services => services.GetRequiredService<GrainFileSystemProvider>());
-    if (storage.IsPostgres && cluster.ShareCompiledCode)
+    if (storage.IsPostgres && cluster.ShareCompiledCode && credentials is not null)
     {
         // Silos of a cluster share compiled machine code through the store; a single node keeps it on disk only.
         builder.Services.AddSingleton(new CompiledCodeKey(credentials.CodeKey));
@@ -113,6 +127,11 @@ static async Task RunAsync(string[] args)
     builder.AddTelemetry();
 
     await StorageHosting.PrepareAsync(storage, bootLogger);
+    if (noCredentials is not null)
+    {
+        throw noCredentials;
+    }
+
     var app = builder.Build();
     // Made now rather than at the first call: its per-silo gauges are on /metrics from the start.
     app.Services.GetRequiredService<MyOwnCluster.Execution.Placement.ClusterInvoker>();

@@ -22,6 +22,17 @@ public sealed class StorageConfigurationTests
         Assert.DoesNotContain("Unhandled exception", error.Message);
     }
 
+    [Fact]
+    public async Task A_cluster_silo_without_the_clusters_credentials_refuses_to_start_and_says_how_to_make_them()
+    {
+        await using var postgres = await PostgresServer.StartAsync("nocreds");
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(
+            extraArguments: ["--storage", "postgres", "--connection-string", postgres.ConnectionString("nocreds")]));
+        Assert.StartsWith("server exited with 2:", error.Message);
+        Assert.Contains("no cluster credentials in", error.Message);
+        Assert.Contains("moc cluster init DIR", error.Message);
+    }
+
     [Theory]
     [InlineData("--https-port")]
     [InlineData("--silo-port")]
