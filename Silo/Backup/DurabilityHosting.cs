@@ -24,7 +24,8 @@ public static class DurabilityHosting
             }
 
             var archive = embeddedStore
-                ? StoreRestore.BeforeStart(restore, dataDirectory, bootLogging.CreateLogger("MyOwnCluster.Restore"))
+                ? StoreRestore.BeforeStart(restore, dataDirectory, bootLogging.CreateLogger("MyOwnCluster.Restore"),
+                    RestoreTo(builder.Configuration["restore-to"]), ContinuousDirectory(builder.Configuration, dataDirectory))
                 : string.IsNullOrEmpty(restore) ? null : Path.GetFullPath(restore);
             if (archive is not null)
             {
@@ -48,6 +49,36 @@ public static class DurabilityHosting
         builder.Services.AddSingleton<IStoreBackups>(services => services.GetRequiredService<SqliteBackups>());
         builder.Services.AddHostedService(services => new BackupScheduler(
             services.GetRequiredService<SqliteBackups>(), backup, services.GetRequiredService<ILogger<BackupScheduler>>()));
+        if (backup.Continuous)
+        {
+            Storage.SqliteStore.ManagedCheckpoints = true;
+            var directory = ContinuousDirectory(builder.Configuration, dataDirectory)!;
+            builder.Services.AddSingleton(services => new ContinuousBackup(Path.Combine(dataDirectory, StoreRestore.DatabaseFile), directory,
+                backup, services.GetRequiredService<ILogger<ContinuousBackup>>()));
+            builder.Services.AddHostedService(services => services.GetRequiredService<ContinuousBackup>());
+        }
+
         return builder;
+    }
+
+    private static string? ContinuousDirectory(ConfigurationManager configuration, string dataDirectory)
+    {
+        var backup = configuration.GetSection(BackupOptions.Section).Get<BackupOptions>() ?? new BackupOptions();
+        return backup.ContinuousDirectory is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.Combine(dataDirectory, "backups", "continuous");
+    }
+
+    private static DateTimeOffset? RestoreTo(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : throw new StartupException($"--restore-to '{value}' is not a date and time (use ISO 8601: 2026-12-06T13:45:00Z)");
     }
 }

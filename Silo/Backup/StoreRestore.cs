@@ -14,12 +14,36 @@ public static class StoreRestore
     public const string DatabaseFile = "moc.db";
 
     /// <summary>Restores what can be restored now; returns an export archive to import after start, or null.</summary>
-    public static string? BeforeStart(string? restore, string dataDirectory, ILogger logger)
+    public static string? BeforeStart(string? restore, string dataDirectory, ILogger logger, DateTimeOffset? restoreTo = null,
+        string? continuousDirectory = null)
     {
         var database = Path.Combine(dataDirectory, DatabaseFile);
         if (!string.IsNullOrEmpty(restore))
         {
             restore = Path.GetFullPath(restore);
+            if (Directory.Exists(restore))
+            {
+                if (File.Exists(database))
+                {
+                    throw new StartupException(
+                        $"--restore needs a data directory without a store, but {database} exists: move it away or use another --data");
+                }
+
+                if (!ContinuousRestore.IsContinuousDirectory(restore))
+                {
+                    throw new StartupException($"--restore: the directory '{restore}' is not a continuous backup (no generation with a base)");
+                }
+
+                var restored = ContinuousRestore.Restore(restore, database, restoreTo, logger);
+                logger.LogWarning("RESTORE: the store was restored from the continuous backup {Directory}: {Restored}", restore, restored);
+                return null;
+            }
+
+            if (restoreTo is not null)
+            {
+                throw new StartupException("--restore-to needs --restore DIR, a continuous-backup directory");
+            }
+
             if (!File.Exists(restore))
             {
                 throw new StartupException($"--restore: '{restore}' does not exist");
@@ -43,6 +67,14 @@ public static class StoreRestore
         }
 
         var backupDirectory = Path.Combine(dataDirectory, "backups");
+        if (!File.Exists(database) && continuousDirectory is not null && ContinuousRestore.IsContinuousDirectory(continuousDirectory))
+        {
+            var restored = ContinuousRestore.Restore(continuousDirectory, database, null, logger);
+            logger.LogWarning("RESTORE: {Database} was missing; the store was restored from the continuous backup {Directory}: {Restored}",
+                database, continuousDirectory, restored);
+            return null;
+        }
+
         if (File.Exists(database) || !Directory.Exists(backupDirectory))
         {
             return null;

@@ -36,6 +36,7 @@ public static class SiloConfiguration
         ["--storage"] = "Storage:Provider",
         ["--connection-string"] = "Storage:ConnectionString",
         ["--config"] = "ConfigFile",
+        ["--continuous-backup"] = "Backup:ContinuousDirectory",
     };
 
     /// <summary>

@@ -17,12 +17,20 @@ internal static class SqliteStore
         }.ToString();
     }
 
+    /// <summary>
+    /// Continuous backup checkpoints the store itself (it must ship the write-ahead log before the log restarts):
+    /// while it runs no connection checkpoints on its own, and a restarted log is cut back to 1 MiB.
+    /// </summary>
+    public static bool ManagedCheckpoints { get; set; }
+
     /// <summary>synchronous=FULL: a committed write survives a kill -9 or a power cut.</summary>
     public static SqliteConnection Open(string connectionString)
     {
         var connection = new SqliteConnection(connectionString);
         connection.Open();
-        Execute(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
+        Execute(connection, ManagedCheckpoints
+            ? "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=1048576;"
+            : "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
         return connection;
     }
 

@@ -1,0 +1,251 @@
+using Microsoft.Data.Sqlite;
+using MyOwnCluster.Silo.Storage;
+
+namespace MyOwnCluster.Silo.Backup;
+
+/// <summary>
+/// Continuous backup of the embedded store: every committed transaction is copied out of SQLite's write-ahead log into
+/// the backup directory within <see cref="BackupOptions.ContinuousIntervalMs"/>, asynchronously (a slow or full target
+/// never delays a write; the lag rises and the shipping resumes where it stopped).
+/// <para>
+/// The log must not restart behind the shipper's back, so while this runs SQLite's automatic checkpoints are off
+/// (<see cref="SqliteStore.ManagedCheckpoints"/>) and this is the only checkpointer: it ships everything while
+/// holding the write lock, then checkpoints; the log restarts only at the next write, with nothing unshipped in it.
+/// A log that restarted anyway starts a new generation (a new base), as does every start of the silo.
+/// </para>
+/// </summary>
+public sealed class ContinuousBackup(string database, string directory, BackupOptions options, ILogger<ContinuousBackup> logger)
+    : BackgroundService, IDisposable
+{
+    private const int MaxSegmentBytes = 64 * 1024 * 1024;
+    private readonly string walPath = database + "-wal";
+    private readonly object gate = new();
+    private SqliteConnection? writer;
+    private SqliteConnection? checkpointer;
+    private string? generation;
+    private long sequence;
+    private WalLog.Header? log;
+    private byte[]? pendingHeader;
+    private WalLog.Position position;
+    private bool restartExpected;
+    private DateTimeOffset? pendingSince;
+    private DateTimeOffset lastBase = DateTimeOffset.MinValue;
+
+    public string Directory => directory;
+
+    /// <summary>When the last write reached the backup directory.</summary>
+    public DateTimeOffset? LastShippedAt { get; private set; }
+
+    /// <summary>Seconds the oldest committed write not yet shipped has waited (0 when everything is shipped).</summary>
+    public double LagSeconds => pendingSince is { } since ? (DateTimeOffset.UtcNow - since).TotalSeconds : 0;
+
+    public DateTimeOffset? LastBaseAt => lastBase == DateTimeOffset.MinValue ? null : lastBase;
+
+    public string? LastError { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var interval = TimeSpan.FromMilliseconds(Math.Max(10, options.ContinuousIntervalMs));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            Tick();
+            try
+            {
+                await Task.Delay(interval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        Tick();
+    }
+
+    /// <summary>Ships what is committed; starts a generation or checkpoints when due. Errors are kept and logged, never thrown.</summary>
+    public void Tick()
+    {
+        lock (gate)
+        {
+            try
+            {
+                if (!File.Exists(database))
+                {
+                    return;
+                }
+
+                OpenConnections();
+                if (generation is null || DateTimeOffset.UtcNow - lastBase > TimeSpan.FromHours(Math.Max(1, options.ContinuousBaseHours)))
+                {
+                    StartGeneration();
+                    DeleteExpired();
+                }
+                else if (Ship() && new FileInfo(walPath) is { Exists: true, Length: var walLength } && walLength > options.ContinuousCheckpointBytes)
+                {
+                    Checkpoint();
+                }
+
+                if (LastError is not null)
+                {
+                    logger.LogWarning("Continuous backup to {Directory} resumed", directory);
+                    LastError = null;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
+            {
+                pendingSince ??= DateTimeOffset.UtcNow;
+                if (LastError != e.Message)
+                {
+                    logger.LogError("Continuous backup to {Directory} is failing, writes wait in the log: {Reason}", directory, e.Message);
+                }
+
+                LastError = e.Message;
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        writer?.Dispose();
+        checkpointer?.Dispose();
+        base.Dispose();
+    }
+
+    private void OpenConnections()
+    {
+        writer ??= SqliteStore.Open(SqliteStore.ConnectionString(database));
+        checkpointer ??= SqliteStore.Open(SqliteStore.ConnectionString(database));
+    }
+
+    /// <summary>A new base (the store file, copied while no one writes) and the log as it stands as its first segment.</summary>
+    private void StartGeneration()
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        WithWriteLock(() =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            var folder = ContinuousSegments.NewGeneration(directory, now);
+            ContinuousSegments.CopyDurably(database, Path.Combine(folder, ContinuousSegments.BaseFile + ".partial"));
+            generation = folder;
+            sequence = 0;
+            log = null;
+            pendingHeader = null;
+            restartExpected = true;
+            Ship();
+            // Written last: a generation counts (and is listed) once its base is complete.
+            File.Move(Path.Combine(folder, ContinuousSegments.BaseFile + ".partial"), Path.Combine(folder, ContinuousSegments.BaseFile));
+            lastBase = now;
+            logger.LogInformation("Continuous backup: new generation {Generation}", Path.GetFileName(folder));
+        });
+    }
+
+    /// <summary>Ships the whole transactions the log holds past the shipped position; false when it could not.</summary>
+    private bool Ship()
+    {
+        if (!File.Exists(walPath))
+        {
+            pendingSince = null;
+            return true;
+        }
+
+        using var wal = new FileStream(walPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var headerBytes = new byte[WalLog.HeaderSize];
+        if (wal.Length < WalLog.HeaderSize || wal.ReadAtLeast(headerBytes, WalLog.HeaderSize, throwOnEndOfStream: false) < WalLog.HeaderSize
+            || WalLog.ReadHeader(headerBytes) is not { } header)
+        {
+            pendingSince = null;
+            return true;
+        }
+
+        if (log is not { } current || current.Salt1 != header.Salt1 || current.Salt2 != header.Salt2)
+        {
+            if (!restartExpected)
+            {
+                logger.LogWarning("Continuous backup: the write-ahead log restarted unexpectedly; starting a new generation");
+                StartGeneration();
+                return true;
+            }
+
+            log = header;
+            pendingHeader = headerBytes;
+            position = new WalLog.Position(WalLog.HeaderSize, header.Checksum1, header.Checksum2);
+            restartExpected = false;
+        }
+
+        var available = (int)Math.Min(wal.Length - position.Offset, MaxSegmentBytes - (MaxSegmentBytes % header.FrameSize));
+        if (available < header.FrameSize)
+        {
+            pendingSince = null;
+            return true;
+        }
+
+        var frames = new byte[available];
+        wal.Position = position.Offset;
+        var read = wal.ReadAtLeast(frames, available, throwOnEndOfStream: false);
+        var end = WalLog.LastCommit(header, frames.AsSpan(0, read), position);
+        if (end.Offset == position.Offset)
+        {
+            pendingSince = null;
+            return true;
+        }
+
+        pendingSince ??= DateTimeOffset.UtcNow;
+        var length = (int)(end.Offset - position.Offset);
+        ContinuousSegments.Write(generation!, new ContinuousSegments.Segment(sequence, DateTimeOffset.UtcNow, pendingHeader, frames[..length]));
+        sequence++;
+        pendingHeader = null;
+        position = end;
+        LastShippedAt = DateTimeOffset.UtcNow;
+        pendingSince = null;
+        // A full segment's worth was read: there may be more waiting, ship it now.
+        return read == MaxSegmentBytes - (MaxSegmentBytes % header.FrameSize) ? Ship() : true;
+    }
+
+    /// <summary>Ships the last frames under the write lock, then checkpoints: the next write restarts the log.</summary>
+    private void Checkpoint() => WithWriteLock(() =>
+    {
+        if (!Ship())
+        {
+            return;
+        }
+
+        using var command = checkpointer!.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        command.ExecuteNonQuery();
+        restartExpected = true;
+    });
+
+    private void WithWriteLock(Action action)
+    {
+        using var transaction = writer!.BeginTransaction(deferred: false);
+        try
+        {
+            action();
+        }
+        finally
+        {
+            transaction.Rollback();
+        }
+    }
+
+    private void DeleteExpired()
+    {
+        var generations = ContinuousSegments.Generations(directory);
+        var keepFrom = DateTimeOffset.UtcNow - TimeSpan.FromHours(Math.Max(1, options.ContinuousRetentionHours));
+        foreach (var old in generations.Take(generations.Count - 1))
+        {
+            var newest = System.IO.Directory.GetFiles(old).Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
+            if (newest < keepFrom.UtcDateTime)
+            {
+                System.IO.Directory.Delete(old, recursive: true);
+                logger.LogInformation("Continuous backup: generation {Generation} deleted (older than {Hours} h)", Path.GetFileName(old),
+                    options.ContinuousRetentionHours);
+            }
+        }
+    }
+}
