@@ -47,7 +47,8 @@ public static class StatusEndpoints
             routes.Plugs.Select(p => new RouteStatus(p.Method, p.Path, p.Target == PlugTarget.File ? "file" : "function", p.Name)).ToArray(),
             filters.Select(f => new FilterStatus(f.Id, f.Name, f.StartFunction, f.Paths)).ToArray(),
             schedules,
-            backups is null ? null : new BackupStatus(backups.Count, backups.Count > 0 ? backups[0] : null)));
+            backups is null ? null : new BackupStatus(backups.Count, backups.Count > 0 ? backups[0] : null,
+                services.GetService<IContinuousBackup>()?.Status)));
     }
 
     /// <summary>A silo's execution load as its executor reports it; null when it does not answer within a second.</summary>
@@ -116,7 +117,7 @@ public sealed record FilterStatus(string Id, string Name, string StartFunction, 
 public sealed record ScheduleStatus(string Name, string When, string Function, DateTimeOffset NextRunAt, long RunCount, string? LastOutcome);
 
 /// <summary>The kept backups of this silo's store; null in the report when the silo takes none (a PostgreSQL cluster).</summary>
-public sealed record BackupStatus(int Kept, BackupFile? Newest);
+public sealed record BackupStatus(int Kept, BackupFile? Newest, ContinuousBackupStatus? Continuous = null);
 
 /// <summary>Call statistics of one function on the answering silo since it started; <c>kind</c> is null for names no longer registered.</summary>
 public sealed record FunctionStatus(string Name, string? Kind, long Calls, long Errors, double MeanMs, double P50Ms, double P95Ms, double MaxMs);

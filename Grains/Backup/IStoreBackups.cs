@@ -12,3 +12,16 @@ public interface IStoreBackups
     /// <summary>The kept backups, newest first.</summary>
     IReadOnlyList<BackupFile> List();
 }
+
+/// <summary>
+/// Continuous backup as it stands: where it ships, how far behind it is (seconds the oldest unshipped write has
+/// waited; 0 when all is shipped), the last shipped write, the last base, and the error it is retrying, if any.
+/// </summary>
+public sealed record ContinuousBackupStatus(
+    string Directory, double LagSeconds, DateTimeOffset? LastShippedAt, DateTimeOffset? LastBaseAt, string? Error);
+
+/// <summary>Implemented by the silo's continuous backup (embedded store only).</summary>
+public interface IContinuousBackup
+{
+    ContinuousBackupStatus Status { get; }
+}

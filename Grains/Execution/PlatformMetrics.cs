@@ -21,7 +21,8 @@ public sealed class PlatformMetrics : IDisposable
     private readonly Histogram<double> duration;
     private long active;
 
-    public PlatformMetrics(IMeterFactory? meterFactory = null, IEnumerable<IFunctionEngine>? engines = null, Backup.IStoreBackups? backups = null)
+    public PlatformMetrics(IMeterFactory? meterFactory = null, IEnumerable<IFunctionEngine>? engines = null, Backup.IStoreBackups? backups = null,
+        Backup.IContinuousBackup? continuous = null)
     {
         meter = meterFactory?.Create(Name) ?? new Meter(Name);
         invocations = meter.CreateCounter<long>("moc.invocations", "{invocation}", "Function invocations that reached the invoker");
@@ -46,6 +47,14 @@ public sealed class PlatformMetrics : IDisposable
         {
             // No measurement until the first backup exists: an age of "never" has no honest number.
             meter.CreateObservableGauge("moc.backup.age", () => BackupAge(backups), "s", "Seconds since the newest verified backup of the store");
+        }
+
+        if (continuous is not null)
+        {
+            meter.CreateObservableGauge("moc.backup.continuous.lag", () => continuous.Status.LagSeconds, "s",
+                "Seconds the oldest committed write not yet in the continuous-backup directory has waited (0: all shipped)");
+            meter.CreateObservableGauge("moc.backup.continuous.failing", () => continuous.Status.Error is null ? 0 : 1, "{state}",
+                "1 while continuous backup cannot write to its directory");
         }
     }
 

@@ -15,7 +15,7 @@ namespace MyOwnCluster.Silo.Backup;
 /// </para>
 /// </summary>
 public sealed class ContinuousBackup(string database, string directory, BackupOptions options, ILogger<ContinuousBackup> logger)
-    : BackgroundService, IDisposable
+    : BackgroundService, IDisposable, MyOwnCluster.Backup.IContinuousBackup
 {
     private const int MaxSegmentBytes = 64 * 1024 * 1024;
     private readonly string walPath = database + "-wal";
@@ -42,6 +42,9 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
     public DateTimeOffset? LastBaseAt => lastBase == DateTimeOffset.MinValue ? null : lastBase;
 
     public string? LastError { get; private set; }
+
+    public MyOwnCluster.Backup.ContinuousBackupStatus Status =>
+        new(directory, Math.Round(LagSeconds, 3), LastShippedAt, LastBaseAt, LastError);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

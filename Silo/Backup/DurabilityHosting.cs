@@ -56,6 +56,7 @@ public static class DurabilityHosting
             builder.Services.AddSingleton(services => new ContinuousBackup(Path.Combine(dataDirectory, StoreRestore.DatabaseFile), directory,
                 backup, services.GetRequiredService<ILogger<ContinuousBackup>>()));
             builder.Services.AddHostedService(services => services.GetRequiredService<ContinuousBackup>());
+            builder.Services.AddSingleton<IContinuousBackup>(services => services.GetRequiredService<ContinuousBackup>());
         }
 
         return builder;

@@ -44,6 +44,12 @@ public sealed class ContinuousBackupTests : IAsyncLifetime
                 acknowledged.Add((key, DateTime.UtcNow));
             }
 
+            var continuous = (await (await client.GetAsync(Api.Prefix + "status")).JsonAsync())["backups"]!["continuous"]!;
+            Assert.Equal(backups, continuous["directory"]!.GetValue<string>());
+            Assert.NotNull(continuous["last_shipped_at"]);
+            Assert.NotNull(continuous["last_base_at"]);
+            Assert.Null(continuous["error"]);
+            Assert.Contains("moc_backup_continuous_lag", await client.GetStringAsync("/metrics"));
             await server.KillHardAsync();
         }
 
