@@ -119,6 +119,72 @@ public sealed class ContinuousBackupTests : IAsyncLifetime
         }
     }
 
+    [RootFact]
+    public async Task A_full_backup_disk_never_delays_writes_and_shipping_resumes_without_a_gap_when_it_has_room()
+    {
+        var target = Path.Combine(backups, "tmpfs");
+        Directory.CreateDirectory(target);
+        await RunAsync("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", target);
+        try
+        {
+            var data = TempDirectory.Create("moc-full");
+            await using (var server = await ServerProcess.StartAsync(data, extraArguments: ["--continuous-backup", target]))
+            {
+                using var client = server.CreateClient();
+                var value = new string('v', 64 * 1024);
+                for (var i = 0; i < 64; i++)
+                {
+                    using var put = await client.PutAsync(Api.Prefix + $"kv/full/k{i:D3}", new StringContent(value));
+                    Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+                }
+
+                var failing = await ContinuousAsync(client, c => c["error"] is not null);
+                Assert.Contains("No space left on device", failing["error"]!.GetValue<string>());
+                Assert.True(failing["lag_seconds"]!.GetValue<double>() > 0);
+
+                await RunAsync("mount", "-o", "remount,size=256m", target);
+                var resumed = await ContinuousAsync(client, c => c["error"] is null && c["lag_seconds"]!.GetValue<double>() == 0);
+                Assert.NotNull(resumed["last_shipped_at"]);
+                await Task.Delay(500);
+                await server.KillHardAsync();
+            }
+
+            Directory.Delete(data, recursive: true);
+            Directory.CreateDirectory(data);
+            await using var restored = await ServerProcess.StartAsync(data, extraArguments: ["--restore", target, "--continuous-backup", data + "/next"]);
+            using var after = restored.CreateClient();
+            Assert.Equal(64, (await KeysAsync(after, "full")).Count);
+        }
+        finally
+        {
+            await RunAsync("umount", target);
+        }
+    }
+
+    private static async Task<System.Text.Json.Nodes.JsonNode> ContinuousAsync(HttpClient client, Func<System.Text.Json.Nodes.JsonNode, bool> until)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var continuous = (await (await client.GetAsync(Api.Prefix + "status")).JsonAsync())["backups"]!["continuous"]!;
+            if (until(continuous) || DateTime.UtcNow > deadline)
+            {
+                Assert.True(until(continuous), continuous.ToJsonString());
+                return continuous;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task RunAsync(string program, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardError = true })!;
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {errors}");
+    }
+
     private static async Task PutAsync(HttpClient client, string key)
     {
         using var put = await client.PutAsync(Api.Prefix + "kv/pitr/" + key, new StringContent(key));
@@ -127,4 +193,16 @@ public sealed class ContinuousBackupTests : IAsyncLifetime
 
     private static async Task<List<string>> KeysAsync(HttpClient client, string ns = "stream") =>
         (await (await client.GetAsync(Api.Prefix + "kv/" + ns)).JsonAsync()).AsArray().Select(k => k!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
+}
+
+/// <summary>A fact that needs root (it mounts a tmpfs); skipped, with the reason, otherwise.</summary>
+public sealed class RootFactAttribute : FactAttribute
+{
+    public RootFactAttribute()
+    {
+        if (Environment.UserName != "root")
+        {
+            Skip = "needs root to mount a tmpfs";
+        }
+    }
 }
