@@ -45,7 +45,58 @@ public sealed class PostgresServer : IAsyncDisposable
     public string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Timeout=15;Command Timeout=30";
 
-    public static async Task<PostgresServer> StartAsync(string database)
+    /// <param name="configuration">Lines appended to postgresql.conf before the first start (WAL archiving, say).</param>
+    public static async Task<PostgresServer> StartAsync(string database, string? configuration = null)
+    {
+        var server = await CreateAsync();
+        await server.AsPostgresAsync("initdb", "-D", server.DataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync");
+        if (configuration is not null)
+        {
+            await File.AppendAllTextAsync(Path.Combine(server.DataDirectory, "postgresql.conf"), "\n" + configuration + "\n");
+        }
+
+        await server.StartServerAsync();
+        await using var connection = new NpgsqlConnection(server.ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
+        await create.ExecuteNonQueryAsync();
+        return server;
+    }
+
+    /// <summary>
+    /// A server on a data directory <paramref name="restore"/> makes (given the path, under a directory the postgres
+    /// user owns), started and out of recovery.
+    /// </summary>
+    public static async Task<PostgresServer> StartRestoredAsync(Func<string, Task> restore)
+    {
+        var server = await CreateAsync();
+        await restore(server.DataDirectory);
+        await server.StartServerAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            await using var connection = new NpgsqlConnection(server.ConnectionString("postgres"));
+            await connection.OpenAsync();
+            await using var recovering = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+            if (!(bool)(await recovering.ExecuteScalarAsync())! || DateTime.UtcNow > deadline)
+            {
+                return server;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Runs a SQL statement on a database of this server.</summary>
+    public async Task ExecuteAsync(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString(database));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<PostgresServer> CreateAsync()
     {
         if (!File.Exists(Path.Combine(BinDirectory, "pg_ctl")))
         {
@@ -58,16 +109,12 @@ public sealed class PostgresServer : IAsyncDisposable
             await RunAsync("chown", "postgres:postgres", directory);
         }
 
-        var server = new PostgresServer(directory, ServerProcess.FreePort());
-        await server.AsPostgresAsync("initdb", "-D", server.DataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync");
-        await server.AsPostgresAsync("pg_ctl", "-D", server.DataDirectory, "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60",
-            "-o", $"-p {server.Port} -k {directory} -c listen_addresses=127.0.0.1 -c max_connections=200", "start");
-        await using var connection = new NpgsqlConnection(server.ConnectionString("postgres"));
-        await connection.OpenAsync();
-        await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
-        await create.ExecuteNonQueryAsync();
-        return server;
+        return new PostgresServer(directory, ServerProcess.FreePort());
     }
+
+    private Task StartServerAsync() =>
+        AsPostgresAsync("pg_ctl", "-D", DataDirectory, "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60",
+            "-o", $"-p {Port} -k {directory} -c listen_addresses=127.0.0.1 -c max_connections=200", "start");
 
     public async ValueTask DisposeAsync()
     {
