@@ -128,7 +128,12 @@ public sealed class FunctionInvoker(
                 scope.Tree.Path.RemoveAt(scope.Tree.Path.Count - 1);
             }
 
-            if (result.Outcome == InvocationOutcome.Timeout)
+            if (scope.Tree.Memory.Exhausted)
+            {
+                // Whatever the guest made of the refused charge, the tree failed: no partial output goes out.
+                result = InvocationResult.Failed(InvocationOutcome.OutOfMemory, scope.Tree.Memory.Reason) with { Stderr = result.Stderr };
+            }
+            else if (result.Outcome == InvocationOutcome.Timeout)
             {
                 scope.Tree.TimedOut = true;
             }

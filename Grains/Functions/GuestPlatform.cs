@@ -30,7 +30,8 @@ public static class GuestPlatform
     {
         const string function = "register_blob";
         // A blob a guest stores is capped like a buffer.
-        if (guest.GrainsFor(function, Unavailable) is not { } grains || !guest.WithinBufferCap(function, "a blob", bytes.Length))
+        if (guest.GrainsFor(function, Unavailable) is not { } grains || !guest.WithinBufferCap(function, "a blob", bytes.Length)
+            || !guest.TryChargeMemory(function, bytes.Length))
         {
             return 0;
         }
@@ -55,7 +56,7 @@ public static class GuestPlatform
     {
         const string function = "register_blob_with_name";
         if (guest.GrainsFor(function, Unavailable) is not { } grains || !ValidName(guest, function, name)
-            || !guest.WithinBufferCap(function, "a blob", bytes.Length))
+            || !guest.WithinBufferCap(function, "a blob", bytes.Length) || !guest.TryChargeMemory(function, bytes.Length))
         {
             return 0;
         }

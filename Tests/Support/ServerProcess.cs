@@ -121,6 +121,9 @@ public sealed class ServerProcess : IAsyncDisposable
         await process.WaitForExitAsync(timeout.Token);
     }
 
+    /// <summary>The server's process id while it runs (for /proc readings).</summary>
+    public int ProcessId => process?.Id ?? throw new InvalidOperationException("the server is not running");
+
     public int? ExitCode => process is { HasExited: true } ? process.ExitCode : null;
 
     public async ValueTask DisposeAsync()
