@@ -12,7 +12,7 @@ namespace MyOwnCluster.Tests.Support;
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
-    public const string Token = "test-admin-token-0123456789";
+    public const string Token = "test-admin-token-0123456789abcdef";
     private const string WorkerReady = "MyOwnCluster worker is ready";
     private readonly StringBuilder log = new();
     private Process? process;
