@@ -54,6 +54,12 @@ public sealed class ExecutionOptions
     /// <summary>Cap on what one call may log (print_debug, stderr) before lines are dropped.</summary>
     public int MaxLogBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// How many function versions each engine keeps ready on a silo (compiled modules, prepared scripts, guest
+    /// snapshots with their warm micro-VMs); the least recently used go first, a deleted function's at once.
+    /// </summary>
+    public int CachedVersions { get; set; } = 256;
+
     /// <summary>Where compiled wasm modules are kept across restarts; none when null (the silo sets data/cache/wasm).</summary>
     public string? CompiledCacheDirectory { get; set; }
 

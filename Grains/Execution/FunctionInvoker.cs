@@ -28,6 +28,18 @@ public sealed class FunctionInvoker(
         .Where(e => e is not Kvm.KvmEngine { IsAvailable: false } && (placement?.Value ?? new()).Offers(e.Kind))
         .Select(e => e.Kind).ToArray();
 
+    /// <summary>Drops what every engine of this silo keeps for these versions.</summary>
+    public void Forget(IEnumerable<string> techIds)
+    {
+        foreach (var techId in techIds)
+        {
+            foreach (var engine in byKind.Values)
+            {
+                engine.Forget(techId);
+            }
+        }
+    }
+
     /// <summary>A first call: a call tree of its own, whose buffers are all released when it returns.</summary>
     public async Task<InvocationResult> InvokeAsync(InvocationRequest request)
     {
