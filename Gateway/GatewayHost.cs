@@ -99,7 +99,7 @@ public static class GatewayHost
         {
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("MyOwnCluster.Gateway")
                 .LogError(e, "Unhandled error serving {Method} {Path}", context.Request.Method, context.Request.Path);
-            await ApiJson.Error(500, $"internal error: {e.Message}").ExecuteAsync(context);
+            await PublicFailure.WriteAsync(context, 500, $"internal error: {e.Message}", function: null);
         }
     }
 }

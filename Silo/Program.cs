@@ -43,7 +43,6 @@ static async Task RunAsync(string[] args)
     var cluster = builder.Configuration.GetSection(MocClusterOptions.Section).Get<MocClusterOptions>() ?? new MocClusterOptions();
     cluster.Validate();
     var storage = builder.Configuration.ReadStorage();
-    Directory.CreateDirectory(gateway.DataDirectory);
     builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.Section));
     builder.Services.Configure<ExecutionOptions>(builder.Configuration.GetSection(ExecutionOptions.Section));
     builder.Services.Configure<MyOwnCluster.Execution.Placement.PlacementOptions>(builder.Configuration.GetSection(MyOwnCluster.Execution.Placement.PlacementOptions.Section));
@@ -52,13 +51,29 @@ static async Task RunAsync(string[] args)
 
     using var bootLoggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true));
     var bootLogger = bootLoggerFactory.CreateLogger("MyOwnCluster.Silo");
+    var narrowed = PrivateDataDirectory.Prepare(gateway.DataDirectory);
+    if (narrowed > 0)
+    {
+        bootLogger.LogWarning("Made {Count} entries of the data directory {Path} readable by this user only (0700 directories, 0600 files)",
+            narrowed, gateway.DataDirectory);
+    }
+
     if (cluster.IsWorker)
     {
         builder.Services.AddSingleton<IServer, NoHttpServer>();
     }
     else
     {
-        var token = AdminToken.LoadOrCreate(gateway.DataDirectory, bootLogger);
+        AdminToken token;
+        try
+        {
+            token = AdminToken.LoadOrCreate(gateway.DataDirectory, bootLogger);
+        }
+        catch (WeakAdminTokenException e)
+        {
+            throw new StartupException(e.Message, e);
+        }
+
         var certificate = CertificateBootstrap.LoadOrCreate(gateway);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -28,7 +28,7 @@ public sealed class FilterPipeline(FunctionInvoker invoker)
             if (result.Outcome != InvocationOutcome.Ok)
             {
                 var status = result.Outcome switch { InvocationOutcome.Timeout => 504, InvocationOutcome.Unavailable => 503, _ => 500 };
-                await ApiJson.Error(status, $"filter {filter.Id} ({filter.Name}) failed: {result.Error ?? result.Outcome.ToString()}").ExecuteAsync(context);
+                await PublicFailure.WriteAsync(context, status, $"filter {filter.Id} ({filter.Name}) failed: {result.Error ?? result.Outcome.ToString()}", filter.Name);
                 return null;
             }
 

@@ -19,6 +19,9 @@ public sealed class PlugDispatcher(
         "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te",
     };
 
+    /// <summary>Headers the platform sets on a routed request; the same names coming from the client are dropped.</summary>
+    public const string PlatformHeaderPrefix = "x-moc-";
+
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -56,15 +59,15 @@ public sealed class PlugDispatcher(
         var result = await invoker.InvokeAsync(invocation);
         if (result.Outcome != InvocationOutcome.Ok)
         {
-            await ApiJson.Error(ApiJson.StatusOf(result.Outcome), result.Error ?? result.Outcome.ToString()).ExecuteAsync(context);
+            await PublicFailure.WriteAsync(context, ApiJson.StatusOf(result.Outcome), result.Error ?? result.Outcome.ToString(), match.Plug.Name);
             return;
         }
 
         if (mode == InvocationMode.Posix && result.Result != 0)
         {
-            // A program that exits non-zero failed: say so with the end of what it wrote to stderr.
+            // A program that exits non-zero failed: the end of what it wrote to stderr says why (to the operator).
             var stderr = System.Text.Encoding.UTF8.GetString(result.Stderr.AsSpan(Math.Max(0, result.Stderr.Length - 500)));
-            await ApiJson.Error(500, $"the program exited with code {result.Result}: {stderr.Trim()}").ExecuteAsync(context);
+            await PublicFailure.WriteAsync(context, 500, $"the program exited with code {result.Result}: {stderr.Trim()}", match.Plug.Name);
             return;
         }
 
@@ -98,7 +101,11 @@ public sealed class PlugDispatcher(
         var headers = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, values) in request.Headers)
         {
-            headers[name.ToLowerInvariant()] = values.ToString();
+            // x-moc-* is the platform's: a client's own would pass for something the platform vouches for.
+            if (!name.StartsWith(PlatformHeaderPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                headers[name.ToLowerInvariant()] = values.ToString();
+            }
         }
 
         headers["x-moc-method"] = request.Method;

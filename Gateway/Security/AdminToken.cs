@@ -7,6 +7,9 @@ namespace MyOwnCluster.Gateway.Security;
 /// <summary>The bearer token that guards the management API: MOC_ADMIN_TOKEN, else <c>&lt;data&gt;/admin-token</c>, generated once.</summary>
 public sealed class AdminToken
 {
+    /// <summary>Shorter tokens are refused: an empty or guessable one would open the management API to anyone.</summary>
+    public const int MinimumLength = 32;
+
     private readonly byte[] expected;
 
     private AdminToken(string value)
@@ -17,26 +20,37 @@ public sealed class AdminToken
 
     public string Value { get; }
 
+    /// <exception cref="WeakAdminTokenException">The configured token is empty or shorter than <see cref="MinimumLength"/>.</exception>
     public static AdminToken LoadOrCreate(string dataDirectory, ILogger logger)
     {
+        var path = Path.Combine(dataDirectory, "admin-token");
         var fromEnvironment = Environment.GetEnvironmentVariable("MOC_ADMIN_TOKEN");
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
-            return new AdminToken(fromEnvironment.Trim());
+            return Checked(fromEnvironment.Trim(), "MOC_ADMIN_TOKEN", "set a longer one");
         }
 
-        var path = Path.Combine(dataDirectory, "admin-token");
         if (File.Exists(path))
         {
-            return new AdminToken(File.ReadAllText(path).Trim());
+            return Checked(File.ReadAllText(path).Trim(), path, $"write a longer one, or delete {path} and a new one is generated on start");
         }
 
         Directory.CreateDirectory(dataDirectory);
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        CertificateBootstrap.WritePrivate(path, Encoding.UTF8.GetBytes(token + "\n"));
+        // Written whole under another name, then renamed: a crash never leaves an empty or partial token file.
+        var temporary = $"{path}.tmp-{Environment.ProcessId}";
+        CertificateBootstrap.WritePrivate(temporary, Encoding.UTF8.GetBytes(token + "\n"));
+        File.Move(temporary, path, overwrite: true);
         logger.LogWarning("Generated the admin token (shown once; also in {Path}): {AdminToken}", path, token);
         return new AdminToken(token);
     }
+
+    private static AdminToken Checked(string token, string source, string fix) =>
+        token.Length >= MinimumLength
+            ? new AdminToken(token)
+            : throw new WeakAdminTokenException(
+                $"the admin token in {source} is {(token.Length == 0 ? "empty" : $"{token.Length} characters long")}; " +
+                $"it must be at least {MinimumLength} characters: {fix}");
 
     /// <summary>Constant-time check of an Authorization header value.</summary>
     public bool Accepts(string? authorization)
@@ -51,3 +65,6 @@ public sealed class AdminToken
         return CryptographicOperations.FixedTimeEquals(presented, expected);
     }
 }
+
+/// <summary>The configured admin token is too weak to guard the management API; the server does not start.</summary>
+public sealed class WeakAdminTokenException(string message) : Exception(message);

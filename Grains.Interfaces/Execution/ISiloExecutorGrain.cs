@@ -14,6 +14,10 @@ public interface ISiloExecutorGrain : IGrainWithStringKey
 
     [AlwaysInterleave]
     Task<SiloLoad> GetLoadAsync();
+
+    /// <summary>Drops what this silo's engines keep for these versions (their function was deleted).</summary>
+    [AlwaysInterleave]
+    Task ForgetAsync(IReadOnlyList<string> techIds);
 }
 
 /// <summary>

@@ -14,9 +14,9 @@ namespace MyOwnCluster.Backup;
 /// references, quotas), so a bad archive changes nothing. Merge rules: blobs are added; an imported name's version
 /// history replaces the same name's; an imported plug replaces the plug on the same method and path; an imported
 /// filter replaces the filter with the same id (others are appended, in archive order); imported keys overwrite the
-/// same keys in the same namespace; nothing is deleted.
+/// same keys in the same namespace; nothing is deleted. The import is all or nothing (see <see cref="ImportAsync"/>).
 /// </summary>
-public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas)
+public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas)
 {
     private sealed record Parsed(
         SortedDictionary<string, List<ArchiveVersion>> Functions,
@@ -27,63 +27,35 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
         IReadOnlyList<ScheduleDefinition> Schedules,
         IReadOnlyList<(string Function, byte[] Snapshot)> Trees);
 
+    /// <summary>
+    /// Reads and checks the whole archive (<paramref name="ct"/> may stop that), then applies it to completion: once
+    /// it is valid, a caller that goes away no longer stops it, and a step that fails (a quota met by a concurrent
+    /// write, the store) undoes the steps before it, so the platform is as it was.
+    /// </summary>
     public async Task<ArchiveCounts> ImportAsync(Stream input, CancellationToken ct)
     {
         var parsed = Validate(await ReadEntriesAsync(input, ct));
         await ArchiveSchedules.CheckFunctionsAsync(grains, parsed.Schedules, parsed.Functions.Keys);
-        // Blobs and names are independent grains: written concurrently, the store commits them in shared transactions.
-        await Parallel.ForEachAsync(parsed.Blobs.Values, Concurrency(ct),
-            async (blob, _) => await grains.GetGrain<IBlobGrain>(blob.TechId).StoreAsync(blob));
-        var imported = new System.Collections.Concurrent.ConcurrentBag<FunctionInfo>();
-        await Parallel.ForEachAsync(parsed.Functions, Concurrency(ct), async (function, _) =>
-        {
-            var versions = function.Value
-                .Select(v => new BlobVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt) {
-                    KvNamespaces = v.KvNamespaces ?? [],
-                    Idempotent = v.Idempotent,
-                    Capabilities = v.Capabilities is null ? null : CapabilityNames.Parse(v.Capabilities).Capabilities,
-                })
-                .ToArray();
-            if (await grains.GetGrain<IFunctionGrain>(function.Key).ImportAsync(versions) is { } info)
-            {
-                imported.Add(info);
-            }
-        });
-        await Task.WhenAll(imported.GroupBy(f => FunctionCatalog.ShardOf(f.Name))
-            .Select(shard => grains.GetGrain<IFunctionCatalogGrain>(shard.Key).SetManyAsync(shard.ToArray())));
+        await CheckKeyQuotasAsync(parsed.Namespaces);
+        ct.ThrowIfCancellationRequested();
 
-        var routes = grains.GetGrain<IRouteTableGrain>(0);
-        foreach (var plug in parsed.Plugs)
+        var journal = new ImportJournal();
+        try
         {
-            await routes.PlugAsync(new Plug(plug.Method, plug.Path, plug.Target == "file" ? PlugTarget.File : PlugTarget.Function,
-                plug.Name, plug.StartFunction, plug.Data, plug.Mode));
+            await ApplyAsync(parsed, journal);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var failures = await journal.UndoAsync();
+            var undone = failures.Count == 0
+                ? "nothing was imported"
+                : $"{failures.Count} imported parts could not be undone: {string.Join("; ", failures.Distinct())}";
+            throw new ArchiveException($"{(e is ArchiveException ? e.Message : "the import failed: " + e.Message)}; {undone}", e);
         }
 
-        if (parsed.Filters.Length > 0)
-        {
-            await grains.GetGrain<IFilterTableGrain>(0).ImportAsync(parsed.Filters);
-        }
-
-        await Parallel.ForEachAsync(parsed.Namespaces, Concurrency(ct), async (ns, _) =>
-        {
-            var entries = ns.Entries.Select(e => new KeyValueEntry(e.Key, Convert.FromBase64String(e.Value))).ToArray();
-            var outcome = await grains.GetGrain<IKeyValueGrain>(ns.Namespace).SetManyAsync(entries);
-            if (outcome != KeyValueWriteOutcome.Stored)
-            {
-                throw new ArchiveException($"namespace '{ns.Namespace}': {GuestKeyValue.Describe(outcome)} (earlier parts were imported)");
-            }
-        });
-
-        // An imported tree replaces the function's tree (a program still running on the old one then finds its save refused).
-        await Parallel.ForEachAsync(parsed.Trees, Concurrency(ct),
-            async (tree, _) => await grains.GetGrain<IFunctionFilesGrain>(tree.Function).ReplaceAsync(tree.Snapshot));
-
-        await ArchiveSchedules.ImportAsync(grains, parsed.Schedules);
         return new ArchiveCounts(parsed.Functions.Count, parsed.Blobs.Count, parsed.Plugs.Length, parsed.Namespaces.Count,
             parsed.Namespaces.Sum(n => n.Entries.Count), parsed.Filters.Length, parsed.Schedules.Count, parsed.Trees.Count);
     }
-
-    private static ParallelOptions Concurrency(CancellationToken ct) => new() { MaxDegreeOfParallelism = 64, CancellationToken = ct };
 
     private static async Task<Dictionary<string, byte[]>> ReadEntriesAsync(Stream input, CancellationToken ct)
     {

@@ -45,15 +45,4 @@ public static class ArchiveSchedules
             }
         }
     }
-
-    public static async Task ImportAsync(IGrainFactory grains, IReadOnlyList<ScheduleDefinition> schedules)
-    {
-        foreach (var schedule in schedules)
-        {
-            if (await grains.GetGrain<IScheduleGrain>(schedule.Name).SetAsync(schedule) is { } refused)
-            {
-                throw new ArchiveException($"schedule '{schedule.Name}': {refused} (earlier parts were imported)");
-            }
-        }
-    }
 }

@@ -24,7 +24,11 @@ public sealed class CallTree
         deadline = Stopwatch.GetTimestamp() + (long)(budget * (Stopwatch.Frequency / 1000.0));
         MaxDepth = limits.MaxCallDepth;
         this.counted = counted;
+        Memory = new CallTreeMemory(limits.CallTreeMemoryBytes, limits.SiloCallMemoryBytes, counted);
     }
+
+    /// <summary>What the tree holds (buffers, blobs its guests register, WASI file growth) against its budget.</summary>
+    public CallTreeMemory Memory { get; }
 
     /// <summary>Buffers held by the invoker's call trees alive on this silo (they are freed when their tree ends).</summary>
     public static long LiveBuffers => Interlocked.Read(ref liveBuffers);
@@ -54,7 +58,20 @@ public sealed class CallTree
 
     internal Dictionary<int, ExchangeBuffer> Buffers { get; } = [];
 
-    internal int Add(ExchangeBuffer buffer)
+    /// <summary>Adds a buffer charged to the tree; 0 when it does not fit the budget (unless <paramref name="force"/>: the platform's own).</summary>
+    internal int Add(ExchangeBuffer buffer, bool force = false)
+    {
+        return buffer.TryAttach(Memory, force) ? Insert(buffer) : 0;
+    }
+
+    /// <summary>Adds a buffer whose body the caller already charged to <see cref="Memory"/>.</summary>
+    internal int AddCharged(ExchangeBuffer buffer)
+    {
+        buffer.AttachCharged(Memory);
+        return Insert(buffer);
+    }
+
+    private int Insert(ExchangeBuffer buffer)
     {
         var id = nextBufferId++;
         Buffers[id] = buffer;
@@ -68,11 +85,12 @@ public sealed class CallTree
 
     internal bool Remove(int id)
     {
-        if (!Buffers.Remove(id))
+        if (!Buffers.Remove(id, out var buffer))
         {
             return false;
         }
 
+        buffer.Detach();
         if (counted)
         {
             Interlocked.Decrement(ref liveBuffers);
@@ -89,7 +107,13 @@ public sealed class CallTree
             Interlocked.Add(ref liveBuffers, -Buffers.Count);
         }
 
+        foreach (var buffer in Buffers.Values)
+        {
+            buffer.Detach();
+        }
+
         Buffers.Clear();
+        Memory.ReleaseAll();
     }
 }
 

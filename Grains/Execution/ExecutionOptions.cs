@@ -32,8 +32,33 @@ public sealed class ExecutionOptions
     /// <summary>Cap on the number of live buffers in one invocation.</summary>
     public int MaxBuffers { get; set; } = 4096;
 
+    /// <summary>
+    /// What one call tree may hold at once, every function of it together: buffer bodies and headers, blobs its guests
+    /// register, and the growth of WASI files (those kept alive by a descriptor after unlink too). Past it the call
+    /// fails with <see cref="InvocationOutcome.OutOfMemory"/> and everything the tree held is released.
+    /// </summary>
+    public long CallTreeMemoryBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// What all the call trees of this silo may hold together (the same charges as <see cref="CallTreeMemoryBytes"/>):
+    /// many hostile trees at once must not add up to more than the machine has.
+    /// </summary>
+    public long SiloCallMemoryBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Cap on the headers of one buffer.</summary>
+    public int MaxHeaders { get; set; } = 256;
+
+    /// <summary>Cap on one header: name and value together, in characters.</summary>
+    public int MaxHeaderBytes { get; set; } = 16 * 1024;
+
     /// <summary>Cap on what one call may log (print_debug, stderr) before lines are dropped.</summary>
     public int MaxLogBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// How many function versions each engine keeps ready on a silo (compiled modules, prepared scripts, guest
+    /// snapshots with their warm micro-VMs); the least recently used go first, a deleted function's at once.
+    /// </summary>
+    public int CachedVersions { get; set; } = 256;
 
     /// <summary>Where compiled wasm modules are kept across restarts; none when null (the silo sets data/cache/wasm).</summary>
     public string? CompiledCacheDirectory { get; set; }

@@ -28,6 +28,18 @@ public sealed class FunctionInvoker(
         .Where(e => e is not Kvm.KvmEngine { IsAvailable: false } && (placement?.Value ?? new()).Offers(e.Kind))
         .Select(e => e.Kind).ToArray();
 
+    /// <summary>Drops what every engine of this silo keeps for these versions.</summary>
+    public void Forget(IEnumerable<string> techIds)
+    {
+        foreach (var techId in techIds)
+        {
+            foreach (var engine in byKind.Values)
+            {
+                engine.Forget(techId);
+            }
+        }
+    }
+
     /// <summary>A first call: a call tree of its own, whose buffers are all released when it returns.</summary>
     public async Task<InvocationResult> InvokeAsync(InvocationRequest request)
     {
@@ -128,7 +140,12 @@ public sealed class FunctionInvoker(
                 scope.Tree.Path.RemoveAt(scope.Tree.Path.Count - 1);
             }
 
-            if (result.Outcome == InvocationOutcome.Timeout)
+            if (scope.Tree.Memory.Exhausted)
+            {
+                // Whatever the guest made of the refused charge, the tree failed: no partial output goes out.
+                result = InvocationResult.Failed(InvocationOutcome.OutOfMemory, scope.Tree.Memory.Reason) with { Stderr = result.Stderr };
+            }
+            else if (result.Outcome == InvocationOutcome.Timeout)
             {
                 scope.Tree.TimedOut = true;
             }

@@ -26,8 +26,8 @@ public sealed class GuestContext
         Log = log;
         tree = scope?.Tree ?? new CallTree(limits);
         IsNested = tree.Path.Count > tree.RootDepth + 1;
-        InputBufferId = scope is { InputBufferId: > 0 } ? scope.InputBufferId : Add(ExchangeBuffer.FromData(request.Input));
-        OutputBufferId = scope is { OutputBufferId: > 0 } ? scope.OutputBufferId : Add(new ExchangeBuffer());
+        InputBufferId = scope is { InputBufferId: > 0 } ? scope.InputBufferId : tree.Add(ExchangeBuffer.FromData(request.Input), force: true);
+        OutputBufferId = scope is { OutputBufferId: > 0 } ? scope.OutputBufferId : tree.Add(new ExchangeBuffer(), force: true);
     }
 
     public string FunctionName { get; }
@@ -79,8 +79,24 @@ public sealed class GuestContext
     public int LiveBuffers => tree.BufferCount;
 
     /// <summary>A new buffer whose body is a copy of the bytes; 0 when the invocation has too many buffers.</summary>
-    public int RegisterBuffer(ReadOnlySpan<byte> body) =>
-        WithinBufferCap("register_buffer", "buffer", body.Length) ? Add(new ExchangeBuffer(body)) : 0;
+    public int RegisterBuffer(ReadOnlySpan<byte> body)
+    {
+        // Charged before the copy is made: a refused buffer never exists, even for a moment.
+        var capacity = ExchangeBuffer.CapacityFor(body.Length);
+        if (!WithinBufferCap("register_buffer", "buffer", body.Length) || !TryChargeMemory("register_buffer", capacity))
+        {
+            return 0;
+        }
+
+        if (tree.BufferCount >= Limits.MaxBuffers)
+        {
+            tree.Memory.TryCharge(-capacity);
+            LogGuestError("buffers", $"more than {Limits.MaxBuffers} live buffers");
+            return 0;
+        }
+
+        return tree.AddCharged(new ExchangeBuffer(body));
+    }
 
     /// <summary>False, and why in the log, when <paramref name="length"/> bytes of <paramref name="what"/> pass <c>Limits:MaxBufferBytes</c>.</summary>
     public bool WithinBufferCap(string hostFunction, string what, int length)
@@ -108,7 +124,10 @@ public sealed class GuestContext
         return buffer;
     }
 
-    /// <summary>Sets a header when the name is token-like and the value has no CR/LF; false (and a log line) otherwise.</summary>
+    /// <summary>
+    /// Sets a header when the name is token-like, the value has no CR/LF, and it fits the header caps and the tree's
+    /// memory budget; false (and a log line) otherwise.
+    /// </summary>
     public bool TrySetHeader(string hostFunction, ExchangeBuffer buffer, string name, string value)
     {
         if (name.Length == 0 || name.Any(c => c <= ' ' || c == ':' || c > '~') || value.Any(c => c is '\r' or '\n'))
@@ -117,9 +136,26 @@ public sealed class GuestContext
             return false;
         }
 
-        buffer.SetHeader(name, value);
-        return true;
+        if (name.Length + value.Length > Limits.MaxHeaderBytes)
+        {
+            LogGuestError(hostFunction, $"header '{name}' exceeds the {Limits.MaxHeaderBytes} character cap (Limits:MaxHeaderBytes)");
+            return false;
+        }
+
+        if (buffer.Headers.Count >= Limits.MaxHeaders && !buffer.Headers.ContainsKey(name.ToLowerInvariant()))
+        {
+            LogGuestError(hostFunction, $"a buffer holds at most {Limits.MaxHeaders} headers (Limits:MaxHeaders)");
+            return false;
+        }
+
+        return buffer.TrySetHeader(name, value) || OverBudget(hostFunction);
     }
+
+    /// <summary>Charges bytes the guest makes the platform hold for the tree (a blob, WASI file growth); false (and a log line) past the budget.</summary>
+    public bool TryChargeMemory(string hostFunction, long bytes) => tree.Memory.TryCharge(bytes) || OverBudget(hostFunction);
+
+    /// <summary>The tree went past its memory budget: the call is failing, host calls should stop serving it.</summary>
+    public bool MemoryExhausted => tree.Memory.Exhausted;
 
     public bool FreeBuffer(int id) => id != InputBufferId && id != OutputBufferId && tree.Remove(id);
 
@@ -132,8 +168,7 @@ public sealed class GuestContext
             return false;
         }
 
-        buffer.Append(bytes);
-        return true;
+        return buffer.TryAppend(bytes) || OverBudget(hostFunction);
     }
 
     /// <summary>print_debug: a structured log line attributed to the function (rate-limited per function).</summary>
@@ -227,6 +262,19 @@ public sealed class GuestContext
             return 0;
         }
 
-        return tree.Add(buffer);
+        var id = tree.Add(buffer);
+        if (id == 0)
+        {
+            OverBudget("buffers");
+        }
+
+        return id;
+    }
+
+    /// <summary>False, with the budget's reason in the function's log.</summary>
+    private bool OverBudget(string hostFunction)
+    {
+        LogGuestError(hostFunction, tree.Memory.Reason);
+        return false;
     }
 }

@@ -48,6 +48,12 @@ public interface IFunctionEngine
 
     /// <summary>Runs one call in a fresh isolated instance; failures are results, never exceptions.</summary>
     Task<InvocationResult> InvokeAsync(FunctionTarget target, InvocationRequest request);
+
+    /// <summary>Function versions kept ready on this silo (<see cref="ExecutionOptions.CachedVersions"/> at most).</summary>
+    int CachedVersions { get; }
+
+    /// <summary>Drops what this silo keeps for a version (its function was deleted); a call running on it finishes first.</summary>
+    void Forget(string techId);
 }
 
 /// <summary>What an engine found in a blob: a reason to refuse it, imports it lacks, and imports bound to other functions.</summary>

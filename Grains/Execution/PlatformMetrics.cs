@@ -35,6 +35,14 @@ public sealed class PlatformMetrics : IDisposable
             "Distinct functions called on this silo since it started");
         meter.CreateObservableGauge("moc.buffers.live", () => CallTree.LiveBuffers, "{buffer}",
             "Exchange buffers held by the call trees running on this silo");
+        if (engines is not null)
+        {
+            var byKind = engines.ToArray();
+            meter.CreateObservableGauge("moc.versions.cached",
+                () => byKind.Select(e => new Measurement<long>(e.CachedVersions, new KeyValuePair<string, object?>("engine", KindName(e.Kind)))),
+                "{version}", "Function versions an engine keeps ready on this silo (compiled, parsed or snapshotted)");
+        }
+
         // Every invocation runs in a fresh instance or VM: moc.invocations.active is also the number of live instances.
         if (engines?.OfType<Kvm.KvmEngine>().FirstOrDefault(k => k.IsAvailable) is { } kvm)
         {

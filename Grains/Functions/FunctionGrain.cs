@@ -14,7 +14,8 @@ public sealed class FunctionState
 public sealed class FunctionGrain(
     [PersistentState("function", "store")] IPersistentState<FunctionState> state,
     ModuleValidator validator,
-    FunctionDirectory directory) : Grain, IFunctionGrain
+    FunctionDirectory directory,
+    Execution.Placement.ClusterInvoker? invoker = null) : Grain, IFunctionGrain
 {
     private const int MaxVersionsKept = 50;
 
@@ -53,12 +54,14 @@ public sealed class FunctionGrain(
             Capabilities = request.Capabilities & FunctionCapabilities.All,
         };
         state.State.Versions.Add(version);
-        if (state.State.Versions.Count > MaxVersionsKept)
+        var dropped = state.State.Versions.Count > MaxVersionsKept ? state.State.Versions[0].TechId : null;
+        if (dropped is not null)
         {
             state.State.Versions.RemoveAt(0);
         }
 
         await state.WriteStateAsync();
+        await ForgetAsync(dropped is null ? [] : [dropped]);
         directory.Invalidate(name);
         var info = Describe(name)!;
         await GrainFactory.ShardFor(name).SetAsync(info);
@@ -87,11 +90,20 @@ public sealed class FunctionGrain(
             return false;
         }
 
+        var techIds = state.State.Versions.Select(v => v.TechId).ToArray();
         await state.ClearStateAsync();
         state.State = new FunctionState();
         directory.Invalidate(this.GetPrimaryKeyString());
         await GrainFactory.ShardFor(this.GetPrimaryKeyString()).RemoveAsync(this.GetPrimaryKeyString());
+        await ForgetAsync(techIds);
         return true;
+    }
+
+    /// <summary>Versions that left this name leave every silo's engine caches (those the name still uses stay).</summary>
+    private Task ForgetAsync(IReadOnlyList<string> techIds)
+    {
+        var gone = techIds.Except(state.State.Versions.Select(v => v.TechId), StringComparer.Ordinal).Distinct(StringComparer.Ordinal).ToArray();
+        return gone.Length == 0 || invoker is null ? Task.CompletedTask : invoker.ForgetEverywhereAsync(gone);
     }
 
     private FunctionInfo? Describe(string name)

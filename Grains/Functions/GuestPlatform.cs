@@ -31,7 +31,7 @@ public static class GuestPlatform
         const string function = "register_blob";
         // A blob a guest stores is capped like a buffer.
         if (!guest.Allows(function, FunctionCapabilities.Register) || guest.GrainsFor(function, Unavailable) is not { } grains
-            || !guest.WithinBufferCap(function, "a blob", bytes.Length))
+            || !guest.WithinBufferCap(function, "a blob", bytes.Length) || !guest.TryChargeMemory(function, bytes.Length))
         {
             return 0;
         }
@@ -56,7 +56,8 @@ public static class GuestPlatform
     {
         const string function = "register_blob_with_name";
         if (!guest.Allows(function, FunctionCapabilities.Register) || guest.GrainsFor(function, Unavailable) is not { } grains
-            || !ValidName(guest, function, name) || !guest.WithinBufferCap(function, "a blob", bytes.Length))
+            || !ValidName(guest, function, name) || !guest.WithinBufferCap(function, "a blob", bytes.Length)
+            || !guest.TryChargeMemory(function, bytes.Length))
         {
             return 0;
         }

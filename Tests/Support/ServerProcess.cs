@@ -12,7 +12,7 @@ namespace MyOwnCluster.Tests.Support;
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
-    public const string Token = "test-admin-token-0123456789";
+    public const string Token = "test-admin-token-0123456789abcdef";
     private const string WorkerReady = "MyOwnCluster worker is ready";
     private readonly StringBuilder log = new();
     private Process? process;
@@ -120,6 +120,9 @@ public sealed class ServerProcess : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(timeout.Token);
     }
+
+    /// <summary>The server's process id while it runs (for /proc readings).</summary>
+    public int ProcessId => process?.Id ?? throw new InvalidOperationException("the server is not running");
 
     public int? ExitCode => process is { HasExited: true } ? process.ExitCode : null;
 

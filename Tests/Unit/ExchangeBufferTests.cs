@@ -25,7 +25,7 @@ public class ExchangeBufferTests
     public void Append_grows_and_reads_do_not_consume()
     {
         var buffer = new ExchangeBuffer("ab"u8);
-        buffer.Append(new byte[1000]);
+        buffer.TryAppend(new byte[1000]);
         Assert.Equal(1002, buffer.Length);
         Assert.Equal(buffer.Body.ToArray(), buffer.Body.ToArray());
         Assert.Equal((byte)'a', buffer.Body[0]);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using Acornima.Ast;
 using Jint;
@@ -18,7 +17,7 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
     public const string SourceName = "function.js";
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-    private readonly ConcurrentDictionary<string, Lazy<Task<Prepared<Script>>>> scripts = new();
+    private readonly VersionCache<Prepared<Script>> scripts = new(limits.Value.CachedVersions);
     private readonly IJsApiExtension[] extensions = extensions?.ToArray() ?? [];
 
     public FunctionKind Kind => FunctionKind.Js;
@@ -55,7 +54,7 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
         }
         catch (Exception e)
         {
-            scripts.TryRemove(target.TechId, out _);
+            scripts.Remove(target.TechId);
             logger.LogError(e, "Cannot load script {Function} ({TechId})", target.Name, target.TechId);
             return InvocationResult.Failed(InvocationOutcome.GuestError, $"cannot load the script: {e.Message}");
         }
@@ -66,7 +65,11 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
 
     /// <summary>The prepared script of a tech id, parsed at most once per silo.</summary>
     internal Task<Prepared<Script>> GetScriptAsync(FunctionTarget target) =>
-        scripts.GetOrAdd(target.TechId, _ => new Lazy<Task<Prepared<Script>>>(async () => Prepare(await target.LoadBytes()))).Value;
+        scripts.GetOrLoad(target.TechId, async () => Prepare(await target.LoadBytes()));
+
+    public int CachedVersions => scripts.Count;
+
+    public void Forget(string techId) => scripts.Remove(techId);
 
     private static Prepared<Script> Prepare(ReadOnlySpan<byte> bytes)
     {

@@ -28,6 +28,11 @@ internal static class Hypercalls
     /// <summary>Runs hypercall <paramref name="number"/>; throws <see cref="HypercallFault"/> when the guest misused it.</summary>
     public static uint Dispatch(uint number, in Native.KvmRegs regs, KvmMachine machine, GuestContext guest)
     {
+        if (guest.MemoryExhausted)
+        {
+            throw new HypercallFault(guest.Tree.Memory.Reason);
+        }
+
         var ram = new GuestRam(machine);
         var (a, b, c, d, e) = (regs.Rdi, regs.Rsi, regs.Rcx, regs.R8, regs.R9);
         return (Hypercall)number switch

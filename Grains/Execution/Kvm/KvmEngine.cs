@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Functions;
@@ -22,7 +21,7 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
     private readonly KvmSystem? system;
     private readonly string? unavailable;
     private readonly VcpuThreads? threads;
-    private readonly ConcurrentDictionary<string, Lazy<Task<GuestSnapshot>>> snapshots = new();
+    private readonly VersionCache<GuestSnapshot> snapshots;
     private readonly VmPool pool;
     private int machinesCreated;
     private int machinesRunning;
@@ -43,6 +42,8 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         layout = new GuestLayout(this.limits.KvmMemoryBytes);
         var threadCount = Math.Max(4, Environment.ProcessorCount * 2);
         pool = new VmPool(pooledPerFunction ?? threadCount);
+        // A version that leaves the cache takes its warm VMs with it: the pool holds VMs of cached versions only.
+        snapshots = new VersionCache<GuestSnapshot>(this.limits.CachedVersions, pool.Drop);
         try
         {
             unavailable = VcpuSignal.EnsureInstalled();
@@ -124,7 +125,7 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         }
         catch (Exception e)
         {
-            snapshots.TryRemove(target.TechId, out _);
+            snapshots.Remove(target.TechId);
             logger.LogError(e, "Cannot load KVM guest {Function} ({TechId})", target.Name, target.TechId);
             return InvocationResult.Failed(InvocationOutcome.GuestError, $"cannot load the guest: {e.Message}");
         }
@@ -155,11 +156,19 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
     };
 
     private Task<GuestSnapshot> GetSnapshotAsync(FunctionTarget target) =>
-        snapshots.GetOrAdd(target.TechId, _ => new Lazy<Task<GuestSnapshot>>(async () =>
+        snapshots.GetOrLoad(target.TechId, async () =>
         {
             var bytes = await target.LoadBytes();
             return GuestSnapshot.Build(ElfImage.Parse(bytes, layout), layout);
-        })).Value;
+        });
+
+    public int CachedVersions => snapshots.Count;
+
+    public void Forget(string techId)
+    {
+        snapshots.Remove(techId);
+        pool.Drop(techId);
+    }
 
     private InvocationResult RunOnVcpuThread(FunctionTarget target, GuestSnapshot snapshot, ulong start, InvocationRequest request)
     {
@@ -207,8 +216,9 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
     /// <summary>A VM that ended on hlt is reset and pooled; one stopped mid-instruction (fault, deadline) is dropped.</summary>
     private void Recycle(string techId, KvmMachine machine, bool clean)
     {
-        if (!clean)
+        if (!clean || !snapshots.Contains(techId))
         {
+            // Stopped mid-instruction, or its version was dropped while it ran.
             machine.Dispose();
             return;
         }

@@ -36,6 +36,19 @@ internal sealed class VmPool(int maxIdlePerFunction) : IDisposable
         Interlocked.Increment(ref idleCount);
     }
 
+    /// <summary>Disposes the warm VMs of a version that is no longer kept.</summary>
+    public void Drop(string techId)
+    {
+        if (idle.TryRemove(techId, out var machines))
+        {
+            while (machines.TryTake(out var machine))
+            {
+                Interlocked.Decrement(ref idleCount);
+                machine.Dispose();
+            }
+        }
+    }
+
     public void Dispose()
     {
         Volatile.Write(ref disposed, true);

@@ -54,6 +54,29 @@ public sealed class ClusterInvoker : IDisposable
         EnsureRefreshing();
     }
 
+    /// <summary>
+    /// Drops what every active silo keeps for these versions (their function was deleted). A silo that cannot be
+    /// reached now is logged and skipped: its cache still bounds itself (<see cref="ExecutionOptions.CachedVersions"/>).
+    /// </summary>
+    public async Task ForgetEverywhereAsync(IReadOnlyList<string> techIds)
+    {
+        local.Forget(techIds);
+        var others = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && m.SiloAddress != self.SiloAddress)
+            .Select(m => m.SiloAddress);
+        await Task.WhenAll(others.Select(async silo =>
+        {
+            try
+            {
+                await grains.GetGrain<ISiloExecutorGrain>(silo.ToParsableString()).ForgetAsync(techIds).WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                logger.LogWarning("Silo {Silo} did not drop the cached versions {TechIds}: {Reason}", silo, string.Join(", ", techIds), e.Message);
+            }
+        }));
+    }
+
     /// <summary>The silos this one knows the load of (status, tests), itself first.</summary>
     public IReadOnlyList<SiloLoad> KnownLoads =>
         [Snapshot(), .. peers.Values.Where(p => p.Load is not null).Select(p => p.Load!)];

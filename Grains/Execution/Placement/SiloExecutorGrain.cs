@@ -10,5 +10,11 @@ public sealed class SiloExecutorGrain(FunctionInvoker invoker, ExecutionLoad loa
     public async Task<InvocationResult> InvokeAsync(InvocationRequest request) =>
         await Task.Run(() => invoker.InvokeAsync(request)) with { Silo = silo.Name };
 
+    public Task ForgetAsync(IReadOnlyList<string> techIds)
+    {
+        invoker.Forget(techIds);
+        return Task.CompletedTask;
+    }
+
     public Task<SiloLoad> GetLoadAsync() => Task.FromResult(load.Snapshot(silo.SiloAddress.ToParsableString(), invoker.Kinds));
 }

@@ -162,6 +162,24 @@ internal sealed class CompiledModuleCache(string? directory, ILogger logger, ICo
         }
     }
 
+    /// <summary>Deletes the module's code on disk (its function was deleted); a missing file is fine.</summary>
+    public void Forget(string techId)
+    {
+        if (directory is null || !Files.TechIds.IsValid(techId))
+        {
+            return;
+        }
+
+        try
+        {
+            File.Delete(PathOf(techId));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Cannot delete compiled cache entry {Path}: {Reason}", PathOf(techId), e.Message);
+        }
+    }
+
     /// <summary>The name of a module's code in the store and on disk: tech id and Wasmtime build.</summary>
     internal static string KeyOf(string techId) => $"{techId}.wasmtime-{EngineTag}";
 

@@ -14,5 +14,18 @@ public sealed class WasmCall(GuestContext guest)
     /// <summary>Per-call state of the WASI host (descriptors, file tree); set up front in posix mode, else on first use.</summary>
     public Wasi.WasiState? Wasi { get; set; }
 
-    public static WasmCall Of(Wasmtime.Caller caller) => (WasmCall)caller.GetData()!;
+    /// <summary>
+    /// The call of a host function's caller. Once its tree is past its memory budget, every host call traps: the guest
+    /// ends at once instead of spinning on error values until its deadline.
+    /// </summary>
+    public static WasmCall Of(Wasmtime.Caller caller)
+    {
+        var call = (WasmCall)caller.GetData()!;
+        if (call.Guest.MemoryExhausted)
+        {
+            throw new GuestTrapException(call.Guest.Tree.Memory.Reason);
+        }
+
+        return call;
+    }
 }

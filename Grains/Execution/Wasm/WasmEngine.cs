@@ -17,7 +17,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     private const nuint KeepResidentBytes = 1 << 20;
     private readonly Engine engine;
     private readonly Linker linker;
-    private readonly ConcurrentDictionary<string, Lazy<Task<LoadedModule>>> modules = new();
+    private readonly VersionCache<LoadedModule> modules;
     private readonly IReadOnlyList<IWasmHostModule> hostModules;
     private readonly ExecutionOptions limits;
     private readonly ILogger logger;
@@ -37,6 +37,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     {
         this.limits = limits.Value;
         this.logger = logger;
+        modules = new VersionCache<LoadedModule>(this.limits.CachedVersions);
         compiledCache = new CompiledModuleCache(this.limits.CompiledCacheDirectory, logger, compiledCode);
         // The pooling allocator keeps instance slots warm: a fresh instance per call costs no mmap/munmap. The first
         // KeepResidentBytes of a freed memory or table are zeroed with memset instead of madvise: madvise flushes the TLB
@@ -128,7 +129,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         }
         catch (Exception e)
         {
-            modules.TryRemove(target.TechId, out _);
+            modules.Remove(target.TechId);
             logger.LogError(e, "Cannot load module {Function} ({TechId})", target.Name, target.TechId);
             return InvocationResult.Failed(InvocationOutcome.GuestError, $"cannot load module: {e.Message}");
         }
@@ -145,15 +146,12 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     public void Dispose()
     {
         epochTicker.Dispose();
-        foreach (var entry in modules.Values)
+        foreach (var loaded in modules.Loaded())
         {
-            if (entry.IsValueCreated && entry.Value.IsCompletedSuccessfully)
+            loaded.Module.Dispose();
+            if (loaded.Linker != linker)
             {
-                entry.Value.Result.Module.Dispose();
-                if (entry.Value.Result.Linker != linker)
-                {
-                    entry.Value.Result.Linker.Dispose();
-                }
+                loaded.Linker.Dispose();
             }
         }
 
@@ -163,13 +161,22 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
 
     /// <summary>Compiled module for a tech id, compiled at most once per silo.</summary>
     internal Task<LoadedModule> GetModuleAsync(FunctionTarget target) =>
-        modules.GetOrAdd(target.TechId, _ => new Lazy<Task<LoadedModule>>(async () =>
+        modules.GetOrLoad(target.TechId, async () =>
         {
             var bytes = await target.LoadBytes();
             var module = await compiledCache.LoadAsync(engine, target.Name, target.TechId, bytes);
             var bound = ModuleBinding.BoundImports(engine, linker, module);
             return new LoadedModule(module, bound.Count == 0 ? linker : ModuleBinding.CreateLinker(engine, hostModules, bound));
-        })).Value;
+        });
+
+    public int CachedVersions => modules.Count;
+
+    /// <summary>Drops the compiled module, here and on disk (not in the cluster's store: another silo may still use it).</summary>
+    public void Forget(string techId)
+    {
+        modules.Remove(techId);
+        compiledCache.Forget(techId);
+    }
 
     /// <summary>Posix mode: the function's file tree is loaded before the call and saved after it if the program changed it.</summary>
     private async Task<InvocationResult> RunPosixAsync(FunctionTarget target, LoadedModule module, GuestContext guest)

@@ -44,6 +44,15 @@ public sealed partial class Vfs
 
     public void MarkClean() => IsDirty = false;
 
+    /// <summary>
+    /// Charges file growth to the memory budget of the call using the tree (false when it does not fit); null where
+    /// no call tree holds the tree (the admin API, import).
+    /// </summary>
+    public Func<long, bool>? ChargeMemory { get; set; }
+
+    /// <summary>Growth of files unlinked while a descriptor still held them: outside the tree, but still memory, so still charged.</summary>
+    public long DetachedBytes { get; private set; }
+
     public static long NowNs() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
 
     /// <summary>
@@ -215,7 +224,7 @@ public sealed partial class Vfs
         }
 
         var growth = newLength - file.Size;
-        if (growth > 0 && UsedBytes + growth > Quota.MaxBytes && file.Parent is not null)
+        if (growth > 0 && !Fits(growth))
         {
             return WasiErrno.DQuot;
         }
@@ -240,7 +249,7 @@ public sealed partial class Vfs
         }
 
         var growth = Math.Max(0, end - file.Size);
-        if (growth > 0 && UsedBytes + growth > Quota.MaxBytes && file.Parent is not null)
+        if (growth > 0 && !Fits(growth))
         {
             return WasiErrno.DQuot;
         }
@@ -290,12 +299,20 @@ public sealed partial class Vfs
         return bytes;
     }
 
-    /// <summary>Unlinked files still held open are outside the tree: their bytes are neither charged nor persisted.</summary>
+    /// <summary>Growth within the quota (files held open after unlink count too) and the call's memory budget.</summary>
+    private bool Fits(long growth) =>
+        UsedBytes + DetachedBytes + growth <= Quota.MaxBytes && (ChargeMemory?.Invoke(growth) ?? true);
+
+    /// <summary>Unlinked files still held open are outside the tree: their bytes are not persisted, but their growth still counts.</summary>
     private void Charge(VfsFile file, long growth)
     {
         if (file.Parent is not null)
         {
             UsedBytes += growth;
+        }
+        else if (growth > 0)
+        {
+            DetachedBytes += growth;
         }
 
         Touch(file);

@@ -27,6 +27,7 @@ public sealed class WasiState
     {
         Guest = guest;
         FileSystem = fileSystem;
+        fileSystem.ChargeMemory = bytes => guest.TryChargeMemory("wasi", bytes);
         UrlFetcher = urlFetcher;
         var request = guest.Request;
         var argv = new List<string>(request.PosixArguments.Count + 1) { request.Program ?? guest.FunctionName };

@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using MyOwnCluster.Files;
+using MyOwnCluster.Functions;
+using MyOwnCluster.KeyValue;
+using MyOwnCluster.Routing;
+using MyOwnCluster.Scheduling;
+
+namespace MyOwnCluster.Backup;
+
+/// <summary>The apply half of an import: each step records how to put back what it replaced, in an <see cref="ImportJournal"/>.</summary>
+public sealed partial class ArchiveImporter
+{
+    /// <summary>Quotas are checked against what the server holds before anything is written: the usual failure never starts.</summary>
+    private async Task CheckKeyQuotasAsync(IReadOnlyList<ArchiveNamespace> namespaces)
+    {
+        foreach (var ns in namespaces)
+        {
+            var existing = await grains.GetGrain<IKeyValueGrain>(ns.Namespace).ListKeysAsync("");
+            var total = existing.Union(ns.Entries.Keys, StringComparer.Ordinal).Count();
+            if (total > quotas.KvMaxKeysPerNamespace)
+            {
+                throw new ArchiveException(
+                    $"namespace '{ns.Namespace}' would hold {total} keys, more than Limits:KvMaxKeysPerNamespace ({quotas.KvMaxKeysPerNamespace})");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes everything, the step most likely to be refused (key-value quotas) first. No cancellation: once started,
+    /// an import ends applied or undone. Blobs are not undone: content-addressed, unnamed blobs change nothing visible.
+    /// </summary>
+    private async Task ApplyAsync(Parsed parsed, ImportJournal journal)
+    {
+        await Parallel.ForEachAsync(parsed.Blobs.Values, Unstoppable,
+            async (blob, _) => await grains.GetGrain<IBlobGrain>(blob.TechId).StoreAsync(blob));
+        // One namespace after the other, in name order: a refusal stops the import at a known point.
+        foreach (var ns in parsed.Namespaces)
+        {
+            await ImportNamespaceAsync(ns, journal);
+        }
+
+        var imported = new ConcurrentBag<FunctionInfo>();
+        await Parallel.ForEachAsync(parsed.Functions, Unstoppable, async (function, _) =>
+        {
+            var versions = function.Value
+                .Select(v => new BlobVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt)
+                {
+                    KvNamespaces = v.KvNamespaces ?? [],
+                    Idempotent = v.Idempotent,
+                    Capabilities = v.Capabilities is null ? null : CapabilityNames.Parse(v.Capabilities).Capabilities,
+                })
+                .ToArray();
+            var grain = grains.GetGrain<IFunctionGrain>(function.Key);
+            var before = await grain.GetAsync();
+            journal.Add(before is null
+                ? async () => await grain.DeleteAsync()
+                : async () =>
+                {
+                    await grain.ImportAsync(before.Versions);
+                    await grains.ShardFor(before.Name).SetAsync(before);
+                });
+            if (await grain.ImportAsync(versions) is { } info)
+            {
+                imported.Add(info);
+            }
+        });
+        await Task.WhenAll(imported.GroupBy(f => FunctionCatalog.ShardOf(f.Name))
+            .Select(shard => grains.GetGrain<IFunctionCatalogGrain>(shard.Key).SetManyAsync(shard.ToArray())));
+
+        // An imported tree replaces the function's tree (a program still running on the old one then finds its save refused).
+        await Parallel.ForEachAsync(parsed.Trees, Unstoppable, async (tree, _) =>
+        {
+            var grain = grains.GetGrain<IFunctionFilesGrain>(tree.Function);
+            var before = await grain.GetAsync();
+            journal.Add(async () => await grain.ReplaceAsync(before.Bytes));
+            await grain.ReplaceAsync(tree.Snapshot);
+        });
+
+        await ImportPlugsAsync(parsed.Plugs, journal);
+        await ImportFiltersAsync(parsed.Filters, journal);
+        foreach (var schedule in parsed.Schedules)
+        {
+            var grain = grains.GetGrain<IScheduleGrain>(schedule.Name);
+            var before = await grain.GetAsync();
+            journal.Add(before is null ? async () => await grain.DeleteAsync() : async () => await grain.SetAsync(before.Definition));
+            if (await grain.SetAsync(schedule) is { } refused)
+            {
+                throw new ArchiveException($"schedule '{schedule.Name}': {refused}");
+            }
+        }
+    }
+
+    private static ParallelOptions Unstoppable => new() { MaxDegreeOfParallelism = 64 };
+
+    private async Task ImportNamespaceAsync(ArchiveNamespace ns, ImportJournal journal)
+    {
+        var grain = grains.GetGrain<IKeyValueGrain>(ns.Namespace);
+        // Only the keys the archive overwrites need their old value read (none when importing into a fresh server).
+        var existing = (await grain.ListKeysAsync("")).ToHashSet(StringComparer.Ordinal);
+        var before = new List<KeyValueEntry>();
+        var added = new List<string>();
+        foreach (var key in ns.Entries.Keys)
+        {
+            if (existing.Contains(key) && await grain.GetAsync(key) is { } old)
+            {
+                before.Add(new KeyValueEntry(key, old));
+            }
+            else
+            {
+                added.Add(key);
+            }
+        }
+
+        journal.Add(async () =>
+        {
+            await grain.SetManyAsync(before);
+            foreach (var chunk in added.Chunk(KeyValueBatch.MaxOps))
+            {
+                await grain.ApplyAsync(chunk.Select(KeyValueOp.Delete).ToArray());
+            }
+        });
+        var entries = ns.Entries.Select(e => new KeyValueEntry(e.Key, Convert.FromBase64String(e.Value))).ToArray();
+        var outcome = await grain.SetManyAsync(entries);
+        if (outcome != KeyValueWriteOutcome.Stored)
+        {
+            throw new ArchiveException($"namespace '{ns.Namespace}': {GuestKeyValue.Describe(outcome)}");
+        }
+    }
+
+    private async Task ImportPlugsAsync(ArchivePlug[] plugs, ImportJournal journal)
+    {
+        var routes = grains.GetGrain<IRouteTableGrain>(0);
+        var before = (await routes.GetAsync()).Plugs;
+        foreach (var plug in plugs)
+        {
+            var replaced = before.FirstOrDefault(p => p.Method == plug.Method && p.Path == plug.Path);
+            journal.Add(replaced is null
+                ? async () => await routes.UnplugAsync(plug.Method, plug.Path)
+                : async () => await routes.PlugAsync(replaced));
+            await routes.PlugAsync(new Plug(plug.Method, plug.Path, plug.Target == "file" ? PlugTarget.File : PlugTarget.Function,
+                plug.Name, plug.StartFunction, plug.Data, plug.Mode));
+        }
+    }
+
+    private async Task ImportFiltersAsync(Filter[] filters, ImportJournal journal)
+    {
+        if (filters.Length == 0)
+        {
+            return;
+        }
+
+        var table = grains.GetGrain<IFilterTableGrain>(0);
+        var before = (await table.GetAsync()).Filters.ToDictionary(f => f.Id, StringComparer.Ordinal);
+        // Importing a filter with a known id replaces it in place: the old ones go back where they were.
+        journal.Add(async () =>
+        {
+            foreach (var added in filters.Where(f => !before.ContainsKey(f.Id)))
+            {
+                await table.RemoveAsync(added.Id);
+            }
+
+            await table.ImportAsync(filters.Where(f => before.ContainsKey(f.Id)).Select(f => before[f.Id]).ToArray());
+        });
+        await table.ImportAsync(filters);
+    }
+}
+
+/// <summary>How to put back what an import replaced, step by step; undone newest first, each undo on its own.</summary>
+internal sealed class ImportJournal
+{
+    private readonly ConcurrentStack<Func<Task>> undo = new();
+
+    public void Add(Func<Task> step) => undo.Push(step);
+
+    /// <summary>Runs every undo step, whatever the others did; answers why those that failed did.</summary>
+    public async Task<IReadOnlyList<string>> UndoAsync()
+    {
+        var failures = new List<string>();
+        while (undo.TryPop(out var step))
+        {
+            try
+            {
+                await step();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                failures.Add(e.Message);
+            }
+        }
+
+        return failures;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text.Json;
+using MyOwnCluster.Backup;
+using MyOwnCluster.KeyValue;
+using MyOwnCluster.Tests.Orleans;
+
+namespace MyOwnCluster.Tests.Security;
+
+/// <summary>
+/// The second line behind <see cref="StagedImportTests"/>: a write refused while the import is applied (here the
+/// store's value cap, which the importer's own checks were told to allow) undoes what the import already wrote.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ImportUndoTests(ClusterFixture fixture)
+{
+    private readonly IGrainFactory grains = fixture.Cluster.GrainFactory;
+
+    [Fact]
+    public async Task A_write_refused_half_way_through_an_import_undoes_the_writes_before_it()
+    {
+        var first = grains.GetGrain<IKeyValueGrain>("undo-a");
+        Assert.Equal(KeyValueWriteOutcome.Stored, await first.SetAsync("kept", "before"u8.ToArray()));
+        var tooLarge = new byte[new KeyValueOptions().KvMaxValueBytes + 1];
+        var archive = await ArchiveAsync(
+            Namespace("undo-a", ("kept", "imported"u8.ToArray()), ("added", "imported"u8.ToArray())),
+            Namespace("undo-b", ("large", tooLarge)));
+
+        // The importer believes values may be 4 MiB; the key-value grains keep the default 1 MiB.
+        var importer = new ArchiveImporter(grains, new KeyValueOptions { KvMaxValueBytes = 4 << 20 });
+        var failed = await Assert.ThrowsAsync<ArchiveException>(() => importer.ImportAsync(new MemoryStream(archive), CancellationToken.None));
+
+        Assert.Contains("undo-b", failed.Message);
+        Assert.Contains("nothing was imported", failed.Message);
+        Assert.Equal("before"u8.ToArray(), await first.GetAsync("kept"));
+        Assert.Null(await first.GetAsync("added"));
+        Assert.Null(await grains.GetGrain<IKeyValueGrain>("undo-b").GetAsync("large"));
+    }
+
+    private static (string Name, byte[] Content) Namespace(string ns, params (string Key, byte[] Value)[] entries) =>
+        (ArchiveLayout.KeyValueEntryName(ns), JsonSerializer.SerializeToUtf8Bytes(
+            new ArchiveNamespace(ns, new SortedDictionary<string, string>(entries.ToDictionary(e => e.Key, e => Convert.ToBase64String(e.Value)), StringComparer.Ordinal)),
+            ArchiveLayout.Json));
+
+    private static async Task<byte[]> ArchiveAsync(params (string Name, byte[] Content)[] namespaces)
+    {
+        var manifest = new ArchiveManifest(ArchiveLayout.Format, ArchiveLayout.FormatVersion, DateTimeOffset.UtcNow, new ArchiveCounts(0, 0, 0, namespaces.Length, 3));
+        (string Name, byte[] Content)[] entries =
+        [
+            (ArchiveLayout.Manifest, JsonSerializer.SerializeToUtf8Bytes(manifest, ArchiveLayout.Json)),
+            (ArchiveLayout.Functions, "{}"u8.ToArray()),
+            (ArchiveLayout.Plugs, "[]"u8.ToArray()),
+            .. namespaces,
+        ];
+        using var output = new MemoryStream();
+        await using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        await using (var tar = new TarWriter(gzip))
+        {
+            foreach (var (name, content) in entries)
+            {
+                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) });
+            }
+        }
+
+        return output.ToArray();
+    }
+}
