@@ -81,7 +81,7 @@ internal static class DurabilityCommands
                     await context.Out.WriteLineAsync(line);
                 }
 
-                remaining -= page.Keys.Length;
+                remaining -= page.Keys.Count;
                 next = page.Next;
             }
             while (next is not null && remaining > 0);

@@ -2,34 +2,12 @@ using MyOwnCluster.Functions;
 
 namespace MyOwnCluster.Gateway.Api;
 
-public sealed record RegisterBlobBody(string? Name, string? ContentType, string? Bytes, List<string>? KvNamespaces = null, bool? Idempotent = null);
-
-public sealed record BlobSummary(
-    string Name, string Kind, string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, int Versions, bool Idempotent)
+/// <summary>Grain records to their wire shapes (MyOwnCluster.Contracts, shared with the CLI).</summary>
+public static class WireShapes
 {
-    public static BlobSummary From(FunctionInfo info) => new(
+    public static BlobSummary Summary(FunctionInfo info) => new(
         info.Name, KindName(info.Kind), info.Current.TechId, info.Current.ContentType, info.Current.Size,
         info.Current.RegisteredAt, Math.Max(1, info.Versions.Count), info.Current.Idempotent);
 
     public static string KindName(FunctionKind kind) => MyOwnCluster.Execution.PlatformMetrics.KindName(kind);
 }
-
-public sealed record CallBody(
-    string? Name,
-    string? StartFunction,
-    List<long>? Arguments,
-    string? Mode,
-    string? Input,
-    List<string>? PosixArguments,
-    Dictionary<string, string>? Env,
-    string? Program);
-
-public sealed record CallResponse(long Result, string Output, int Status, IReadOnlyDictionary<string, string> Headers, string Stderr);
-
-public sealed record FunctionPlugBody(string? Method, string? Path, string? Name, string? StartFunction, string? Data, string? Mode);
-
-public sealed record FilePlugBody(string? Method, string? Path, string? Name);
-
-public sealed record UnplugBody(string? Method, string? Path);
-
-public sealed record PlugSummary(string Method, string Path, string Target, string Name, string? StartFunction, string? Data, string? Mode);

@@ -1,8 +1,5 @@
 namespace MyOwnCluster.Backup;
 
-/// <summary>One verified backup file of the silo's store.</summary>
-public sealed record BackupFile(string Name, long Size, DateTimeOffset CreatedAt);
-
 /// <summary>Online backups of this silo's store (the embedded SQLite file); implemented by the host that owns the store.</summary>
 public interface IStoreBackups
 {

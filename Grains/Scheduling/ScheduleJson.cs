@@ -107,16 +107,3 @@ public static class ScheduleJson
         return null;
     }
 }
-
-/// <summary>A schedule as JSON clients send it.</summary>
-public sealed record ScheduleBody(
-    string? Name, string? Cron, string? Interval, long? IntervalSeconds, string? Function, string? StartFunction,
-    string? Input, string? Mode, DateTimeOffset? StartAt);
-
-/// <summary>A schedule as the API shows it, with its latest runs (newest last).</summary>
-public sealed record ScheduleSummary(
-    string Name, string? Cron, long? IntervalSeconds, string Function, string StartFunction, string Input, string Mode,
-    DateTimeOffset NextRunAt, long RunCount, IReadOnlyList<ScheduleRunSummary> RecentRuns);
-
-public sealed record ScheduleRunSummary(
-    DateTimeOffset StartedAt, double DurationMs, string Outcome, long Result, string? Error, bool CatchUp);
