@@ -12,6 +12,9 @@ internal sealed partial class ApiClient
     public Task<ScheduleSummary> GetScheduleAsync(string name, CancellationToken ct) =>
         SendAsync<ScheduleSummary>(HttpMethod.Get, "schedule/" + Uri.EscapeDataString(name), null, ct);
 
+    public Task<ScheduleRunSummary> RunScheduleAsync(string name, CancellationToken ct) =>
+        SendAsync<ScheduleRunSummary>(HttpMethod.Post, $"schedule/{Uri.EscapeDataString(name)}/run", null, ct);
+
     public Task DeleteScheduleAsync(string name, CancellationToken ct) =>
         SendAsync(HttpMethod.Delete, "schedule/" + Uri.EscapeDataString(name), null, ct);
 }

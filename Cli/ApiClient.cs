@@ -100,6 +100,9 @@ internal sealed partial class ApiClient : IDisposable
     public Task<string> GetStatusJsonAsync(CancellationToken ct) =>
         SendForTextAsync(HttpMethod.Get, "status", null, ct);
 
+    public Task<LogPage> GetLogsAsync(string name, long after, CancellationToken ct) =>
+        SendAsync<LogPage>(HttpMethod.Get, $"function/{Uri.EscapeDataString(name)}/logs?after={after.ToString(System.Globalization.CultureInfo.InvariantCulture)}", null, ct);
+
     public Task<KvmCheckResult> CheckKvmAsync(CancellationToken ct) =>
         SendAsync<KvmCheckResult>(HttpMethod.Get, "kvm/check", null, ct);
 

@@ -35,8 +35,11 @@ public sealed record KvmCheckResult(bool Available, int ApiVersion, string Messa
 /// <summary>A directory entry of a function's durable file tree.</summary>
 public sealed record FileEntry(string Name, string Type, long Size);
 
-/// <summary><c>GET function/{name}/logs</c>: the function's recent log lines, oldest first.</summary>
+/// <summary>
+/// <c>GET function/{name}/logs?after=N</c>: the function's kept log lines on the answering silo with a sequence above N,
+/// oldest first; <c>next</c> is the N to ask with next time.
+/// </summary>
 public sealed record LogPage(IReadOnlyList<LogLine> Lines, long Next);
 
-/// <summary>One log line of a function; <c>sequence</c> orders lines and is what <c>?after=</c> takes.</summary>
+/// <summary>One guest log line (print_debug, host-function errors); <c>sequence</c> grows by one per line on a silo.</summary>
 public sealed record LogLine(long Sequence, DateTimeOffset At, string Level, string Text);

@@ -34,3 +34,9 @@ public sealed record BackupStatus(int Kept, BackupFile? Newest);
 public sealed record FunctionStatus(string Name, string? Kind, long Calls, long Errors, double MeanMs, double P50Ms, double P95Ms, double MaxMs);
 
 public sealed record RouteStatus(string Method, string Path, string Target, string Name);
+
+/// <summary><c>GET function/{name}/stats</c>: the function's last hour on the answering silo, one point a minute, oldest first.</summary>
+public sealed record FunctionHistory(string Name, IReadOnlyList<FunctionMinute> Minutes);
+
+/// <summary>One minute of a function's calls: count, errors, latency percentiles (upper bounds of power-of-two buckets).</summary>
+public sealed record FunctionMinute(DateTimeOffset Minute, long Calls, long Errors, double P50Ms, double P95Ms, double P99Ms);

@@ -43,6 +43,7 @@ public static class GatewayHost
                 : ApiJson.Error(401, "missing or wrong admin token (Authorization: Bearer <token>)"));
         api.MapGet("/version", () => ApiJson.Ok(new VersionBody(Version)));
         BlobEndpoints.Map(api);
+        FunctionActivityEndpoints.Map(api);
         FunctionEndpoints.Map(api);
         PlugEndpoints.Map(api);
         FilterEndpoints.Map(api);

@@ -179,10 +179,6 @@ internal static class DurabilityCommands
         });
         command.Subcommands.Add(now);
         command.Subcommands.Add(ls);
-        foreach (var atomic in KeyValueAtomicCommands.Create(context))
-        {
-            command.Subcommands.Add(atomic);
-        }
 
         return command;
     }

@@ -14,6 +14,7 @@ internal static class ScheduleCommands
         command.Subcommands.Add(List(context));
         command.Subcommands.Add(Show(context));
         command.Subcommands.Add(Remove(context));
+        command.Subcommands.Add(RunNow(context));
         return [command];
     }
 
@@ -93,6 +94,21 @@ internal static class ScheduleCommands
             return ExitCodes.Ok;
         });
         return rm;
+    }
+
+    private static Command RunNow(CliContext context)
+    {
+        var name = new Argument<string>("NAME") { Description = "Schedule name" };
+        var run = new Command("run", "Run a schedule's function once now (the timetable is unchanged)") { name };
+        run.SetAction(async (parse, ct) =>
+        {
+            using var api = context.CreateClient(parse);
+            var r = await api.RunScheduleAsync(parse.GetRequiredValue(name), ct);
+            await context.Out.WriteLineAsync(
+                $"ran {parse.GetRequiredValue(name)}: {r.Outcome}, result {r.Result.ToString(CultureInfo.InvariantCulture)}{(r.Error is null ? "" : $" ({r.Error})")}");
+            return r.Outcome == "ok" ? ExitCodes.Ok : ExitCodes.Failure;
+        });
+        return run;
     }
 
     private static string When(ScheduleSummary s) => s.Cron is { } cron ? $"cron '{cron}'" : $"every {s.IntervalSeconds}s";

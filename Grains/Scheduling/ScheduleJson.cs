@@ -86,8 +86,10 @@ public static class ScheduleJson
         info.Definition.Name, info.Definition.Cron, info.Definition.IntervalSeconds, info.Definition.Function,
         info.Definition.StartFunction, Convert.ToBase64String(info.Definition.Input),
         info.Definition.Mode == InvocationMode.Posix ? "posix" : "direct", info.NextRunAt, info.RunCount,
-        info.RecentRuns.Select(run => new ScheduleRunSummary(
-            run.StartedAt, Math.Round(run.DurationMs, 3), PlatformMetrics.OutcomeName(run.Outcome), run.Result, run.Error, run.CatchUp)).ToArray());
+        info.RecentRuns.Select(Summarize).ToArray());
+
+    public static ScheduleRunSummary Summarize(ScheduleRun run) => new(
+        run.StartedAt, Math.Round(run.DurationMs, 3), PlatformMetrics.OutcomeName(run.Outcome), run.Result, run.Error, run.CatchUp);
 
     private static long? ParseInterval(string text)
     {
