@@ -18,6 +18,8 @@ internal static class NewCommand
         ["assemblyscript"] = new("assemblyscript", "wasm", "npm (the compiler is installed into node_modules)"),
     };
 
+    private const string SampleSource = "greet.c";
+
     public static IEnumerable<Command> Create(CliContext context)
     {
         var name = new Argument<string>("NAME") { Description = "Function name; also the directory created" };
@@ -71,8 +73,15 @@ internal static class NewCommand
         foreach (var resource in assembly.GetManifestResourceNames().Where(r => r.StartsWith(prefix, StringComparison.Ordinal)))
         {
             using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!, Encoding.UTF8);
-            var relative = resource[prefix.Length..].Replace("NAME.", function + ".", StringComparison.Ordinal);
-            files.Add((relative, Fill(reader.ReadToEnd(), function)));
+            var relative = resource[prefix.Length..];
+            var text = reader.ReadToEnd();
+            if (relative == SampleSource)
+            {
+                // The C scaffold is Samples/c/greet.c: renamed, it says the function's name where it said "greet".
+                (relative, text) = ("NAME.c", text.Replace("greet", "__NAME__", StringComparison.Ordinal));
+            }
+
+            files.Add((relative.Replace("NAME.", function + ".", StringComparison.Ordinal), Fill(text, function)));
         }
 
         var artifact = $"{function}.{lang.Artifact}";

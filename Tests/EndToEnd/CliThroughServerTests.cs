@@ -127,19 +127,8 @@ public sealed class CliThroughServerTests(ServerFixture fixture)
     /// <summary>moc as a separate process (the build's own moc.dll), its output gathered into <paramref name="output"/>.</summary>
     private static Process StartMoc(IEnumerable<string> arguments, StringBuilder output)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "moc.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "moc.dll"), .. arguments]);
+        return FreshClone.StartCollecting(start, output);
     }
 
     /// <summary>Runs a script with `moc` on PATH (a shim to this build's moc.dll) and the server named by environment.</summary>
@@ -164,16 +153,5 @@ public sealed class CliThroughServerTests(ServerFixture fixture)
         var stdout = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return (process.ExitCode, stdout + await stderr);
-    }
-
-    private static void Append(StringBuilder output, string? line)
-    {
-        if (line is not null)
-        {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        }
     }
 }

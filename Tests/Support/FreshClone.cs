@@ -85,6 +85,14 @@ public sealed class FreshClone : IDisposable
             start.Environment[key] = value;
         }
 
+        return StartCollecting(start, output);
+    }
+
+    /// <summary>Starts a process whose stdout and stderr lines are gathered into <paramref name="output"/> as they come.</summary>
+    public static Process StartCollecting(ProcessStartInfo start, StringBuilder output)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => Append(output, e.Data);
         process.ErrorDataReceived += (_, e) => Append(output, e.Data);
