@@ -10,7 +10,9 @@ function takeTokenFromFragment() {
   const match = /(?:^#|&)token=([^&]*)/.exec(location.hash);
   if (match) {
     sessionStorage.setItem(tokenKey, decodeURIComponent(match[1]));
-    history.replaceState(null, "", location.pathname + location.search);
+    // The token leaves the address bar; the rest of the fragment (#function=NAME) stays.
+    const rest = location.hash.slice(1).split("&").filter(part => !part.startsWith("token=")).join("&");
+    history.replaceState(null, "", location.pathname + location.search + (rest ? `#${rest}` : ""));
   }
 }
 

@@ -7,6 +7,7 @@ async function renderFunction(name) {
     api(`function/${encoded}`), api(`function/${encoded}/stats`), api(`function/${encoded}/logs`), api("plugs"),
   ]);
   document.getElementById("function-name").textContent = name;
+  document.getElementById("summary").textContent = `function ${name} · ${detail.versions.length} version(s)`;
   document.getElementById("function-kind").textContent =
     `${detail.function.kind} · ${detail.function.size} bytes · tech id ${detail.function.tech_id.slice(0, 12)}…`;
   renderCharts(history.minutes);
@@ -15,8 +16,10 @@ async function renderFunction(name) {
   ]);
   fill("function-plugs", plugs.filter(p => p.name === name), [[p => p.method], [p => p.path], [p => p.start_function ?? "-"], [p => p.data ?? ""]]);
   const lines = logs.lines.slice(-50);
-  document.getElementById("logs").textContent = lines.length === 0 ? "(no log lines on this silo yet)"
+  const log = document.getElementById("logs");
+  log.textContent = lines.length === 0 ? "(no log lines on this silo yet)"
     : lines.map(l => `${new Date(l.at).toLocaleTimeString()} ${l.level.padEnd(7)} ${l.text}`).join("\n");
+  log.scrollTop = log.scrollHeight;
 }
 
 function renderCharts(minutes) {
@@ -24,7 +27,7 @@ function renderCharts(minutes) {
   const calls = minutes.reduce((sum, m) => sum + m.calls, 0);
   const errors = minutes.reduce((sum, m) => sum + m.errors, 0);
   document.getElementById("hour-summary").textContent =
-    `last hour on this silo: ${calls} calls, ${errors} errors (${calls ? Math.round((1000 * errors) / calls) / 10 : 0}%)`;
+    `on this silo: ${calls} calls, ${errors} errors (${calls ? Math.round((1000 * errors) / calls) / 10 : 0}%)`;
   drawChart(document.getElementById("chart-requests"), minutes,
     [{ name: "calls/min", color: "#2563eb", values: minutes.map(m => m.calls) }], "");
   drawChart(document.getElementById("chart-errors"), minutes,
