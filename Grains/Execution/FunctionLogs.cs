@@ -4,13 +4,14 @@ namespace MyOwnCluster.Execution;
 
 /// <summary>
 /// The last lines each function logged on this silo (print_debug, host-function errors), after the per-function
-/// rate limit: a bounded ring per function, bounded number of functions, so a chatty guest costs a fixed amount.
+/// rate limit: a ring of 100 lines of at most 400 characters per function, for at most 500 functions (about 40 MB
+/// at worst), so a chatty guest costs a fixed amount.
 /// </summary>
 public sealed class FunctionLogs
 {
-    public const int LinesPerFunction = 200;
-    public const int MaxLineChars = 2000;
-    private const int MaxFunctions = 1000;
+    public const int LinesPerFunction = 100;
+    public const int MaxLineChars = 400;
+    private const int MaxFunctions = 500;
 
     private readonly ConcurrentDictionary<string, Ring> rings = new(StringComparer.Ordinal);
     private long sequence;
@@ -37,9 +38,6 @@ public sealed class FunctionLogs
     /// <summary>The function's kept lines with a sequence above <paramref name="after"/>, oldest first.</summary>
     public IReadOnlyList<LogLine> After(string function, long after) =>
         rings.TryGetValue(function, out var ring) ? ring.After(after) : [];
-
-    /// <summary>The sequence of the newest line of any function: a follower that starts now asks for lines after it.</summary>
-    public long Latest => Interlocked.Read(ref sequence);
 
     private sealed class Ring
     {
