@@ -5,6 +5,7 @@ using MyOwnCluster.Tests.Support;
 namespace MyOwnCluster.Tests.Cli;
 
 /// <summary>moc as users get it: installed as a .NET tool by the documented script, and its help.</summary>
+[Collection(RepositoryBuildCollection.Name)]
 public sealed class CliToolTests
 {
     private static readonly string[] EveryCommand =

@@ -13,6 +13,7 @@ namespace MyOwnCluster.Tests.EndToEnd;
 /// clone's root, run the samples script against it. Only the ports move (by environment), so a test run does not
 /// collide with a server on 8443.
 /// </summary>
+[Collection(RepositoryBuildCollection.Name)]
 public sealed partial class FreshCloneTests
 {
     [SampleToolchainFact]
