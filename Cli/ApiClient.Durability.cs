@@ -26,21 +26,21 @@ internal sealed partial class ApiClient
         SendAsync(HttpMethod.Delete, KeyPath(ns, key), null, ct);
 
     /// <summary>One page of the keys under a prefix after a key; <c>Next</c> continues it.</summary>
-    public Task<KeyPageInfo> ListKeysAsync(string ns, string prefix, string? after, int limit, CancellationToken ct) =>
-        SendAsync<KeyPageInfo>(HttpMethod.Get,
+    public Task<KeyPage> ListKeysAsync(string ns, string prefix, string? after, int limit, CancellationToken ct) =>
+        SendAsync<KeyPage>(HttpMethod.Get,
             $"kv/{Uri.EscapeDataString(ns)}?prefix={Uri.EscapeDataString(prefix)}&limit={limit}"
             + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}"), null, ct);
 
-    public Task<IncrementInfo> IncrementKeyAsync(string ns, string key, long delta, CancellationToken ct) =>
-        SendAsync<IncrementInfo>(HttpMethod.Post, $"{KeyPath(ns, key)}?increment={delta}", null, ct);
+    public Task<IncrementAnswer> IncrementKeyAsync(string ns, string key, long delta, CancellationToken ct) =>
+        SendAsync<IncrementAnswer>(HttpMethod.Post, $"{KeyPath(ns, key)}?increment={delta}", null, ct);
 
-    public Task<SwapInfo> CompareAndSwapAsync(string ns, string key, byte[]? expected, byte[]? value, CancellationToken ct) =>
-        SendAsync<SwapInfo>(HttpMethod.Post, $"{KeyPath(ns, key)}?cas",
-            new CompareAndSwapRequest(expected is null ? null : Convert.ToBase64String(expected), value is null ? null : Convert.ToBase64String(value)), ct);
+    public Task<SwapAnswer> CompareAndSwapAsync(string ns, string key, byte[]? expected, byte[]? value, CancellationToken ct) =>
+        SendAsync<SwapAnswer>(HttpMethod.Post, $"{KeyPath(ns, key)}?cas",
+            new CompareAndSwapBody(expected is null ? null : Convert.ToBase64String(expected), value is null ? null : Convert.ToBase64String(value)), ct);
 
     /// <summary>A batch as the server takes it (<c>{"ops": [...]}</c>, given as JSON text), applied all or none.</summary>
-    public Task<BatchInfo> BatchAsync(string ns, System.Text.Json.JsonElement batch, CancellationToken ct) =>
-        SendAsync<BatchInfo>(HttpMethod.Post, $"kv/{Uri.EscapeDataString(ns)}", batch, ct);
+    public Task<BatchAnswer> BatchAsync(string ns, System.Text.Json.JsonElement batch, CancellationToken ct) =>
+        SendAsync<BatchAnswer>(HttpMethod.Post, $"kv/{Uri.EscapeDataString(ns)}", batch, ct);
 
     public Task<string[]> ListNamespacesAsync(CancellationToken ct) => SendAsync<string[]>(HttpMethod.Get, "kv", null, ct);
 
@@ -66,23 +66,16 @@ internal sealed partial class ApiClient
         return response.IsSuccessStatusCode ? text : throw ToApiException(response.StatusCode, text);
     }
 
-    public Task<BackupInfo> BackupNowAsync(CancellationToken ct) => SendAsync<BackupInfo>(HttpMethod.Post, "admin/backup", null, ct);
+    public Task<BackupFile> BackupNowAsync(CancellationToken ct) => SendAsync<BackupFile>(HttpMethod.Post, "admin/backup", null, ct);
 
-    public Task<BackupInfo[]> ListBackupsAsync(CancellationToken ct) => SendAsync<BackupInfo[]>(HttpMethod.Get, "admin/backups", null, ct);
+    public Task<BackupFile[]> ListBackupsAsync(CancellationToken ct) => SendAsync<BackupFile[]>(HttpMethod.Get, "admin/backups", null, ct);
 
     private static string KeyPath(string ns, string key) => $"kv/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(key)}";
 }
 
-internal sealed record BackupInfo(string Name, long Size, DateTimeOffset CreatedAt);
 
-internal sealed record KeyPageInfo(string[] Keys, string? Next);
 
-internal sealed record IncrementInfo(long Value);
 
-internal sealed record CompareAndSwapRequest(string? Expected, string? Value);
 
-internal sealed record SwapInfo(bool Swapped);
 
-internal sealed record BatchResultInfo(string Op, string Key, bool Done, string? Value);
 
-internal sealed record BatchInfo(BatchResultInfo[] Results);

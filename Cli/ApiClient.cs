@@ -25,13 +25,6 @@ internal sealed partial class ApiClient : IDisposable
 {
     private const string ApiPrefix = "my-own-cluster/api/";
 
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-    };
-
     private readonly HttpClient http;
     private readonly ServerConnection connection;
 
@@ -58,35 +51,35 @@ internal sealed partial class ApiClient : IDisposable
 
     public Uri Server => connection.Server;
 
-    public Task<BlobInfo> RegisterBlobAsync(RegisterBlobRequest request, CancellationToken ct) =>
-        SendAsync<BlobInfo>(HttpMethod.Post, "blob/register", request, ct);
+    public Task<BlobSummary> RegisterBlobAsync(RegisterBlobBody request, CancellationToken ct) =>
+        SendAsync<BlobSummary>(HttpMethod.Post, "blob/register", request, ct);
 
-    public Task<BlobInfo[]> ListFunctionsAsync(CancellationToken ct) =>
-        SendAsync<BlobInfo[]>(HttpMethod.Get, "functions", null, ct);
+    public Task<BlobSummary[]> ListFunctionsAsync(CancellationToken ct) =>
+        SendAsync<BlobSummary[]>(HttpMethod.Get, "functions", null, ct);
 
-    public Task<BlobInfo[]> ListBlobsAsync(CancellationToken ct) =>
-        SendAsync<BlobInfo[]>(HttpMethod.Get, "blobs", null, ct);
+    public Task<BlobSummary[]> ListBlobsAsync(CancellationToken ct) =>
+        SendAsync<BlobSummary[]>(HttpMethod.Get, "blobs", null, ct);
 
     public Task DeleteFunctionAsync(string name, CancellationToken ct) =>
         SendAsync(HttpMethod.Delete, "function/" + Uri.EscapeDataString(name), null, ct);
 
-    public Task<CallResponse> CallAsync(CallRequest request, CancellationToken ct) =>
+    public Task<CallResponse> CallAsync(CallBody request, CancellationToken ct) =>
         SendAsync<CallResponse>(HttpMethod.Post, "function/call", request, ct);
 
-    public Task PlugFunctionAsync(PlugFunctionRequest request, CancellationToken ct) =>
+    public Task PlugFunctionAsync(FunctionPlugBody request, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "function/plug", request, ct);
 
-    public Task PlugFileAsync(PlugFileRequest request, CancellationToken ct) =>
+    public Task PlugFileAsync(FilePlugBody request, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "file/plug", request, ct);
 
-    public Task UnplugAsync(UnplugRequest request, CancellationToken ct) =>
+    public Task UnplugAsync(UnplugBody request, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "function/unplug", request, ct);
 
-    public Task<PlugInfo[]> ListPlugsAsync(CancellationToken ct) =>
-        SendAsync<PlugInfo[]>(HttpMethod.Get, "plugs", null, ct);
+    public Task<PlugSummary[]> ListPlugsAsync(CancellationToken ct) =>
+        SendAsync<PlugSummary[]>(HttpMethod.Get, "plugs", null, ct);
 
-    public Task<VersionInfo> GetVersionAsync(CancellationToken ct) =>
-        SendAsync<VersionInfo>(HttpMethod.Get, "version", null, ct);
+    public Task<VersionBody> GetVersionAsync(CancellationToken ct) =>
+        SendAsync<VersionBody>(HttpMethod.Get, "version", null, ct);
 
     public Task PutFileAsync(string name, string path, byte[] content, CancellationToken ct) =>
         SendBytesAsync(HttpMethod.Put, FsPath(name, path), content, ct);
@@ -94,21 +87,24 @@ internal sealed partial class ApiClient : IDisposable
     public Task<byte[]> GetFileAsync(string name, string path, CancellationToken ct) =>
         SendBytesAsync(HttpMethod.Get, FsPath(name, path), null, ct);
 
-    public Task<FileEntryInfo[]> ListFilesAsync(string name, string path, CancellationToken ct) =>
-        SendAsync<FileEntryInfo[]>(HttpMethod.Get, FsPath(name, path), null, ct);
+    public Task<FileEntry[]> ListFilesAsync(string name, string path, CancellationToken ct) =>
+        SendAsync<FileEntry[]>(HttpMethod.Get, FsPath(name, path), null, ct);
 
     public Task DeleteFileAsync(string name, string path, CancellationToken ct) =>
         SendAsync(HttpMethod.Delete, FsPath(name, path), null, ct);
 
-    public Task<StatusInfo> GetStatusAsync(CancellationToken ct) =>
-        SendAsync<StatusInfo>(HttpMethod.Get, "status", null, ct);
+    public Task<StatusReport> GetStatusAsync(CancellationToken ct) =>
+        SendAsync<StatusReport>(HttpMethod.Get, "status", null, ct);
 
     /// <summary>The status report as the server wrote it, for <c>status --json</c>.</summary>
     public Task<string> GetStatusJsonAsync(CancellationToken ct) =>
         SendForTextAsync(HttpMethod.Get, "status", null, ct);
 
-    public Task<KvmCheckInfo> CheckKvmAsync(CancellationToken ct) =>
-        SendAsync<KvmCheckInfo>(HttpMethod.Get, "kvm/check", null, ct);
+    public Task<LogPage> GetLogsAsync(string name, long after, CancellationToken ct) =>
+        SendAsync<LogPage>(HttpMethod.Get, $"function/{Uri.EscapeDataString(name)}/logs?after={after.ToString(System.Globalization.CultureInfo.InvariantCulture)}", null, ct);
+
+    public Task<KvmCheckResult> CheckKvmAsync(CancellationToken ct) =>
+        SendAsync<KvmCheckResult>(HttpMethod.Get, "kvm/check", null, ct);
 
     public void Dispose() => http.Dispose();
 
@@ -126,7 +122,7 @@ internal sealed partial class ApiClient : IDisposable
 
         try
         {
-            return JsonSerializer.Deserialize<T>(text, Json)
+            return JsonSerializer.Deserialize<T>(text, WireJson.Options)
                 ?? throw new CliException($"the server sent 'null' to {method} {relativePath}");
         }
         catch (JsonException e)
@@ -157,7 +153,7 @@ internal sealed partial class ApiClient : IDisposable
         using var request = new HttpRequestMessage(method, relativePath);
         if (body is not null)
         {
-            request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+            request.Content = JsonContent.Create(body, body.GetType(), options: WireJson.Options);
         }
 
         using var response = await SendRawAsync(request, ct);
@@ -205,7 +201,7 @@ internal sealed partial class ApiClient : IDisposable
 
         try
         {
-            var error = JsonSerializer.Deserialize<ErrorBody>(body, Json);
+            var error = JsonSerializer.Deserialize<ErrorBody>(body, WireJson.Options);
             if (!string.IsNullOrWhiteSpace(error?.Message))
             {
                 return error.Message;

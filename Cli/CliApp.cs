@@ -76,8 +76,16 @@ public static class CliApp
             .Concat(StatusCommand.Create(context))
             .Concat(KvmCheckCommand.Create(context))
             .Concat(ClusterCommands.Create(context))
-            .Concat(FsCommands.Create(context)))
+            .Concat(FsCommands.Create(context))
+            .Concat(LogsCommand.Create(context))
+            .Concat(NewCommand.Create(context)))
         {
+            // Groups name their subcommands, so that `moc --help` lists every command.
+            if (command.Subcommands.Count > 0)
+            {
+                command.Description += $" [{string.Join(", ", command.Subcommands.Select(c => c.Name))}]";
+            }
+
             root.Subcommands.Add(command);
         }
 

@@ -41,8 +41,9 @@ public static class GatewayHost
                 .Accepts(context.HttpContext.Request.Headers.Authorization)
                 ? await next(context)
                 : ApiJson.Error(401, "missing or wrong admin token (Authorization: Bearer <token>)"));
-        api.MapGet("/version", () => ApiJson.Ok(new { version = Version }));
+        api.MapGet("/version", () => ApiJson.Ok(new VersionBody(Version)));
         BlobEndpoints.Map(api);
+        FunctionActivityEndpoints.Map(api);
         FunctionEndpoints.Map(api);
         PlugEndpoints.Map(api);
         FilterEndpoints.Map(api);

@@ -81,7 +81,7 @@ internal static class DurabilityCommands
                     await context.Out.WriteLineAsync(line);
                 }
 
-                remaining -= page.Keys.Length;
+                remaining -= page.Keys.Count;
                 next = page.Next;
             }
             while (next is not null && remaining > 0);
@@ -179,10 +179,6 @@ internal static class DurabilityCommands
         });
         command.Subcommands.Add(now);
         command.Subcommands.Add(ls);
-        foreach (var atomic in KeyValueAtomicCommands.Create(context))
-        {
-            command.Subcommands.Add(atomic);
-        }
 
         return command;
     }

@@ -62,8 +62,8 @@ internal static class FileCommands
         CliContext context, ApiClient api, string urlPath, string file, string? contentType, CancellationToken ct)
     {
         var type = contentType ?? ContentTypes.ForPublishedFile(file);
-        var blob = await api.RegisterBlobAsync(new RegisterBlobRequest(urlPath, type, await LocalFile.ReadAsync(file, ct)), ct);
-        await api.PlugFileAsync(new PlugFileRequest("GET", urlPath, urlPath), ct);
+        var blob = await api.RegisterBlobAsync(new RegisterBlobBody(urlPath, type, Convert.ToBase64String(await LocalFile.ReadAsync(file, ct))), ct);
+        await api.PlugFileAsync(new FilePlugBody("GET", urlPath, urlPath), ct);
         await context.Out.WriteLineAsync($"uploaded {file} -> GET {urlPath} ({type}, {blob.Size} bytes)");
     }
 }

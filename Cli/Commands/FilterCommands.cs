@@ -24,8 +24,8 @@ internal static class FilterCommands
         var command = new Command("add", "Add a filter; prints its id") { name, start, data, paths };
         command.SetAction(async (parse, ct) =>
         {
-            var request = new PlugFilterRequest(parse.GetRequiredValue(name), parse.GetRequiredValue(start), parse.GetRequiredValue(data),
-                (parse.GetValue(paths) ?? []).Select(PlugCommands.NormalizePath).ToArray());
+            var request = new FilterPlugBody(parse.GetRequiredValue(name), parse.GetRequiredValue(start), parse.GetRequiredValue(data),
+                [.. (parse.GetValue(paths) ?? []).Select(PlugCommands.NormalizePath)]);
             using var api = context.CreateClient(parse);
             var filter = await api.PlugFilterAsync(request, ct);
             await context.Out.WriteLineAsync(filter.Id);
@@ -49,7 +49,7 @@ internal static class FilterCommands
 
             await TableWriter.WriteAsync(context.Out, ["ID", "NAME", "START", "PATHS", "DATA"], filters.Select(f => new[]
             {
-                f.Id, f.Name, f.StartFunction, f.Paths is { Length: > 0 } p ? string.Join(' ', p) : "(all)", f.Data ?? "",
+                f.Id, f.Name, f.StartFunction, f.Paths is { Count: > 0 } p ? string.Join(' ', p) : "(all)", f.Data ?? "",
             }).ToList());
             return ExitCodes.Ok;
         });

@@ -27,12 +27,12 @@ internal static class FunctionCommands
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetRequiredValue(file);
-            var request = new RegisterBlobRequest(
+            var request = new RegisterBlobBody(
                 parse.GetRequiredValue(name),
                 parse.GetValue(contentType) ?? ContentTypes.ForFile(path),
-                await LocalFile.ReadAsync(path, ct),
-                parse.GetValue(idempotent),
-                parse.GetValue(capabilities) is { Length: > 0 } granted ? granted.SelectMany(g => g.Split(',')).ToArray() : null);
+                Convert.ToBase64String(await LocalFile.ReadAsync(path, ct)),
+                Idempotent: parse.GetValue(idempotent),
+                Capabilities: parse.GetValue(capabilities) is { Length: > 0 } granted ? granted.SelectMany(g => g.Split(',')).ToList() : null);
             using var api = context.CreateClient(parse);
             var blob = await api.RegisterBlobAsync(request, ct);
             await context.Out.WriteLineAsync(
@@ -70,18 +70,19 @@ internal static class FunctionCommands
             }
 
             var arguments = parse.GetValue(args) ?? [];
-            var request = new CallRequest(
+            var request = new CallBody(
                 parse.GetRequiredValue(name),
                 parse.GetRequiredValue(start),
-                posixMode ? "posix" : "direct",
                 posixMode ? null : ParseIntegers(arguments),
-                await ReadInputAsync(parse.GetValue(input), parse.GetValue(inputFile), ct),
-                posixMode ? arguments : null,
-                ParseEnvironment(parse.GetValue(env) ?? [], posixMode));
+                posixMode ? "posix" : "direct",
+                await ReadInputAsync(parse.GetValue(input), parse.GetValue(inputFile), ct) is { } bytes ? Convert.ToBase64String(bytes) : null,
+                posixMode ? [.. arguments] : null,
+                ParseEnvironment(parse.GetValue(env) ?? [], posixMode),
+                Program: null);
             using var api = context.CreateClient(parse);
             var response = await api.CallAsync(request, ct);
             await WriteResponseAsync(context, response, parse.GetValue(context.VerboseOption), ct);
-            return posixMode ? response.Result : ExitCodes.Ok;
+            return posixMode ? unchecked((int)response.Result) : ExitCodes.Ok;
         });
         return command;
     }
@@ -100,11 +101,10 @@ internal static class FunctionCommands
         return command;
     }
 
-    private static int[] ParseIntegers(string[] arguments) =>
-        arguments.Select(a => int.TryParse(a, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+    private static List<long> ParseIntegers(string[] arguments) =>
+        [.. arguments.Select(a => int.TryParse(a, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw new CliException($"argument '{a}' is not a 32-bit integer (direct mode takes integers; use --posix for strings)", ExitCodes.Usage))
-            .ToArray();
+            : throw new CliException($"argument '{a}' is not a 32-bit integer (direct mode takes integers; use --posix for strings)", ExitCodes.Usage))];
 
     private static Dictionary<string, string>? ParseEnvironment(string[] pairs, bool posixMode)
     {
@@ -149,23 +149,19 @@ internal static class FunctionCommands
     {
         if (response.Output is { Length: > 0 } output)
         {
-            await context.WriteRawAsync(output, ct);
+            await context.WriteRawAsync(Convert.FromBase64String(output), ct);
         }
 
         if (response.Stderr is { Length: > 0 } log)
         {
-            await context.Error.WriteAsync(Encoding.UTF8.GetString(log));
+            await context.Error.WriteAsync(Encoding.UTF8.GetString(Convert.FromBase64String(log)));
         }
 
         if (verbose)
         {
             await context.Error.WriteLineAsync($"result: {response.Result.ToString(CultureInfo.InvariantCulture)}");
-            if (response.Status is { } status)
-            {
-                await context.Error.WriteLineAsync($"status: {status.ToString(CultureInfo.InvariantCulture)}");
-            }
-
-            foreach (var (header, value) in response.Headers ?? [])
+            await context.Error.WriteLineAsync($"status: {response.Status.ToString(CultureInfo.InvariantCulture)}");
+            foreach (var (header, value) in response.Headers ?? new Dictionary<string, string>())
             {
                 await context.Error.WriteLineAsync($"{header}: {value}");
             }

@@ -70,7 +70,7 @@ internal static class KeyValueAtomicCommands
             var answer = await api.BatchAsync(parse.GetRequiredValue(ns), batch, ct);
             foreach (var result in answer.Results)
             {
-                await context.Out.WriteLineAsync(JsonSerializer.Serialize(result, ApiClient.Json));
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(result, WireJson.Indented));
             }
 
             return ExitCodes.Ok;

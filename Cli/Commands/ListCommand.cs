@@ -22,15 +22,15 @@ internal static class ListCommand
             var files = blobs.Where(b => !functionNames.Contains(b.Name)).ToArray();
             if (parse.GetValue(json))
             {
-                await context.Out.WriteLineAsync(JsonSerializer.Serialize(new { functions, files, plugs }, ApiClient.Json));
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(new { functions, files, plugs }, WireJson.Indented));
                 return ExitCodes.Ok;
             }
 
             await TableWriter.WriteSectionAsync(context.Out, "Functions", ["NAME", "KIND", "SIZE", "VERSIONS", "REGISTERED", "TECH ID"],
                 functions.OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => new[]
                 {
-                    f.Name, f.Kind ?? f.ContentType ?? "", Size(f.Size), f.Versions?.ToString(CultureInfo.InvariantCulture) ?? "",
-                    f.RegisteredAt?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "", ShortId(f.TechId),
+                    f.Name, f.Kind ?? f.ContentType ?? "", Size(f.Size), f.Versions.ToString(CultureInfo.InvariantCulture),
+                    f.RegisteredAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), ShortId(f.TechId),
                 }));
             await TableWriter.WriteSectionAsync(context.Out, "Files", ["NAME", "CONTENT TYPE", "SIZE", "TECH ID"],
                 files.OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => new[]

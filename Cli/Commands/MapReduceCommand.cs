@@ -36,7 +36,7 @@ internal static class MapReduceCommand
             }
 
             using var api = context.CreateClient(parse);
-            var result = await api.MapReduceAsync(new MapReduceRequest(
+            var result = await api.MapReduceAsync(new MapReduceBody(
                 parse.GetRequiredValue(map), parse.GetValue(mapStart), parse.GetRequiredValue(reduce), parse.GetValue(reduceStart),
                 source is null ? listed : null, source, parse.GetValue(parallelism), parse.GetValue(retries)), ct);
             return await ReportAsync(context, result, ct);
@@ -44,16 +44,16 @@ internal static class MapReduceCommand
         return [command];
     }
 
-    private static MapReduceKv KvSource(string spec)
+    private static KvInputs KvSource(string spec)
     {
         var colon = spec.IndexOf(':', StringComparison.Ordinal);
-        return colon < 0 ? new MapReduceKv(spec, "") : new MapReduceKv(spec[..colon], spec[(colon + 1)..]);
+        return colon < 0 ? new KvInputs(spec, "") : new KvInputs(spec[..colon], spec[(colon + 1)..]);
     }
 
-    private static async Task<int> ReportAsync(CliContext context, MapReduceResponse result, CancellationToken ct)
+    private static async Task<int> ReportAsync(CliContext context, MapReduceSummary result, CancellationToken ct)
     {
         var spread = string.Join(", ", result.Silos.Select(s => $"{s.Key}: {s.Value}"));
-        await context.Out.WriteLineAsync($"map: {result.Maps.Length} calls, {result.Failed} failed, on {result.Silos.Count} silos ({spread})");
+        await context.Out.WriteLineAsync($"map: {result.Maps.Count} calls, {result.Failed} failed, on {result.Silos.Count} silos ({spread})");
         foreach (var failed in result.Maps.Where(m => m.Outcome != "ok"))
         {
             await context.Out.WriteLineAsync($"  input {failed.Key} failed after {failed.Attempts} attempts: {failed.Outcome}: {failed.Error}");

@@ -25,7 +25,7 @@ internal static class PlugCommands
         var command = new Command("plug", "Route METHOD PATH to a function") { method, path, name, start, data, posix };
         command.SetAction(async (parse, ct) =>
         {
-            var request = new PlugFunctionRequest(
+            var request = new FunctionPlugBody(
                 parse.GetRequiredValue(method).ToUpperInvariant(),
                 NormalizePath(parse.GetRequiredValue(path)),
                 parse.GetRequiredValue(name),
@@ -47,7 +47,7 @@ internal static class PlugCommands
         var command = new Command("unplug", "Remove the plug on METHOD PATH") { method, path };
         command.SetAction(async (parse, ct) =>
         {
-            var request = new UnplugRequest(parse.GetRequiredValue(method).ToUpperInvariant(), NormalizePath(parse.GetRequiredValue(path)));
+            var request = new UnplugBody(parse.GetRequiredValue(method).ToUpperInvariant(), NormalizePath(parse.GetRequiredValue(path)));
             using var api = context.CreateClient(parse);
             await api.UnplugAsync(request, ct);
             await context.Out.WriteLineAsync($"unplugged {request.Method} {request.Path}");

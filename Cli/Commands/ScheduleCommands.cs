@@ -14,6 +14,7 @@ internal static class ScheduleCommands
         command.Subcommands.Add(List(context));
         command.Subcommands.Add(Show(context));
         command.Subcommands.Add(Remove(context));
+        command.Subcommands.Add(RunNow(context));
         return [command];
     }
 
@@ -36,9 +37,9 @@ internal static class ScheduleCommands
 
             var body = parse.GetValue(input) is { } text ? Convert.ToBase64String(Encoding.UTF8.GetBytes(text)) : null;
             using var api = context.CreateClient(parse);
-            var info = await api.SetScheduleAsync(new ScheduleRequest(
-                parse.GetRequiredValue(name), parse.GetValue(cron), parse.GetValue(every), parse.GetRequiredValue(function),
-                parse.GetValue(start), body, parse.GetValue(posix) ? "posix" : null), ct);
+            var info = await api.SetScheduleAsync(new ScheduleBody(
+                parse.GetRequiredValue(name), parse.GetValue(cron), parse.GetValue(every), IntervalSeconds: null, parse.GetRequiredValue(function),
+                parse.GetValue(start), body, parse.GetValue(posix) ? "posix" : null, StartAt: null), ct);
             await context.Out.WriteLineAsync($"scheduled {info.Name}: {info.Function}, next run {Time(info.NextRunAt)}");
             return ExitCodes.Ok;
         });
@@ -95,9 +96,24 @@ internal static class ScheduleCommands
         return rm;
     }
 
-    private static string When(ScheduleInfo s) => s.Cron is { } cron ? $"cron '{cron}'" : $"every {s.IntervalSeconds}s";
+    private static Command RunNow(CliContext context)
+    {
+        var name = new Argument<string>("NAME") { Description = "Schedule name" };
+        var run = new Command("run", "Run a schedule's function once now (the timetable is unchanged)") { name };
+        run.SetAction(async (parse, ct) =>
+        {
+            using var api = context.CreateClient(parse);
+            var r = await api.RunScheduleAsync(parse.GetRequiredValue(name), ct);
+            await context.Out.WriteLineAsync(
+                $"ran {parse.GetRequiredValue(name)}: {r.Outcome}, result {r.Result.ToString(CultureInfo.InvariantCulture)}{(r.Error is null ? "" : $" ({r.Error})")}");
+            return r.Outcome == "ok" ? ExitCodes.Ok : ExitCodes.Failure;
+        });
+        return run;
+    }
 
-    private static string Last(ScheduleInfo s) => s.RecentRuns.Length == 0 ? "-" : s.RecentRuns[^1].Outcome;
+    private static string When(ScheduleSummary s) => s.Cron is { } cron ? $"cron '{cron}'" : $"every {s.IntervalSeconds}s";
+
+    private static string Last(ScheduleSummary s) => s.RecentRuns.Count == 0 ? "-" : s.RecentRuns[^1].Outcome;
 
     private static string Time(DateTimeOffset at) => at.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

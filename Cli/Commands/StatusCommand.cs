@@ -25,7 +25,7 @@ internal static class StatusCommand
         return [command];
     }
 
-    private static async Task WriteAsync(TextWriter output, StatusInfo status)
+    private static async Task WriteAsync(TextWriter output, StatusReport status)
     {
         var silo = status.Silo;
         var kvm = silo.Kvm is { Available: true } ? "available" : "not available";

@@ -14,14 +14,7 @@ public sealed class ApiException(int statusCode, string message) : Exception(mes
 /// <summary>JSON in and out of the management API: snake_case, errors as <c>{"message": ...}</c>.</summary>
 public static class ApiJson
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
+    public static readonly JsonSerializerOptions Options = WireJson.Options;
 
     /// <summary>Reads and validates a JSON body; malformed JSON or a missing body is a 400 with the parser's reason.</summary>
     public static async Task<T> ReadAsync<T>(HttpRequest request)
@@ -74,5 +67,3 @@ public static class ApiJson
         _ => 500,
     };
 }
-
-public sealed record ErrorBody(string Message);

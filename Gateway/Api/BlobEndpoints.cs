@@ -42,13 +42,13 @@ public static class BlobEndpoints
             return ApiJson.Error(400, result.Error!);
         }
 
-        return ApiJson.Ok(BlobSummary.From(result.Function!));
+        return ApiJson.Ok(WireShapes.Summary(result.Function!));
     }
 
     private static async Task<IResult> ListAsync(IGrainFactory grains, bool executableOnly)
     {
         var all = await grains.ListFunctionsAsync();
-        return ApiJson.Ok(all.Where(f => !executableOnly || f.Kind != FunctionKind.File).Select(BlobSummary.From));
+        return ApiJson.Ok(all.Where(f => !executableOnly || f.Kind != FunctionKind.File).Select(WireShapes.Summary));
     }
 
     private static async Task<IResult> GetAsync(string name, IGrainFactory grains)
@@ -57,7 +57,7 @@ public static class BlobEndpoints
         var info = await grains.GetGrain<IFunctionGrain>(ValidName(name)).GetAsync();
         return info is null
             ? ApiJson.Error(404, $"no function named '{name}'")
-            : ApiJson.Ok(new { function = BlobSummary.From(info), versions = info.Versions.Select(VersionSummary.From) });
+            : ApiJson.Ok(new { function = WireShapes.Summary(info), versions = info.Versions.Select(WireShapes.Version) });
     }
 
     private static async Task<IResult> DeleteAsync(string name, IGrainFactory grains)

@@ -97,6 +97,4 @@ public static class FileSystemEndpoints
 
         return string.Join('/', segments);
     }
-
-    private sealed record FileEntry(string Name, string Type, long Size);
 }

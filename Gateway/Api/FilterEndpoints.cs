@@ -63,7 +63,3 @@ public static class FilterEndpoints
 
     private static FilterSummary Summarize(Filter filter) => new(filter.Id, filter.Name, filter.StartFunction, filter.Data, filter.Paths);
 }
-
-public sealed record FilterPlugBody(string? Name, string? StartFunction, string? Data, List<string?>? Paths);
-
-public sealed record FilterSummary(string Id, string Name, string StartFunction, string Data, IReadOnlyList<string> Paths);

@@ -105,7 +105,7 @@ public static class KeyValueEndpoints
 
             var outcome = await grain.ApplyAsync([KeyValueOp.Increment(keyText, delta)]);
             return outcome.Outcome == KeyValueWriteOutcome.Stored
-                ? ApiJson.Ok(new { value = long.Parse(outcome.Results[0].Value!, CultureInfo.InvariantCulture) })
+                ? ApiJson.Ok(new IncrementAnswer(long.Parse(outcome.Results[0].Value!, CultureInfo.InvariantCulture)))
                 : Refused(outcome.Outcome, null);
         }
 
@@ -115,7 +115,7 @@ public static class KeyValueEndpoints
             var op = KeyValueOp.CompareAndSwap(keyText, Bytes(body.Expected, "expected"), Bytes(body.Value, "value"));
             var outcome = await grain.ApplyAsync([op]);
             return outcome.Outcome == KeyValueWriteOutcome.Stored
-                ? ApiJson.Ok(new { swapped = outcome.Results[0].Done })
+                ? ApiJson.Ok(new SwapAnswer(outcome.Results[0].Done))
                 : Refused(outcome.Outcome, null);
         }
 
@@ -158,16 +158,4 @@ public static class KeyValueEndpoints
 
     // A namespace may contain '/' (function names do): clients escape it as %2F, which routing leaves escaped.
     private static string Unescape(string text) => Uri.UnescapeDataString(text);
-
-    private sealed record KeyPage(IReadOnlyList<string> Keys, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Next);
-
-    private sealed record CompareAndSwapBody(string? Expected, string? Value);
-
-    private sealed record BatchBody(List<BatchOp?>? Ops);
-
-    private sealed record BatchOp(string? Op, string? Key, string? Value, string? Expected, long? Delta);
-
-    private sealed record BatchAnswer(IReadOnlyList<BatchResult> Results);
-
-    private sealed record BatchResult(string Op, string Key, bool Done, string? Value);
 }

@@ -64,14 +64,3 @@ public static class MapReduceEndpoints
         result.Maps.Where(m => m.Silo.Length > 0).GroupBy(m => m.Silo).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
         result.Reduce is { } r ? new ReduceSummary(PlatformMetrics.OutcomeName(r.Outcome), r.Result, Convert.ToBase64String(r.Output.Body), r.Error) : null);
 }
-
-public sealed record MapReduceBody(
-    string? Map, string? MapStartFunction, string? Reduce, string? ReduceStartFunction, List<string>? Inputs, KvInputs? Kv, int? Parallelism, int? Retries);
-
-public sealed record KvInputs(string? Namespace, string? Prefix);
-
-public sealed record MapReduceSummary(IReadOnlyList<MapSummary> Maps, int Failed, IReadOnlyDictionary<string, int> Silos, ReduceSummary? Reduce);
-
-public sealed record MapSummary(int Index, string Key, string Outcome, long Result, string Output, string? Error, string Silo, int Attempts);
-
-public sealed record ReduceSummary(string Outcome, long Result, string Output, string? Error);

@@ -14,6 +14,7 @@ public static class ScheduleEndpoints
         api.MapGet("/schedules", ListAsync);
         api.MapGet("/schedule/{**name}", GetAsync);
         api.MapDelete("/schedule/{**name}", DeleteAsync);
+        api.MapPost("/schedule/{name}/run", RunNowAsync);
     }
 
     private static async Task<IResult> SetAsync(HttpRequest request, IGrainFactory grains)
@@ -35,6 +36,11 @@ public static class ScheduleEndpoints
     private static async Task<IResult> GetAsync(string name, IGrainFactory grains) =>
         await grains.GetGrain<IScheduleGrain>(Uri.UnescapeDataString(name)).GetAsync() is { } info
             ? ApiJson.Ok(ScheduleJson.Summarize(info))
+            : ApiJson.Error(404, $"no schedule named '{Uri.UnescapeDataString(name)}'");
+
+    private static async Task<IResult> RunNowAsync(string name, IGrainFactory grains) =>
+        await grains.GetGrain<IScheduleGrain>(Uri.UnescapeDataString(name)).RunNowAsync() is { } run
+            ? ApiJson.Ok(ScheduleJson.Summarize(run))
             : ApiJson.Error(404, $"no schedule named '{Uri.UnescapeDataString(name)}'");
 
     private static async Task<IResult> DeleteAsync(string name, IGrainFactory grains) =>

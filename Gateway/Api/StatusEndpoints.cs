@@ -38,7 +38,7 @@ public static class StatusEndpoints
         var kvm = KvmEngine.Probe();
         var functions = catalog.Where(f => f.Kind != FunctionKind.File).ToArray();
         return ApiJson.Ok(new StatusReport(
-            new SiloStatus(silo.SiloAddress.ToString(), silo.Name, GatewayHost.Version, metrics.StartedAt,
+            new StatusSilo(silo.SiloAddress.ToString(), silo.Name, GatewayHost.Version, metrics.StartedAt,
                 Math.Round((now - metrics.StartedAt).TotalSeconds, 1), new KvmStatus(kvm.Available, kvm.ApiVersion, kvm.Message),
                 CallTree.LiveBuffers),
             hosts.Select((h, i) => new ClusterSilo(h.SiloAddress.ToString(), h.SiloName, h.Status.ToString(), h.StartTime, Execution(loads[i]))).ToArray(),
@@ -80,7 +80,7 @@ public static class StatusEndpoints
     private static FunctionStatus[] FunctionRows(IReadOnlyList<FunctionInfo> registered, IReadOnlyList<FunctionStatsSnapshot> stats)
     {
         var byName = stats.ToDictionary(s => s.Function, StringComparer.Ordinal);
-        var rows = registered.Select(f => Row(f.Name, BlobSummary.KindName(f.Kind), byName.GetValueOrDefault(f.Name))).ToList();
+        var rows = registered.Select(f => Row(f.Name, WireShapes.KindName(f.Kind), byName.GetValueOrDefault(f.Name))).ToList();
         var names = registered.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
         rows.AddRange(stats.Where(s => !names.Contains(s.Function)).Select(s => Row(s.Function, null, s)));
         return [.. rows.OrderBy(r => r.Name, StringComparer.Ordinal)];
@@ -89,37 +89,3 @@ public static class StatusEndpoints
     private static FunctionStatus Row(string name, string? kind, FunctionStatsSnapshot? stats) => new(
         name, kind, stats?.Calls ?? 0, stats?.Errors ?? 0, stats?.MeanMs ?? 0, stats?.P50Ms ?? 0, stats?.P95Ms ?? 0, stats?.MaxMs ?? 0);
 }
-
-public sealed record StatusReport(
-    SiloStatus Silo, IReadOnlyList<ClusterSilo> Silos, StatusCounts Counts, IReadOnlyList<FunctionStatus> Functions,
-    IReadOnlyList<RouteStatus> Routes, IReadOnlyList<FilterStatus> Filters, IReadOnlyList<ScheduleStatus> Schedules, BackupStatus? Backups);
-
-/// <summary><c>live_buffers</c>: exchange buffers held by the call trees running on this silo right now.</summary>
-public sealed record SiloStatus(string Address, string Name, string Version, DateTimeOffset StartedAt, double UptimeSeconds, KvmStatus Kvm, long LiveBuffers);
-
-public sealed record KvmStatus(bool Available, int ApiVersion, string Message);
-
-/// <summary>A member of the cluster and what it executes (null when its executor did not answer).</summary>
-public sealed record ClusterSilo(string Address, string Name, string Status, DateTimeOffset StartedAt, SiloExecution? Execution);
-
-/// <summary>
-/// A silo's execution: first calls run there since it started, running now (by engine), waiting for a core, its cores,
-/// its CPU use over the last second (0 to 1 of all its cores) and the engines it runs.
-/// </summary>
-public sealed record SiloExecution(
-    long Executions, int Running, int Queued, int Cores, double Cpu, IReadOnlyList<string> Engines, IReadOnlyDictionary<string, int> RunningByEngine);
-
-public sealed record StatusCounts(int Functions, int Blobs, int Plugs, int Filters, int Schedules);
-
-/// <summary>A filter in run order; empty <c>paths</c> means every routed request.</summary>
-public sealed record FilterStatus(string Id, string Name, string StartFunction, IReadOnlyList<string> Paths);
-
-public sealed record ScheduleStatus(string Name, string When, string Function, DateTimeOffset NextRunAt, long RunCount, string? LastOutcome);
-
-/// <summary>The kept backups of this silo's store; null in the report when the silo takes none (a PostgreSQL cluster).</summary>
-public sealed record BackupStatus(int Kept, BackupFile? Newest, ContinuousBackupStatus? Continuous = null);
-
-/// <summary>Call statistics of one function on the answering silo since it started; <c>kind</c> is null for names no longer registered.</summary>
-public sealed record FunctionStatus(string Name, string? Kind, long Calls, long Errors, double MeanMs, double P50Ms, double P95Ms, double MaxMs);
-
-public sealed record RouteStatus(string Method, string Path, string Target, string Name);

@@ -12,6 +12,9 @@ public interface IScheduleGrain : IGrainWithStringKey
     /// <summary>Removes the schedule and its reminder; false when there was none.</summary>
     Task<bool> DeleteAsync();
 
+    /// <summary>Runs the function once now, outside the timetable (which stays as it is); null when there is no such schedule.</summary>
+    Task<ScheduleRun?> RunNowAsync();
+
     /// <summary>After a silo start: a run missed while the platform was down happens now, once.</summary>
     Task CatchUpAsync();
 }

@@ -14,7 +14,7 @@ public sealed class FunctionStats
 {
     public const int MaxFunctions = 1000;
     public const string OtherFunctions = "(other)";
-    private const int Buckets = 40;
+    internal const int Buckets = 40;
     private const double SmallestBucketMs = 0.001;
 
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
@@ -32,6 +32,13 @@ public sealed class FunctionStats
 
         entry.Record(ok, milliseconds);
     }
+
+    /// <summary>The function's last hour on this silo, minute by minute (oldest first); null before it has run here.</summary>
+    public IReadOnlyList<FunctionMinute>? LastHour(string function, DateTimeOffset now) =>
+        entries.TryGetValue(function, out var entry) ? entry.Minutes.History(now.ToUnixTimeSeconds() / 60) : null;
+
+    /// <summary>An hour without calls, for a function that has not run on this silo.</summary>
+    public static IReadOnlyList<FunctionMinute> EmptyHour(DateTimeOffset now) => new FunctionMinutes().History(now.ToUnixTimeSeconds() / 60);
 
     /// <summary>The function's mean latency on this silo, null before it has run here.</summary>
     public double? MeanMs(string function) => entries.TryGetValue(function, out var entry) ? entry.MeanMs : null;
@@ -53,6 +60,29 @@ public sealed class FunctionStats
 
     internal static double UpperBoundOf(int bucket) => SmallestBucketMs * Math.Pow(2, bucket);
 
+    /// <summary>The upper bound of the bucket holding the quantile, never above the largest latency seen.</summary>
+    internal static double Percentile(long[] counts, double quantile, double max)
+    {
+        var total = counts.Sum();
+        if (total == 0)
+        {
+            return 0;
+        }
+
+        var rank = (long)Math.Ceiling(total * quantile);
+        long seen = 0;
+        for (var i = 0; i < counts.Length; i++)
+        {
+            seen += counts[i];
+            if (seen >= rank)
+            {
+                return Math.Round(Math.Min(UpperBoundOf(i), max), 3);
+            }
+        }
+
+        return max;
+    }
+
     private sealed class Entry
     {
         private readonly long[] histogram = new long[Buckets];
@@ -61,8 +91,12 @@ public sealed class FunctionStats
         private long totalMicroseconds;
         private long maxMicroseconds;
 
+        public FunctionMinutes Minutes { get; } = new();
+
         public void Record(bool ok, double milliseconds)
         {
+            var bucket = BucketOf(milliseconds);
+            Minutes.Record(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60, ok, bucket);
             var microseconds = (long)(milliseconds * 1000);
             Interlocked.Increment(ref calls);
             if (!ok)
@@ -71,7 +105,7 @@ public sealed class FunctionStats
             }
 
             Interlocked.Add(ref totalMicroseconds, microseconds);
-            Interlocked.Increment(ref histogram[BucketOf(milliseconds)]);
+            Interlocked.Increment(ref histogram[bucket]);
             var max = Volatile.Read(ref maxMicroseconds);
             while (microseconds > max)
             {
@@ -100,29 +134,6 @@ public sealed class FunctionStats
             var max = Volatile.Read(ref maxMicroseconds) / 1000.0;
             return new FunctionStatsSnapshot(function, n, Volatile.Read(ref errors), Math.Round(mean, 3),
                 Percentile(counts, 0.50, max), Percentile(counts, 0.95, max), max);
-        }
-
-        /// <summary>The upper bound of the bucket holding the quantile, never above the largest latency seen.</summary>
-        private static double Percentile(long[] counts, double quantile, double max)
-        {
-            var total = counts.Sum();
-            if (total == 0)
-            {
-                return 0;
-            }
-
-            var rank = (long)Math.Ceiling(total * quantile);
-            long seen = 0;
-            for (var i = 0; i < counts.Length; i++)
-            {
-                seen += counts[i];
-                if (seen >= rank)
-                {
-                    return Math.Round(Math.Min(UpperBoundOf(i), max), 3);
-                }
-            }
-
-            return max;
         }
     }
 }

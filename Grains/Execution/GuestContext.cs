@@ -180,6 +180,7 @@ public sealed class GuestContext
         }
 
         Log.LogInformation("[{Function}] {GuestMessage}", FunctionName, text);
+        FunctionLogs.Shared.Add(FunctionName, "info", text);
     }
 
     /// <summary>Why a host function returned its error value: goes to the function's log.</summary>
@@ -188,6 +189,7 @@ public sealed class GuestContext
         if (Charge(reason.Length) && GuestLogLimiter.Shared.TryAcquire(FunctionName, Log))
         {
             Log.LogWarning("[{Function}] {HostFunction}: {Reason}", FunctionName, hostFunction, reason);
+            FunctionLogs.Shared.Add(FunctionName, "warning", $"{hostFunction}: {reason}");
         }
     }
 

@@ -6,7 +6,7 @@ namespace MyOwnCluster.Execution;
 /// <summary>
 /// Where guest code runs. Wasm and JavaScript guests run synchronously, so a runaway one holds its thread until its
 /// deadline: run on the thread pool, a few of them held every pool thread and the silo stopped answering anything
-/// (16 spinning calls: hello went from 10,000 to 11 requests a second, /healthz took 2.3 s). A call runs inline on the
+/// (bench/runaway; figures in bench/RESULTS.md, "Runaway guests"). A call runs inline on the
 /// calling pool thread while fewer than <see cref="InlineLimit"/> guests do (the common case, no thread hop); beyond
 /// that it runs on a thread of this class's own, which grows on demand up to <see cref="MaxThreads"/>, runs at nice 10
 /// and shares the CPU with the others by the kernel's scheduler. Once every inline slot is taken, the pool's minimum is
@@ -158,7 +158,7 @@ internal sealed partial class GuestThreads : IDisposable
     /// <summary>
     /// Inline slots are full: raise the pool's minimum so that, with <see cref="InlineLimit"/> of its threads held by guests,
     /// as many again are there at once for everything else, without waiting for the pool to inject them (about one
-    /// every half second). Only while the slots fill: a raised minimum cost ~10 µs of p50 at one connection.
+    /// every half second). Only while the slots fill: a raised minimum costs latency at one connection.
     /// </summary>
     private void TakePoolReserve()
     {

@@ -96,6 +96,9 @@ public sealed class PlatformMetrics : IDisposable
 
     public FunctionStats Stats { get; } = new();
 
+    /// <summary>The recent guest log lines of every function on this silo.</summary>
+    public FunctionLogs Logs => FunctionLogs.Shared;
+
     /// <summary>Marks an invocation as running; pair with <see cref="Record"/>.</summary>
     public void Started() => Interlocked.Increment(ref active);
 

@@ -100,6 +100,20 @@ public sealed class ScheduleGrain(
         await RunIfDueAsync(catchUp: true);
     }
 
+    public async Task<ScheduleRun?> RunNowAsync()
+    {
+        if (state.State.Definition is not { } definition)
+        {
+            return null;
+        }
+
+        var run = await RunAsync(definition, DateTimeOffset.UtcNow, catchUp: false);
+        state.State.RunCount++;
+        Remember(run);
+        await state.WriteStateAsync();
+        return run;
+    }
+
     public Task ReceiveReminder(string reminderName, TickStatus status) => RunIfDueAsync(catchUp: false);
 
     private async Task RunIfDueAsync(bool catchUp)
@@ -122,13 +136,7 @@ public sealed class ScheduleGrain(
         state.State.RunCount++;
         await state.WriteStateAsync();
 
-        var run = await RunAsync(definition, now, missed);
-        state.State.RecentRuns.Add(run);
-        if (state.State.RecentRuns.Count > KeptRuns)
-        {
-            state.State.RecentRuns.RemoveRange(0, state.State.RecentRuns.Count - KeptRuns);
-        }
-
+        Remember(await RunAsync(definition, now, missed));
         await state.WriteStateAsync();
         if (definition.Cron is not null)
         {
@@ -157,6 +165,15 @@ public sealed class ScheduleGrain(
             definition.Name, definition.Function, catchUp ? " (missed run, caught up)" : "", result.Outcome, result.Result,
             result.Error is null ? "" : $" ({result.Error})");
         return run;
+    }
+
+    private void Remember(ScheduleRun run)
+    {
+        state.State.RecentRuns.Add(run);
+        if (state.State.RecentRuns.Count > KeptRuns)
+        {
+            state.State.RecentRuns.RemoveRange(0, state.State.RecentRuns.Count - KeptRuns);
+        }
     }
 
     /// <summary>(Re)registers the reminder so it first ticks at the next due time.</summary>

@@ -86,8 +86,10 @@ public static class ScheduleJson
         info.Definition.Name, info.Definition.Cron, info.Definition.IntervalSeconds, info.Definition.Function,
         info.Definition.StartFunction, Convert.ToBase64String(info.Definition.Input),
         info.Definition.Mode == InvocationMode.Posix ? "posix" : "direct", info.NextRunAt, info.RunCount,
-        info.RecentRuns.Select(run => new ScheduleRunSummary(
-            run.StartedAt, Math.Round(run.DurationMs, 3), PlatformMetrics.OutcomeName(run.Outcome), run.Result, run.Error, run.CatchUp)).ToArray());
+        info.RecentRuns.Select(Summarize).ToArray());
+
+    public static ScheduleRunSummary Summarize(ScheduleRun run) => new(
+        run.StartedAt, Math.Round(run.DurationMs, 3), PlatformMetrics.OutcomeName(run.Outcome), run.Result, run.Error, run.CatchUp);
 
     private static long? ParseInterval(string text)
     {
@@ -107,16 +109,3 @@ public static class ScheduleJson
         return null;
     }
 }
-
-/// <summary>A schedule as JSON clients send it.</summary>
-public sealed record ScheduleBody(
-    string? Name, string? Cron, string? Interval, long? IntervalSeconds, string? Function, string? StartFunction,
-    string? Input, string? Mode, DateTimeOffset? StartAt);
-
-/// <summary>A schedule as the API shows it, with its latest runs (newest last).</summary>
-public sealed record ScheduleSummary(
-    string Name, string? Cron, long? IntervalSeconds, string Function, string StartFunction, string Input, string Mode,
-    DateTimeOffset NextRunAt, long RunCount, IReadOnlyList<ScheduleRunSummary> RecentRuns);
-
-public sealed record ScheduleRunSummary(
-    DateTimeOffset StartedAt, double DurationMs, string Outcome, long Result, string? Error, bool CatchUp);

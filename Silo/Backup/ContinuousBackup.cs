@@ -43,7 +43,7 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
 
     public string? LastError { get; private set; }
 
-    public MyOwnCluster.Backup.ContinuousBackupStatus Status =>
+    public MyOwnCluster.Contracts.ContinuousBackupStatus Status =>
         new(directory, Math.Round(LagSeconds, 3), LastShippedAt, LastBaseAt, LastError);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -17,7 +17,7 @@ public sealed class TelemetryOptions
 
     /// <summary>
     /// Also push metrics to the collector (they are always on <c>/metrics</c>). Off by default: a second metric reader
-    /// aggregates every measurement a second time, about 2% of hello throughput (bench/run).
+    /// aggregates every measurement a second time, which costs hello throughput.
     /// </summary>
     public bool OtlpMetrics { get; set; }
 
@@ -26,7 +26,7 @@ public sealed class TelemetryOptions
 
     /// <summary>
     /// Share of root traces kept (0..1); children follow their parent's decision, so a caller that sampled its trace
-    /// gets it whole. 0.1 by default: exporting every request's spans cost about 19% of hello throughput (bench/run).
+    /// gets it whole. 0.1 by default: exporting every request's spans costs hello throughput (bench/RESULTS.md, "Tracing overhead").
     /// </summary>
     public double TraceSampleRatio { get; set; } = 0.1;
 }

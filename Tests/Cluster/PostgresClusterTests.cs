@@ -18,7 +18,7 @@ public sealed class PostgresClusterTests
     private static readonly TimeSpan KillAfter = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan LoadFor = TimeSpan.FromSeconds(18);
 
-    /// <summary>How long after the kill calls may fail (README "Cluster mode"): death declaration + reactivation.</summary>
+    /// <summary>How long after the kill calls may fail (docs/cluster.md): death declaration + reactivation.</summary>
     private static readonly TimeSpan FailoverWindow = TimeSpan.FromSeconds(10);
 
     [Fact]

@@ -13,7 +13,7 @@ namespace MyOwnCluster.Tests.Cluster;
 public sealed class SeveralGatewaysTests
 {
     /// <summary>
-    /// How soon an edit must be served by the other gateway (README "Cluster mode"). The gateways poll only every
+    /// How soon an edit must be served by the other gateway (docs/cluster.md). The gateways poll only every
     /// <see cref="NoPolling"/> ms and renew their subscriptions every <c>TableSubscription.RenewEvery</c>: without the
     /// push, most edits would wait for one of those.
     /// </summary>
@@ -21,7 +21,7 @@ public sealed class SeveralGatewaysTests
 
     private const string NoPolling = "600000";
 
-    /// <summary>How long after the kill requests through haproxy may fail (README "Cluster mode").</summary>
+    /// <summary>How long after the kill requests through haproxy may fail (docs/cluster.md).</summary>
     private static readonly TimeSpan FailoverWindow = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan KillAfter = TimeSpan.FromSeconds(3);

@@ -5,8 +5,8 @@ using System.Text.RegularExpressions;
 namespace MyOwnCluster.Tests.Support;
 
 /// <summary>
-/// A real haproxy (Debian's) on a free loopback port in front of gateways, configured as the README's Cluster mode
-/// section says: TLS passed through (mode tcp), each gateway checked with an HTTPS GET /healthz.
+/// A real haproxy (Debian's) on a free loopback port in front of gateways, configured as the "Several gateways"
+/// section of docs/cluster.md says: TLS passed through (mode tcp), each gateway checked with an HTTPS GET /healthz.
 /// </summary>
 public sealed class Haproxy : IAsyncDisposable
 {
@@ -75,16 +75,16 @@ public sealed class Haproxy : IAsyncDisposable
     }
 
     /// <summary>
-    /// The README's configuration (Cluster mode, "Several gateways"), so the test runs what users are told to run:
+    /// The configuration of docs/cluster.md ("Several gateways"), so the test runs what users are told to run:
     /// only the log target, the listening address and the servers are replaced.
     /// </summary>
     private static string Config(int port, IReadOnlyList<ServerProcess> gateways)
     {
-        var readme = File.ReadAllText(Path.Combine(Samples.SampleToolchain.RepositoryRoot, "README.md"));
-        var block = Regex.Match(readme, "```haproxy\n(?<config>.*?)```", RegexOptions.Singleline);
+        var page = File.ReadAllText(Path.Combine(Samples.SampleToolchain.RepositoryRoot, "docs", "cluster.md"));
+        var block = Regex.Match(page, "```haproxy\n(?<config>.*?)```", RegexOptions.Singleline);
         if (!block.Success)
         {
-            throw new InvalidOperationException("README.md has no ```haproxy block");
+            throw new InvalidOperationException("docs/cluster.md has no ```haproxy block");
         }
 
         var lines = block.Groups["config"].Value.Split('\n')
@@ -98,7 +98,7 @@ public sealed class Haproxy : IAsyncDisposable
             .ToList();
         if (!lines.Contains("    log stdout format raw local0") || !lines.Contains($"    bind 127.0.0.1:{port}"))
         {
-            throw new InvalidOperationException("the README's haproxy block no longer has the log and bind lines this test replaces");
+            throw new InvalidOperationException("the haproxy block of docs/cluster.md no longer has the log and bind lines this test replaces");
         }
 
         lines.AddRange(gateways.Select((g, i) => $"    server gateway{i + 1} 127.0.0.1:{g.HttpsPort}"));

@@ -4,9 +4,6 @@ using MyOwnCluster.Buffers;
 
 namespace MyOwnCluster.Execution.Kvm;
 
-/// <summary>What <c>moc kvm-check</c> reports: the probe, and whether a built-in test guest ran.</summary>
-public sealed record KvmCheckResult(bool Available, int ApiVersion, string Message, bool TestGuestRan, long TestGuestResult, double TestGuestMs);
-
 /// <summary>
 /// Runs a tiny guest assembled here (no toolchain needed: <c>mov eax, 42; ret</c> in a one-segment ELF) to show
 /// that this silo can really enter a micro-VM, not only open /dev/kvm.

@@ -41,7 +41,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         compiledCache = new CompiledModuleCache(this.limits.CompiledCacheDirectory, logger, compiledCode);
         // The pooling allocator keeps instance slots warm: a fresh instance per call costs no mmap/munmap. The first
         // KeepResidentBytes of a freed memory or table are zeroed with memset instead of madvise: madvise flushes the TLB
-        // of every core by IPI, which profiling showed as the largest single cost of a small call (18% of CPU at load).
+        // of every core by IPI, which profiling showed as the largest single cost of a small call at load.
         using var pool = new PoolingAllocationConfig()
             .WithLinearMemoryKeepResidentBytes(KeepResidentBytes)
             .WithTableKeepResidentBytes(KeepResidentBytes / 16)
