@@ -86,13 +86,26 @@ public sealed class BackupTests
                 await original.StopAsync();
             }
 
-            // A clean stop took a backup; losing the store leaves only the backups.
+            // A clean stop took a backup; losing the store leaves the backups: the continuous one first (the most recent
+            // state), and without it the newest sound hourly one.
             Assert.NotEmpty(Directory.GetFiles(Path.Combine(data, "backups"), "moc-*.db"));
             foreach (var store in Directory.GetFiles(data, "moc.db*"))
             {
                 File.Delete(store);
             }
 
+            await using (var fromContinuous = await ServerProcess.StartAsync(data))
+            {
+                Assert.Contains("restored from the continuous backup", fromContinuous.Log);
+                await ExportImportTests.AssertPopulatedAsync(fromContinuous.CreateClient());
+            }
+
+            foreach (var store in Directory.GetFiles(data, "moc.db*"))
+            {
+                File.Delete(store);
+            }
+
+            Directory.Delete(Path.Combine(data, "backups", "continuous"), recursive: true);
             await using (var fromBackups = await ServerProcess.StartAsync(data))
             {
                 Assert.Contains("restored from the newest sound backup", fromBackups.Log);
