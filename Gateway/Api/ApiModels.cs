@@ -3,7 +3,8 @@ using MyOwnCluster.Functions;
 namespace MyOwnCluster.Gateway.Api;
 
 public sealed record RegisterBlobBody(
-    string? Name, string? ContentType, string? Bytes, List<string>? KvNamespaces = null, bool? Idempotent = null, List<string>? Capabilities = null);
+    string? Name, string? ContentType, string? Bytes, List<string>? KvNamespaces = null, bool? Idempotent = null, List<string>? Capabilities = null,
+    bool? JsFreshContext = null);
 
 /// <summary><c>capabilities</c>: what the current version may do to the platform (every one for versions stored before grants existed).</summary>
 public sealed record BlobSummary(

@@ -41,6 +41,7 @@ public sealed class ArchiveImporter(IGrainFactory grains, KeyValueOptions quotas
                 .Select(v => new BlobVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt) {
                     KvNamespaces = v.KvNamespaces ?? [],
                     Idempotent = v.Idempotent,
+                    JsFreshContext = v.JsFreshContext,
                     Capabilities = v.Capabilities is null ? null : CapabilityNames.Parse(v.Capabilities).Capabilities,
                 })
                 .ToArray();
