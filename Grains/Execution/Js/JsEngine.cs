@@ -24,6 +24,10 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
     private static readonly Lazy<V8Runtime> Validator = new(() => new V8Runtime(new V8RuntimeConstraints { MaxOldSpaceSize = 256 }));
     private readonly ConcurrentDictionary<string, Lazy<Task<JsFunction>>> functions = new();
     private readonly IJsApiExtension[] extensions = extensions?.ToArray() ?? [];
+    private int sweeping;
+
+    /// <summary>How long an isolate may stay idle before it is disposed: an idle function costs its source and code cache only.</summary>
+    public static TimeSpan IdleIsolateLifetime { get; } = TimeSpan.FromSeconds(30);
 
     public FunctionKind Kind => FunctionKind.Js;
 
@@ -77,7 +81,33 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
 
         var guest = target.CreateGuest(request, limits.Value, logger);
         var fresh = !function.IsModule || target.JsFreshContext;
-        return await GuestThreads.Shared.RunAsync(new JsInvocation(guest, function, extensions, fresh), static call => call.Run());
+        var result = await GuestThreads.Shared.RunAsync(new JsInvocation(guest, function, extensions, fresh), static call => call.Run());
+        if (Interlocked.Exchange(ref sweeping, 1) == 0)
+        {
+            _ = SweepAsync();
+        }
+
+        return result;
+    }
+
+    /// <summary>Disposes idle isolates now and then while there are any; ends when none is left (the next call restarts it).</summary>
+    private async Task SweepAsync()
+    {
+        var left = 1;
+        while (left > 0)
+        {
+            await Task.Delay(IdleIsolateLifetime);
+            left = 0;
+            foreach (var entry in functions.Values)
+            {
+                if (entry.IsValueCreated && entry.Value.IsCompletedSuccessfully)
+                {
+                    left += entry.Value.Result.Trim((long)IdleIsolateLifetime.TotalMilliseconds);
+                }
+            }
+        }
+
+        Volatile.Write(ref sweeping, 0);
     }
 
     /// <summary>The function of a tech id, its bytes loaded at most once per silo.</summary>

@@ -29,6 +29,7 @@ internal sealed partial class JsFunction(string source) : IDisposable
     {
         if (idle.Count < MaxIdle)
         {
+            isolate.LastUsed = Environment.TickCount64;
             idle.Add(isolate);
         }
         else
@@ -49,6 +50,27 @@ internal sealed partial class JsFunction(string source) : IDisposable
         var script = runtime.Compile(document, Source, V8CacheKind.Code, out cache);
         codeCache ??= cache;
         return script;
+    }
+
+    /// <summary>Disposes the isolates idle for longer than <paramref name="idleMs"/>; the number still idle.</summary>
+    public int Trim(long idleMs)
+    {
+        var now = Environment.TickCount64;
+        var kept = new List<JsIsolate>();
+        while (idle.TryTake(out var isolate))
+        {
+            if (now - isolate.LastUsed > idleMs)
+            {
+                isolate.Dispose();
+            }
+            else
+            {
+                kept.Add(isolate);
+            }
+        }
+
+        kept.ForEach(idle.Add);
+        return kept.Count;
     }
 
     public void Dispose()

@@ -31,7 +31,7 @@ internal sealed class JsIsolate : IDisposable
         runtime = new V8Runtime(new V8RuntimeConstraints { MaxOldSpaceSize = hardMiB })
         {
             MaxHeapSize = (UIntPtr)capBytes,
-            HeapSizeSampleInterval = TimeSpan.FromMilliseconds(1),
+            HeapSizeSampleInterval = TimeSpan.FromMilliseconds(5),
             MaxStackUsage = (UIntPtr)JsLimits.StackBytes(limits),
         };
         prelude = runtime.Compile(PreludeDocument, JsPrelude.Source);
@@ -40,6 +40,9 @@ internal sealed class JsIsolate : IDisposable
             script = function.Compile(runtime, Document);
         }
     }
+
+    /// <summary>When the isolate last went idle (<see cref="Environment.TickCount64"/>).</summary>
+    public long LastUsed { get; set; }
 
     /// <summary>A context for one call: the pooled one (created and loaded on first use) unless a fresh one is asked for.</summary>
     public JsContext Context(bool fresh)
