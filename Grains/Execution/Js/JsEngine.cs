@@ -112,7 +112,20 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
 
     /// <summary>The function of a tech id, its bytes loaded at most once per silo.</summary>
     private Task<JsFunction> GetFunctionAsync(FunctionTarget target) =>
-        functions.GetOrAdd(target.TechId, _ => new Lazy<Task<JsFunction>>(async () => new JsFunction(Decode(await target.LoadBytes())))).Value;
+        functions.GetOrAdd(target.TechId, techId => new Lazy<Task<JsFunction>>(async () =>
+            new JsFunction(Decode(await target.LoadBytes()), CacheFile(limits.Value.CompiledCacheDirectory, techId)))).Value;
+
+    /// <summary>Where V8's code cache of a tech id is kept: <c>js/</c> beside the compiled-wasm cache directory; none without one.</summary>
+    internal static string? CacheFile(string? wasmCacheDirectory, string techId)
+    {
+        if (wasmCacheDirectory is null || techId.Length is 0 or > 128 || !techId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            return null;
+        }
+
+        var parent = Path.GetDirectoryName(Path.GetFullPath(wasmCacheDirectory.TrimEnd('/'))) ?? wasmCacheDirectory;
+        return Path.Combine(parent, "js", techId + ".v8cache");
+    }
 
     private static string Decode(ReadOnlySpan<byte> bytes) => StrictUtf8.GetString(bytes.StartsWith("\uFEFF"u8) ? bytes[3..] : bytes);
 }

@@ -13,7 +13,11 @@ internal sealed class JsInvocation(GuestContext guest, JsFunction function, IRea
     public InvocationResult Run()
     {
         var limits = guest.Limits;
-        var isolate = function.Rent(limits, extensions);
+        if (function.Rent(guest.RemainingMs, limits, extensions) is not { } isolate)
+        {
+            return Failed(JsLimits.Timeout(limits));
+        }
+
         var keepIsolate = true;
         var discardContext = freshContext;
         JsContext? context = null;
@@ -66,25 +70,13 @@ internal sealed class JsInvocation(GuestContext guest, JsFunction function, IRea
         finally
         {
             context?.End();
-            discardContext |= Expired();
-            if (keepIsolate)
+            discardContext |= Expired() || !keepIsolate;
+            if (context is not null)
             {
-                if (context is not null)
-                {
-                    isolate.Release(context, discardContext);
-                }
-
-                function.Return(isolate);
+                isolate.Release(context, discardContext);
             }
-            else
-            {
-                if (context is not null)
-                {
-                    isolate.Release(context, discard: true);
-                }
 
-                isolate.Dispose();
-            }
+            function.Return(isolate, keepIsolate);
         }
     }
 
