@@ -9,6 +9,7 @@ source bench/lib.sh
 root="$(pwd)"
 duration="${BENCH_SECONDS:-10}"
 work="$(mktemp -d)"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work" || true' EXIT
 for tool in wrk curl npm openssl; do
   command -v "$tool" >/dev/null || { echo "bench/js-v8.sh needs $tool (apt-get install wrk curl npm openssl)"; exit 2; }
@@ -87,8 +88,8 @@ section="$work/section.md"
 cat >"$section" <<MD
 ## JavaScript on V8 (bench/js-v8.sh)
 
-$(date -u +%Y-%m-%d), $(nproc) cores, load before the run: $(cut -d' ' -f1-3 /proc/loadavg); wrk over HTTPS on loopback, ${duration} s a run
-after 10 s of warm-up; the same worker source on both runtimes (workerd $workerd_version from npm). MyOwnCluster runs it
+$(date -u +%Y-%m-%d), $(nproc) cores, load average before the run: $load_before; wrk over HTTPS on loopback, ${duration} s a run
+after 10 s of warm-up; the same worker source on both runtimes ($workerd_version, npm @cloudflare/workerd-linux-64). MyOwnCluster runs it
 as a Workers-style module plugged with start function \`fetch\` (pooled context), and once more registered with
 \`js_fresh_context\` (a new V8 context and module evaluation per request).
 
