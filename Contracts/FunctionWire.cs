@@ -8,7 +8,8 @@ namespace MyOwnCluster.Contracts;
 /// filters, schedules, blobs, status, or all), none when absent.
 /// </summary>
 public sealed record RegisterBlobBody(
-    string? Name, string? ContentType, string? Bytes, List<string>? KvNamespaces = null, bool? Idempotent = null, List<string>? Capabilities = null);
+    string? Name, string? ContentType, string? Bytes, List<string>? KvNamespaces = null, bool? Idempotent = null, List<string>? Capabilities = null,
+    bool? JsFreshContext = null);
 
 /// <summary>
 /// A registered function or file as listed and returned by register. <c>capabilities</c>: what the current version may

@@ -35,6 +35,7 @@ public static class BlobEndpoints
         {
             KvNamespaces = body.KvNamespaces ?? [],
             Idempotent = body.Idempotent ?? false,
+            JsFreshContext = body.JsFreshContext ?? false,
             Capabilities = capabilities,
         });
         if (!result.Succeeded)

@@ -20,6 +20,9 @@ public sealed record BlobVersion(
     /// </summary>
     [Id(6)] public FunctionCapabilities? Capabilities { get; init; }
 
+    /// <summary>JavaScript: a fresh V8 context per call, even for a handler module that would keep one loaded.</summary>
+    [Id(7)] public bool JsFreshContext { get; init; }
+
     /// <summary>The powers in force: granted ones, or all for a version stored before capabilities existed.</summary>
     public FunctionCapabilities Granted => Capabilities ?? FunctionCapabilities.All;
 }
@@ -47,6 +50,9 @@ public sealed record RegisterBlobRequest(
 
     /// <summary>See <see cref="BlobVersion.Capabilities"/>: none unless granted.</summary>
     [Id(5)] public FunctionCapabilities Capabilities { get; init; }
+
+    /// <summary>See <see cref="BlobVersion.JsFreshContext"/>.</summary>
+    [Id(6)] public bool JsFreshContext { get; init; }
 }
 
 /// <summary>Outcome of a registration: either the new current version, or why the blob was refused.</summary>

@@ -47,6 +47,7 @@ public sealed partial class ArchiveImporter
                 {
                     KvNamespaces = v.KvNamespaces ?? [],
                     Idempotent = v.Idempotent,
+                    JsFreshContext = v.JsFreshContext,
                     Capabilities = v.Capabilities is null ? null : CapabilityNames.Parse(v.Capabilities).Capabilities,
                 })
                 .ToArray();

@@ -62,10 +62,11 @@ public sealed record ArchiveCounts(int Functions, int Blobs, int Plugs, int KvNa
 /// <c>kv_namespaces</c>: the shared namespaces granted to the version (absent in older archives: none).
 /// <c>capabilities</c>: its platform powers (absent in older archives and for versions stored before grants existed:
 /// every one, the powers functions had then).
+/// <c>js_fresh_context</c>: a JavaScript function asked for a fresh context per call (absent: no).
 /// </summary>
 public sealed record ArchiveVersion(
     string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string>? KvNamespaces = null, bool Idempotent = false,
-    IReadOnlyList<string>? Capabilities = null);
+    IReadOnlyList<string>? Capabilities = null, bool JsFreshContext = false);
 
 public sealed record ArchiveBlobInfo(string ContentType);
 

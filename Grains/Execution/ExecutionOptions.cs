@@ -20,10 +20,7 @@ public sealed class ExecutionOptions
     /// <summary>Cap on the hypercalls of one KVM call: a guest hammering the host ends with an error before its deadline.</summary>
     public int KvmMaxHypercalls { get; set; } = 100_000;
 
-    /// <summary>Cap on the statements one JavaScript call may run (0 = none): a CPU budget independent of the clock.</summary>
-    public int JsMaxStatements { get; set; } = 50_000_000;
-
-    /// <summary>Cap on the JavaScript call depth of one call (0 = none); the native stack is guarded as well.</summary>
+    /// <summary>JavaScript call depth, enforced by V8 as a native stack cap of ~512 bytes a frame (at least 64 KiB; 0 = 1 MiB).</summary>
     public int JsMaxRecursion { get; set; } = 1000;
 
     /// <summary>Cap on one exchange buffer's body.</summary>

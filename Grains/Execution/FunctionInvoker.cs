@@ -205,6 +205,7 @@ public sealed class FunctionInvoker(
             KvNamespaces = kvNamespaces,
             Capabilities = capabilities,
             LocalKeyValue = localKeyValue,
+            JsFreshContext = resolved.JsFreshContext,
         };
         // The engine a first call runs on is part of this silo's load (nested calls run on their caller's thread).
         var topLevel = scope.Tree.Path.Count == scope.Tree.RootDepth + 1 && load is not null;
@@ -247,10 +248,16 @@ public sealed class FunctionInvoker(
         }
 
         var info = await directory.GetAsync(function);
-        return info is null ? null : new(function, info.Current.TechId, info.Kind, info.Current.KvNamespaces, info.Current.Granted);
+        return info is null ? null : new(function, info.Current.TechId, info.Kind, info.Current.KvNamespaces, info.Current.Granted)
+        {
+            JsFreshContext = info.Current.JsFreshContext,
+        };
     }
 
     /// <summary>A function as its current version runs: code, kind and what it was granted.</summary>
     private sealed record ResolvedFunction(
-        string Name, string TechId, FunctionKind Kind, IReadOnlyList<string> KvNamespaces, FunctionCapabilities Capabilities);
+        string Name, string TechId, FunctionKind Kind, IReadOnlyList<string> KvNamespaces, FunctionCapabilities Capabilities)
+    {
+        public bool JsFreshContext { get; init; }
+    }
 }

@@ -29,6 +29,9 @@ public sealed record FunctionTarget(string Name, string TechId, Func<ValueTask<b
     /// <summary>This silo's active key-value namespaces, handed to <see cref="GuestContext.LocalKeyValue"/>.</summary>
     public KeyValue.LocalKeyValue? LocalKeyValue { get; init; }
 
+    /// <summary>JavaScript: a fresh V8 context per call even for a handler module (registered with js_fresh_context).</summary>
+    public bool JsFreshContext { get; init; }
+
     /// <summary>The silo's outbound HTTP, handed to <see cref="GuestContext.Egress"/>; null where there is none.</summary>
     public Egress.EgressClient? Egress { get; init; }
 }

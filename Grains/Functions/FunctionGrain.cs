@@ -51,6 +51,7 @@ public sealed class FunctionGrain(
         {
             KvNamespaces = request.KvNamespaces.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
             Idempotent = request.Idempotent,
+            JsFreshContext = request.JsFreshContext,
             Capabilities = request.Capabilities & FunctionCapabilities.All,
         };
         state.State.Versions.Add(version);

@@ -1,9 +1,6 @@
 using System.Text;
-using Acornima.Ast;
 using BenchmarkDotNet.Attributes;
-using Jint;
-using Jint.Native;
-using Jint.Runtime.Interop;
+using Microsoft.ClearScript.V8;
 using Microsoft.Extensions.Logging.Abstractions;
 using MyOwnCluster.Buffers;
 using MyOwnCluster.Execution;
@@ -12,9 +9,9 @@ using MyOwnCluster.Execution.Js;
 namespace MyOwnCluster.Bench;
 
 /// <summary>
-/// JavaScript function call cost: the platform's JS engine running Samples/js/hello.js in a fresh Jint engine with
-/// the core API and every limit, against the floor: a bare Jint engine running the same prepared script and calling
-/// main with a no-op host function. Compare with <see cref="InvocationBenchmarks"/> (the wasm executor).
+/// JavaScript function call cost: the platform's JS engine running a hello script on V8 (classic script: fresh
+/// context per call; handler module: pooled context) with the core API and every limit, against the floor: a bare
+/// reused ClearScript engine calling the same function. Compare with <see cref="InvocationBenchmarks"/> (wasm).
 /// </summary>
 [MemoryDiagnoser]
 public class JsBenchmarks
@@ -29,34 +26,43 @@ public class JsBenchmarks
         }
         """;
 
-    private const string BareHello = """
-        function main() { write('content-type', 'text/plain'); write('Hello from JavaScript'); return 0; }
+    private const string ModuleHello = """
+        const core = requireApi('core');
+        export default {
+          main() {
+            const out = core.get_output_buffer_id();
+            core.write_exchange_buffer_header(out, 'content-type', 'text/plain');
+            core.write_exchange_buffer(out, 'Hello from JavaScript');
+            return 0;
+          },
+        };
         """;
 
-    private readonly byte[] script = Encoding.UTF8.GetBytes(Hello);
     private JsEngine engine = null!;
-    private FunctionTarget target = null!;
+    private FunctionTarget classic = null!, module = null!;
     private InvocationRequest request = null!;
-    private Prepared<Script> bare;
+    private V8ScriptEngine bare = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         engine = new JsEngine(Microsoft.Extensions.Options.Options.Create(new ExecutionOptions()), NullLogger<JsEngine>.Instance);
-        target = new FunctionTarget("js-hello", "js-hello-tech-id", () => ValueTask.FromResult(script));
+        classic = new FunctionTarget("js-hello", "js-hello-tech-id", () => ValueTask.FromResult(Encoding.UTF8.GetBytes(Hello)));
+        module = new FunctionTarget("js-module", "js-module-tech-id", () => ValueTask.FromResult(Encoding.UTF8.GetBytes(ModuleHello)));
         request = new InvocationRequest("js-hello", "main", InvocationMode.Direct, [], ExchangeBufferData.Empty);
-        bare = Engine.PrepareScript(BareHello, strict: true);
+        bare = new V8ScriptEngine();
+        bare.Execute("function main() { return 0; }");
     }
 
-    [Benchmark(Baseline = true, Description = "raw Jint: new engine + prepared script + call")]
-    public double RawJint()
-    {
-        using var raw = new Engine(options => options.Strict(true));
-        raw.SetValue("write", new ClrFunction(raw, "write", (_, _) => JsValue.Undefined));
-        raw.Execute(bare);
-        return raw.Invoke("main").AsNumber();
-    }
+    [GlobalCleanup]
+    public void Cleanup() => bare.Dispose();
 
-    [Benchmark(Description = "platform JS engine: fresh engine + limits + core API")]
-    public long Platform() => engine.InvokeAsync(target, request).GetAwaiter().GetResult().Result;
+    [Benchmark(Baseline = true, Description = "raw ClearScript: reused engine, call main")]
+    public object RawV8() => bare.Invoke("main");
+
+    [Benchmark(Description = "platform, classic script: fresh context + limits + core API")]
+    public long Classic() => engine.InvokeAsync(classic, request).GetAwaiter().GetResult().Result;
+
+    [Benchmark(Description = "platform, handler module: pooled context + limits + core API")]
+    public long Module() => engine.InvokeAsync(module, request).GetAwaiter().GetResult().Result;
 }

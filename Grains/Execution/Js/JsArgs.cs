@@ -1,84 +1,94 @@
 using System.Text;
-using Jint;
-using Jint.Native;
+using Microsoft.ClearScript;
+using Microsoft.ClearScript.JavaScript;
 
 namespace MyOwnCluster.Execution.Js;
 
-/// <summary>Reads host-function arguments in the shapes the JS guest API accepts; anything else is a <see cref="JsArgumentException"/>.</summary>
+/// <summary>
+/// Reads host-function arguments in the shapes the JS guest API accepts; anything else is a <see cref="JsArgumentException"/>.
+/// Arguments arrive as ClearScript marshals them: strings, numbers (int or double), booleans, null,
+/// <see cref="Undefined"/>, and script objects (typed arrays, array buffers, arrays, plain objects).
+/// </summary>
 public static class JsArgs
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>An integer (buffer id, status code); fractional, NaN and non-numbers are refused.</summary>
-    public static int Integer(JsValue[] arguments, int index, string what)
+    public static int Integer(object?[] arguments, int index, string what)
     {
         var value = At(arguments, index);
-        if (value is JsNumber number)
+        if (Number(value) is { } d && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue)
         {
-            var d = number.AsNumber();
-            if (d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue)
-            {
-                return (int)d;
-            }
+            return (int)d;
         }
 
         throw new JsArgumentException($"argument {index + 1} ({what}) must be an integer, got {Describe(value)}");
     }
 
-    public static string Text(JsValue[] arguments, int index, string what)
-    {
-        var value = At(arguments, index);
-        return value is JsString ? value.AsString() : throw new JsArgumentException($"argument {index + 1} ({what}) must be a string, got {Describe(value)}");
-    }
+    public static string Text(object?[] arguments, int index, string what) =>
+        At(arguments, index) as string ?? throw new JsArgumentException($"argument {index + 1} ({what}) must be a string, got {Describe(At(arguments, index))}");
 
     /// <summary>Bytes from a string (UTF-8), a Uint8Array or an ArrayBuffer.</summary>
-    public static byte[] Bytes(JsValue[] arguments, int index, string what)
+    public static byte[] Bytes(object?[] arguments, int index, string what) => At(arguments, index) switch
     {
-        var value = At(arguments, index);
-        if (value is JsString)
-        {
-            return Encoding.UTF8.GetBytes(value.AsString());
-        }
+        string text => Encoding.UTF8.GetBytes(text),
+        ITypedArray<byte> bytes => bytes.ToArray(),
+        IArrayBuffer buffer => buffer.GetBytes(),
+        var other => throw new JsArgumentException($"argument {index + 1} ({what}) must be a string, Uint8Array or ArrayBuffer, got {Describe(other)}"),
+    };
 
-        if (value.IsUint8Array())
-        {
-            return value.AsUint8Array();
-        }
-
-        if (value.IsArrayBuffer())
-        {
-            return value.AsArrayBuffer() ?? [];
-        }
-
-        throw new JsArgumentException($"argument {index + 1} ({what}) must be a string, Uint8Array or ArrayBuffer, got {Describe(value)}");
-    }
-
-    /// <summary>The bytes as a JS string when they are UTF-8; else null and a log line.</summary>
-    public static JsValue Utf8OrNull(GuestContext guest, string hostFunction, ReadOnlySpan<byte> bytes)
+    /// <summary>The bytes as a string when they are UTF-8; else null and a log line.</summary>
+    public static string? Utf8OrNull(GuestContext guest, string hostFunction, ReadOnlySpan<byte> bytes)
     {
         try
         {
-            return new JsString(StrictUtf8.GetString(bytes));
+            return StrictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException)
         {
             guest.LogGuestError(hostFunction, "the bytes are not UTF-8 text");
-            return JsValue.Null;
+            return null;
         }
     }
 
-    /// <summary>What the caller passed, for error messages (never runs script: no toString calls).</summary>
-    public static string Describe(JsValue value) => value switch
+    /// <summary>A JS number as a double; null for anything else.</summary>
+    public static double? Number(object? value) => value switch
     {
-        JsString => "a string",
-        JsNumber n => $"the number {n.AsNumber()}",
-        _ when value.IsUndefined() => "undefined",
-        _ when value.IsNull() => "null",
-        _ when value.IsBoolean() => "a boolean",
-        _ when value.IsUint8Array() => "a Uint8Array",
-        _ when value.IsArray() => "an array",
-        _ => value.Type.ToString().ToLowerInvariant(),
+        int i => i,
+        long l => l,
+        double d => d,
+        float f => f,
+        uint u => u,
+        _ => null,
     };
 
-    private static JsValue At(JsValue[] arguments, int index) => index < arguments.Length ? arguments[index] : JsValue.Undefined;
+    /// <summary>Whether the argument is there (not missing, undefined or null).</summary>
+    public static bool Given(object?[] arguments, int index) => At(arguments, index) is not (null or Undefined);
+
+    /// <summary>What the caller passed, for error messages (never runs script: no toString calls).</summary>
+    public static string Describe(object? value) => value switch
+    {
+        string => "a string",
+        Undefined => "undefined",
+        null => "null",
+        bool => "a boolean",
+        _ when Number(value) is { } n => $"the number {n}",
+        ITypedArray<byte> => "a Uint8Array",
+        IJavaScriptObject { Kind: JavaScriptObjectKind.Array } => "an array",
+        IJavaScriptObject { Kind: JavaScriptObjectKind.Function } => "function",
+        _ => "object",
+    };
+
+    /// <summary>What print_debug shows for a value: strings as they are, numbers and booleans as JS prints them, others by kind.</summary>
+    public static string Printable(object? value) => value switch
+    {
+        string text => text,
+        bool flag => flag ? "true" : "false",
+        Undefined => "undefined",
+        null => "null",
+        _ when Number(value) is { } n => n.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        _ => $"[{Describe(value)}]",
+    };
+
+    public static object? At(object?[] arguments, int index) => index < arguments.Length ? arguments[index] : Undefined.Value;
 }

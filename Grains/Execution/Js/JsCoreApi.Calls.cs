@@ -1,5 +1,4 @@
-using Jint;
-using Jint.Native;
+using Microsoft.ClearScript.JavaScript;
 using MyOwnCluster.Buffers;
 using MyOwnCluster.Egress;
 
@@ -29,14 +28,14 @@ internal static partial class JsCoreApi
         api.Define("http_request", NoBuffer, arguments =>
         {
             var headers = 0;
-            if (arguments.Length > 2 && arguments[2].IsObject())
+            if (JsArgs.At(arguments, 2) is Microsoft.ClearScript.ScriptObject given)
             {
-                var entries = arguments[2].AsObject().GetOwnProperties()
-                    .Select(p => KeyValuePair.Create(p.Key.ToString(), p.Value.Value.IsString() ? p.Value.Value.AsString() : throw new JsArgumentException("header values must be strings")));
+                var entries = given.PropertyNames.Select(name => KeyValuePair.Create(name,
+                    given.GetProperty(name) as string ?? throw new JsArgumentException("header values must be strings")));
                 headers = guest.RegisterBuffer(ExchangeBuffer.EncodeMap(entries));
             }
 
-            var body = arguments.Length > 3 && !arguments[3].IsUndefined() && !arguments[3].IsNull() ? JsArgs.Bytes(arguments, 3, "body") : [];
+            var body = JsArgs.Given(arguments, 3) ? JsArgs.Bytes(arguments, 3, "body") : [];
             return GuestHttp.Request(guest, "http_request", JsArgs.Text(arguments, 0, "method"), JsArgs.Text(arguments, 1, "url"), headers, body);
         }, 2);
     }
@@ -45,33 +44,18 @@ internal static partial class JsCoreApi
     internal static void DefineUrl(JsApi api, GuestContext guest) =>
         api.Define("get_url", NoBuffer, arguments => GuestHttp.Get(guest, "get_url", JsArgs.Text(arguments, 0, "url")), 1);
 
-    private static bool Given(JsValue[] arguments, int index) =>
-        arguments.Length > index && !arguments[index].IsUndefined() && !arguments[index].IsNull();
+    private static string OptionalText(object?[] arguments, int index, string what) => JsArgs.Given(arguments, index) ? JsArgs.Text(arguments, index, what) : "";
 
-    private static string OptionalText(JsValue[] arguments, int index, string what) => Given(arguments, index) ? JsArgs.Text(arguments, index, what) : "";
+    private static int OptionalInteger(object?[] arguments, int index, string what) => JsArgs.Given(arguments, index) ? JsArgs.Integer(arguments, index, what) : 0;
 
-    private static int OptionalInteger(JsValue[] arguments, int index, string what) => Given(arguments, index) ? JsArgs.Integer(arguments, index, what) : 0;
+    private static long[] IntegerList(object?[] arguments, int index, string what) =>
+        JsArgs.Given(arguments, index) ? Items(arguments[index], what).Select((v, i) => (long)JsArgs.Integer([v], 0, $"{what}[{i}]")).ToArray() : [];
 
-    private static long[] IntegerList(JsValue[] arguments, int index, string what) =>
-        Given(arguments, index) ? Items(arguments[index], what).Select((v, i) => (long)JsArgs.Integer([v], 0, $"{what}[{i}]")).ToArray() : [];
+    private static string[] TextList(object?[] arguments, int index, string what) =>
+        JsArgs.Given(arguments, index) ? Items(arguments[index], what).Select((v, i) => JsArgs.Text([v], 0, $"{what}[{i}]")).ToArray() : [];
 
-    private static string[] TextList(JsValue[] arguments, int index, string what) =>
-        Given(arguments, index) ? Items(arguments[index], what).Select((v, i) => JsArgs.Text([v], 0, $"{what}[{i}]")).ToArray() : [];
-
-    private static JsValue[] Items(JsValue value, string what)
-    {
-        if (!value.IsArray())
-        {
-            throw new JsArgumentException($"{what} must be an array, got {JsArgs.Describe(value)}");
-        }
-
-        var array = value.AsArray();
-        var items = new JsValue[(int)Math.Min(array.Length, 1000)];
-        for (uint i = 0; i < items.Length; i++)
-        {
-            items[i] = array[i];
-        }
-
-        return items;
-    }
+    private static object?[] Items(object? value, string what) =>
+        value is IJavaScriptObject { Kind: JavaScriptObjectKind.Array } and System.Collections.IList array
+        ? array.Cast<object?>().Take(1000).ToArray()
+        : throw new JsArgumentException($"{what} must be an array, got {JsArgs.Describe(value)}");
 }

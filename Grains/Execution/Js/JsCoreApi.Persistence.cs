@@ -1,8 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using Jint;
-using Jint.Native;
-using Jint.Native.Json;
 using MyOwnCluster.KeyValue;
 using MyOwnCluster.Scheduling;
 
@@ -15,16 +12,16 @@ internal static partial class JsCoreApi
     {
         api.Define("persistence_set", Failure, arguments =>
             GuestKeyValue.Set(guest, Key(arguments), JsArgs.Bytes(arguments, 1, "value")), 2);
-        api.Define("persistence_get", JsValue.Null, arguments =>
-            TakeBuffer(guest, GuestKeyValue.Get(guest, Key(arguments))) is { } value ? api.Bytes(value) : JsValue.Null, 1);
-        api.Define("persistence_get_as_string", JsValue.Null, arguments =>
+        api.Define("persistence_get", null, arguments =>
+            TakeBuffer(guest, GuestKeyValue.Get(guest, Key(arguments))) is { } value ? api.Bytes(value) : null, 1);
+        api.Define("persistence_get_as_string", null, arguments =>
             TakeBuffer(guest, GuestKeyValue.Get(guest, Key(arguments))) is { } value
                 ? JsArgs.Utf8OrNull(guest, "persistence_get_as_string", value)
-                : JsValue.Null, 1);
-        api.Define("persistence_get_subset", JsValue.Null, arguments =>
+                : null, 1);
+        api.Define("persistence_get_subset", null, arguments =>
         {
             var prefix = Encoding.UTF8.GetBytes(JsArgs.Text(arguments, 0, "prefix"));
-            return TakeBuffer(guest, GuestKeyValue.GetSubset(guest, prefix)) is { } map ? Entries(api, map) : JsValue.Null;
+            return TakeBuffer(guest, GuestKeyValue.GetSubset(guest, prefix)) is { } map ? Entries(api, map) : null;
         }, 1);
         api.Define("persistence_delete", Failure, arguments => GuestKeyValue.Delete(guest, Key(arguments)), 1);
     }
@@ -34,20 +31,20 @@ internal static partial class JsCoreApi
         api.Define("schedule_set", Failure, arguments =>
         {
             // The JSON body of POST schedule, as a string or as an object.
-            var definition = arguments.Length > 0 && arguments[0].IsObject()
-                ? new JsonSerializer(api.Engine).Serialize(arguments[0]).AsString()
+            var definition = JsArgs.At(arguments, 0) is Microsoft.ClearScript.ScriptObject definitionObject
+                ? api.Stringify(definitionObject)
                 : JsArgs.Text(arguments, 0, "schedule JSON");
             return GuestSchedules.Set(guest, Encoding.UTF8.GetBytes(definition));
         }, 1);
         api.Define("schedule_delete", Failure, arguments =>
             GuestSchedules.Delete(guest, Encoding.UTF8.GetBytes(JsArgs.Text(arguments, 0, "schedule name"))), 1);
-        api.Define("schedule_list", JsValue.Null, _ =>
+        api.Define("schedule_list", null, _ =>
             TakeBuffer(guest, GuestSchedules.List(guest)) is { } json
-                ? new JsonParser(api.Engine).Parse(Encoding.UTF8.GetString(json))
-                : JsValue.Null);
+                ? api.Json(Encoding.UTF8.GetString(json))
+                : null);
     }
 
-    private static byte[] Key(JsValue[] arguments) => Encoding.UTF8.GetBytes(JsArgs.Text(arguments, 0, "key"));
+    private static byte[] Key(object?[] arguments) => Encoding.UTF8.GetBytes(JsArgs.Text(arguments, 0, "key"));
 
     /// <summary>The body of a buffer an engine-neutral call just made, which is then freed: JS gets values, not ids.</summary>
     private static byte[]? TakeBuffer(GuestContext guest, int id)
@@ -63,19 +60,19 @@ internal static partial class JsCoreApi
     }
 
     /// <summary>The map encoding (u32le count, then length-prefixed key, value, ...) as a plain object of Uint8Arrays.</summary>
-    private static JsObject Entries(JsApi api, ReadOnlySpan<byte> map)
+    private static object Entries(JsApi api, ReadOnlySpan<byte> map)
     {
-        var entries = new JsObject(api.Engine);
+        var entries = new List<KeyValuePair<string, object?>>();
         var count = BinaryPrimitives.ReadUInt32LittleEndian(map);
         var offset = 4;
         for (var i = 0; i + 1 < count; i += 2)
         {
             var key = Encoding.UTF8.GetString(Part(map, ref offset));
             // A data property, so a key named __proto__ is a key, not a prototype change.
-            _ = entries.CreateDataProperty(key, api.Bytes(Part(map, ref offset)));
+            entries.Add(KeyValuePair.Create(key, (object?)api.Bytes(Part(map, ref offset))));
         }
 
-        return entries;
+        return api.Entries(entries);
     }
 
     private static ReadOnlySpan<byte> Part(ReadOnlySpan<byte> map, ref int offset)

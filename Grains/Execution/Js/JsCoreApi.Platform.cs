@@ -1,6 +1,4 @@
 using System.Text;
-using Jint.Native;
-using Jint.Native.Json;
 using MyOwnCluster.Functions;
 using MyOwnCluster.Routing;
 
@@ -15,18 +13,18 @@ internal static partial class JsCoreApi
     /// </summary>
     private static void DefinePlatform(JsApi api, GuestContext guest)
     {
-        api.Define("register_blob", JsValue.Null, arguments =>
+        api.Define("register_blob", null, arguments =>
             Text(guest, GuestPlatform.RegisterBlob(guest, JsArgs.Text(arguments, 0, "content type"), JsArgs.Bytes(arguments, 1, "data"))), 2);
-        api.Define("register_blob_with_name", JsValue.Null, arguments => Text(guest, GuestPlatform.RegisterNamed(guest,
+        api.Define("register_blob_with_name", null, arguments => Text(guest, GuestPlatform.RegisterNamed(guest,
             JsArgs.Text(arguments, 0, "name"), JsArgs.Text(arguments, 1, "content type"), JsArgs.Bytes(arguments, 2, "data"))), 3);
-        api.Define("get_blob_tech_id_from_name", JsValue.Null, arguments =>
+        api.Define("get_blob_tech_id_from_name", null, arguments =>
             Text(guest, GuestPlatform.TechIdOf(guest, JsArgs.Text(arguments, 0, "name"))), 1);
-        api.Define("get_blob_bytes", JsValue.Null, arguments =>
-            TakeBuffer(guest, GuestPlatform.BlobBytes(guest, JsArgs.Text(arguments, 0, "tech id"))) is { } bytes ? api.Bytes(bytes) : JsValue.Null, 1);
-        api.Define("get_blob_bytes_as_string", JsValue.Null, arguments =>
+        api.Define("get_blob_bytes", null, arguments =>
+            TakeBuffer(guest, GuestPlatform.BlobBytes(guest, JsArgs.Text(arguments, 0, "tech id"))) is { } bytes ? api.Bytes(bytes) : null, 1);
+        api.Define("get_blob_bytes_as_string", null, arguments =>
             TakeBuffer(guest, GuestPlatform.BlobBytes(guest, JsArgs.Text(arguments, 0, "tech id"))) is { } bytes
                 ? JsArgs.Utf8OrNull(guest, "get_blob_bytes_as_string", bytes)
-                : JsValue.Null, 1);
+                : null, 1);
         api.Define("plug_function", Failure, arguments => GuestPlatform.PlugFunction(guest, JsArgs.Text(arguments, 0, "method"),
             JsArgs.Text(arguments, 1, "path"), JsArgs.Text(arguments, 2, "name"), OptionalText(arguments, 3, "start function"),
             OptionalText(arguments, 4, "data")), 3);
@@ -34,14 +32,14 @@ internal static partial class JsCoreApi
             JsArgs.Text(arguments, 1, "path"), JsArgs.Text(arguments, 2, "name")), 3);
         api.Define("unplug_path", Failure, arguments =>
             GuestPlatform.Unplug(guest, JsArgs.Text(arguments, 0, "method"), JsArgs.Text(arguments, 1, "path")), 2);
-        api.Define("get_status", JsValue.Null, _ =>
-            TakeBuffer(guest, GuestPlatform.Status(guest)) is { } json ? new JsonParser(api.Engine).Parse(Encoding.UTF8.GetString(json)) : JsValue.Null);
-        api.Define("plug_filter", JsValue.Null, arguments => Text(guest, GuestFilters.Plug(guest, JsArgs.Text(arguments, 0, "name"),
+        api.Define("get_status", null, _ =>
+            TakeBuffer(guest, GuestPlatform.Status(guest)) is { } json ? api.Json(Encoding.UTF8.GetString(json)) : null);
+        api.Define("plug_filter", null, arguments => Text(guest, GuestFilters.Plug(guest, JsArgs.Text(arguments, 0, "name"),
             OptionalText(arguments, 1, "start function"), OptionalText(arguments, 2, "data"))), 1);
         api.Define("unplug_filter", Failure, arguments => GuestFilters.Unplug(guest, JsArgs.Text(arguments, 0, "filter id")), 1);
     }
 
     /// <summary>The UTF-8 text of a buffer an engine-neutral call just made (a tech id, a filter id), or null.</summary>
-    private static JsValue Text(GuestContext guest, int id) =>
-        TakeBuffer(guest, id) is { } bytes ? new JsString(Encoding.UTF8.GetString(bytes)) : JsValue.Null;
+    private static string? Text(GuestContext guest, int id) =>
+        TakeBuffer(guest, id) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
 }

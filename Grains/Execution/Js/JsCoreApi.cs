@@ -1,4 +1,3 @@
-using Jint.Native;
 using MyOwnCluster.Buffers;
 
 namespace MyOwnCluster.Execution.Js;
@@ -12,9 +11,9 @@ namespace MyOwnCluster.Execution.Js;
 internal static partial class JsCoreApi
 {
     public const string Name = "core";
-    internal static readonly JsValue Failure = new JsNumber(-1);
-    internal static readonly JsValue NoBuffer = new JsNumber(0);
-    internal static readonly JsValue Zero = new JsNumber(0);
+    internal static readonly object Failure = -1;
+    internal static readonly object NoBuffer = 0;
+    internal static readonly object Zero = 0;
 
     public static JsApi Build(JsApi api)
     {
@@ -55,26 +54,21 @@ internal static partial class JsCoreApi
 
     private static void DefineReads(JsApi api, GuestContext guest)
     {
-        api.Define("read_exchange_buffer", JsValue.Null, arguments =>
-            Buffer(guest, "read_exchange_buffer", arguments) is { } buffer ? api.Bytes(buffer.Body) : JsValue.Null, 1);
-        api.Define("read_exchange_buffer_as_string", JsValue.Null, arguments =>
+        api.Define("read_exchange_buffer", null, arguments =>
+            Buffer(guest, "read_exchange_buffer", arguments) is { } buffer ? api.Bytes(buffer.Body) : null, 1);
+        api.Define("read_exchange_buffer_as_string", null, arguments =>
             Buffer(guest, "read_exchange_buffer_as_string", arguments) is { } buffer
                 ? JsArgs.Utf8OrNull(guest, "read_exchange_buffer_as_string", buffer.Body)
-                : JsValue.Null, 1);
-        api.Define("read_exchange_buffer_headers", JsValue.Null, arguments =>
+                : null, 1);
+        api.Define("read_exchange_buffer_headers", null, arguments =>
         {
             if (Buffer(guest, "read_exchange_buffer_headers", arguments) is not { } buffer)
             {
-                return JsValue.Null;
+                return null;
             }
 
-            var headers = new JsObject(api.Engine);
-            foreach (var (name, value) in buffer.Headers.OrderBy(h => h.Key, StringComparer.Ordinal))
-            {
-                _ = headers.CreateDataProperty(name, value);
-            }
-
-            return headers;
+            return api.Entries(buffer.Headers.OrderBy(h => h.Key, StringComparer.Ordinal)
+                .Select(h => KeyValuePair.Create(h.Key, (object?)h.Value)));
         }, 1);
     }
 
@@ -82,22 +76,22 @@ internal static partial class JsCoreApi
     {
         api.Define("print_debug", Zero, arguments =>
         {
-            guest.PrintDebug(JsGlobals.Printable(arguments.Length > 0 ? arguments[0] : JsValue.Undefined));
+            guest.PrintDebug(JsArgs.Printable(JsArgs.At(arguments, 0)));
             return Zero;
         }, 1);
-        api.Define("is_trace", JsBoolean.False, _ => JsBoolean.False);
+        api.Define("is_trace", false, _ => false);
         // Milliseconds (fractional) like Date.now(): a JS number cannot hold Unix nanoseconds exactly.
         api.Define("get_time", Failure, _ => (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / (double)TimeSpan.TicksPerMillisecond);
-        api.Define("base64_encode", JsValue.Null, arguments =>
+        api.Define("base64_encode", null, arguments =>
             Convert.ToBase64String(JsArgs.Bytes(arguments, 0, "data")), 1);
-        api.Define("base64_decode", JsValue.Null, arguments =>
+        api.Define("base64_decode", null, arguments =>
         {
             var text = JsArgs.Text(arguments, 0, "base64 text");
             var decoded = new byte[text.Length * 3 / 4 + 3];
             if (!Convert.TryFromBase64String(text, decoded, out var written))
             {
                 guest.LogGuestError("base64_decode", "input is not valid base64");
-                return JsValue.Null;
+                return null;
             }
 
             return api.Bytes(decoded.AsSpan(0, written));
@@ -105,15 +99,15 @@ internal static partial class JsCoreApi
     }
 
     /// <summary>(id, data) → bytes appended, -1 for an unknown buffer or one that would pass its size cap.</summary>
-    internal static Func<JsValue[], JsValue> Write(GuestContext guest, string hostFunction) => arguments =>
+    internal static Func<object?[], object?> Write(GuestContext guest, string hostFunction) => arguments =>
     {
         var buffer = Buffer(guest, hostFunction, arguments);
         var bytes = JsArgs.Bytes(arguments, 1, "data");
-        return buffer is not null && guest.TryAppend(hostFunction, buffer, bytes) ? bytes.Length : Failure;
+        return buffer is not null && guest.TryAppend(hostFunction, buffer, bytes) ? (object)bytes.Length : Failure;
     };
 
     /// <summary>(id, name, value) → 0, -1 for an unknown buffer or an invalid header.</summary>
-    internal static Func<JsValue[], JsValue> WriteHeader(GuestContext guest, string hostFunction) => arguments =>
+    internal static Func<object?[], object?> WriteHeader(GuestContext guest, string hostFunction) => arguments =>
     {
         var buffer = Buffer(guest, hostFunction, arguments);
         var name = JsArgs.Text(arguments, 1, "header name");
@@ -122,10 +116,10 @@ internal static partial class JsCoreApi
     };
 
     /// <summary>(id) → 0, -1 for an unknown id or the invocation's own input/output buffers.</summary>
-    internal static Func<JsValue[], JsValue> Free(GuestContext guest) => arguments =>
+    internal static Func<object?[], object?> Free(GuestContext guest) => arguments =>
         guest.FreeBuffer(JsArgs.Integer(arguments, 0, "buffer id")) ? Zero : Failure;
 
     /// <summary>The buffer named by the first argument; null (and a log line) when there is none.</summary>
-    internal static ExchangeBuffer? Buffer(GuestContext guest, string hostFunction, JsValue[] arguments) =>
+    internal static ExchangeBuffer? Buffer(GuestContext guest, string hostFunction, object?[] arguments) =>
         guest.FindBuffer(hostFunction, JsArgs.Integer(arguments, 0, "buffer id"));
 }

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Text;
-using Acornima.Ast;
-using Jint;
+using Microsoft.ClearScript;
+using Microsoft.ClearScript.JavaScript;
+using Microsoft.ClearScript.V8;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Functions;
@@ -8,8 +10,10 @@ using MyOwnCluster.Functions;
 namespace MyOwnCluster.Execution.Js;
 
 /// <summary>
-/// The silo's JavaScript engine (Jint): scripts are parsed once per tech id and the prepared form is cached; every
-/// call runs in a fresh Jint engine (nothing leaks between calls) under the limits of <see cref="ExecutionOptions"/>.
+/// The silo's JavaScript engine (V8 through ClearScript). Each function (tech id) gets isolates of its own, never
+/// shared with another function's code, with its script compiled once per isolate from V8's code cache. A classic
+/// script runs in a fresh context per call (nothing leaks between calls); an ES module handler keeps one loaded
+/// context per isolate that serves calls one at a time, as workerd does, unless registered with a fresh context.
 /// </summary>
 public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine> logger, IEnumerable<IJsApiExtension>? extensions = null) : IFunctionEngine
 {
@@ -17,25 +21,41 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
     public const string SourceName = "function.js";
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-    private readonly VersionCache<Prepared<Script>> scripts = new(limits.Value.CachedVersions);
+    private static readonly Lazy<V8Runtime> Validator = new(() => new V8Runtime(new V8RuntimeConstraints { MaxOldSpaceSize = 256 }));
+    private readonly ConcurrentDictionary<string, Lazy<Task<JsFunction>>> functions = new();
     private readonly IJsApiExtension[] extensions = extensions?.ToArray() ?? [];
+    private int sweeping;
+
+    /// <summary>How long an isolate may stay idle before it is disposed: an idle function costs its source and code cache only.</summary>
+    public static TimeSpan IdleIsolateLifetime { get; } = TimeSpan.FromSeconds(30);
 
     public FunctionKind Kind => FunctionKind.Js;
 
     public FunctionValidation Validate(ReadOnlySpan<byte> bytes, string? techId = null)
     {
+        string source;
         try
         {
-            Prepare(bytes);
-            return FunctionValidation.Valid;
+            source = Decode(bytes);
         }
         catch (DecoderFallbackException)
         {
             return "the script is not UTF-8 text";
         }
-        catch (ScriptPreparationException e)
+
+        var document = new DocumentInfo(SourceName) { Category = new JsFunction(source).IsModule ? ModuleCategory.Standard : DocumentCategory.Script };
+        try
         {
-            return $"the script does not parse: {JsErrors.Describe(e)}";
+            lock (Validator)
+            {
+                Validator.Value.Compile(document, source).Dispose();
+            }
+
+            return FunctionValidation.Valid;
+        }
+        catch (ScriptEngineException e)
+        {
+            return $"the script does not parse: {JsErrors.DescribeSyntax(e)}";
         }
     }
 
@@ -47,33 +67,93 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
                 "posix mode runs WASI programs; JavaScript functions run in direct mode only");
         }
 
-        Prepared<Script> script;
+        JsFunction function;
         try
         {
-            script = await GetScriptAsync(target);
+            function = await GetFunctionAsync(target);
         }
         catch (Exception e)
         {
-            scripts.Remove(target.TechId);
+            functions.TryRemove(target.TechId, out _);
             logger.LogError(e, "Cannot load script {Function} ({TechId})", target.Name, target.TechId);
             return InvocationResult.Failed(InvocationOutcome.GuestError, $"cannot load the script: {e.Message}");
         }
 
+        function.Touch();
         var guest = target.CreateGuest(request, limits.Value, logger);
-        return await GuestThreads.Shared.RunAsync((Invocation: new JsInvocation(guest, extensions), Script: script), static call => call.Invocation.Run(call.Script));
+        var fresh = !function.IsModule || target.JsFreshContext;
+        var result = await GuestThreads.Shared.RunAsync(new JsInvocation(guest, function, extensions, fresh), static call => call.Run());
+        if (Interlocked.Exchange(ref sweeping, 1) == 0)
+        {
+            _ = SweepAsync();
+        }
+
+        return result;
     }
 
-    /// <summary>The prepared script of a tech id, parsed at most once per silo.</summary>
-    internal Task<Prepared<Script>> GetScriptAsync(FunctionTarget target) =>
-        scripts.GetOrLoad(target.TechId, async () => Prepare(await target.LoadBytes()));
+    public int CachedVersions => functions.Count;
 
-    public int CachedVersions => scripts.Count;
-
-    public void Forget(string techId) => scripts.Remove(techId);
-
-    private static Prepared<Script> Prepare(ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// Drops a version's compiled script and its idle isolates; one running a call now finishes that call and is not
+    /// handed out again.
+    /// </summary>
+    public void Forget(string techId)
     {
-        var text = StrictUtf8.GetString(bytes.StartsWith("\uFEFF"u8) ? bytes[3..] : bytes);
-        return Engine.PrepareScript(text, SourceName, strict: true);
+        if (functions.TryRemove(techId, out var entry) && entry.IsValueCreated && entry.Value.IsCompletedSuccessfully)
+        {
+            entry.Value.Result.Trim(-1);
+        }
     }
+
+    /// <summary>Disposes idle isolates now and then while there are any; ends when none is left (the next call restarts it).</summary>
+    private async Task SweepAsync()
+    {
+        var left = 1;
+        while (left > 0)
+        {
+            await Task.Delay(IdleIsolateLifetime);
+            left = 0;
+            foreach (var entry in functions.Values)
+            {
+                if (entry.IsValueCreated && entry.Value.IsCompletedSuccessfully)
+                {
+                    left += entry.Value.Result.Trim((long)IdleIsolateLifetime.TotalMilliseconds);
+                }
+            }
+        }
+
+        Volatile.Write(ref sweeping, 0);
+    }
+
+    /// <summary>The function of a tech id, its bytes loaded at most once per silo.</summary>
+    private Task<JsFunction> GetFunctionAsync(FunctionTarget target)
+    {
+        if (!functions.ContainsKey(target.TechId) && functions.Count >= Math.Max(1, limits.Value.CachedVersions))
+        {
+            // Bounded: a new version pushes out the one idle longest.
+            var oldest = functions.Where(f => f.Value.IsValueCreated && f.Value.Value.IsCompletedSuccessfully)
+                .MinBy(f => f.Value.Value.Result.LastUsedTicks);
+            if (oldest.Key is not null)
+            {
+                Forget(oldest.Key);
+            }
+        }
+
+        return functions.GetOrAdd(target.TechId, techId => new Lazy<Task<JsFunction>>(async () =>
+            new JsFunction(Decode(await target.LoadBytes()), CacheFile(limits.Value.CompiledCacheDirectory, techId)))).Value;
+    }
+
+    /// <summary>Where V8's code cache of a tech id is kept: <c>js/</c> beside the compiled-wasm cache directory; none without one.</summary>
+    internal static string? CacheFile(string? wasmCacheDirectory, string techId)
+    {
+        if (wasmCacheDirectory is null || techId.Length is 0 or > 128 || !techId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            return null;
+        }
+
+        var parent = Path.GetDirectoryName(Path.GetFullPath(wasmCacheDirectory.TrimEnd('/'))) ?? wasmCacheDirectory;
+        return Path.Combine(parent, "js", techId + ".v8cache");
+    }
+
+    private static string Decode(ReadOnlySpan<byte> bytes) => StrictUtf8.GetString(bytes.StartsWith("\uFEFF"u8) ? bytes[3..] : bytes);
 }

@@ -1,38 +1,27 @@
-using Acornima;
-using Jint;
-using Jint.Native;
-using Jint.Native.Object;
-using Jint.Runtime;
+using System.Text.RegularExpressions;
+using Microsoft.ClearScript;
 
 namespace MyOwnCluster.Execution.Js;
 
-/// <summary>Readable messages for script errors: "TypeError: message at file:line:column".</summary>
-internal static class JsErrors
+/// <summary>Readable messages for script errors V8 reports to the host: "TypeError: message at function.js:line:column".</summary>
+internal static partial class JsErrors
 {
-    /// <summary>A thrown JS value with its name and where it was thrown; never runs script (own data properties only).</summary>
-    public static string Describe(JavaScriptException e)
+    /// <summary>An error thrown while a script compiled or ran its top level, with where V8 says it happened.</summary>
+    public static string Describe(ScriptEngineException e) =>
+        Location(e) is { } at ? $"{Message(e)} at {JsEngine.SourceName}:{at.Line}:{at.Column}" : Message(e);
+
+    /// <summary>A syntax error with its position: "SyntaxError: Unexpected token ';' at line 2, column 13".</summary>
+    public static string DescribeSyntax(ScriptEngineException e) =>
+        Location(e) is { } at ? $"{Message(e)} at line {at.Line}, column {at.Column}" : Message(e);
+
+    private static string Message(ScriptEngineException e) => e.Message.Trim();
+
+    private static (int Line, int Column)? Location(ScriptEngineException e)
     {
-        var name = e.Error is ObjectInstance error && OwnOrProtoString(error, "name") is { } errorName ? errorName + ": " : "";
-        var location = e.Location;
-        var where = location.Start.Line > 0 ? $" at {location.SourceFile}:{location.Start.Line}:{location.Start.Column + 1}" : "";
-        return $"{name}{e.Message}{where}";
+        var match = SourceLocation().Match(e.ErrorDetails ?? "");
+        return match.Success ? (int.Parse(match.Groups[1].Value), int.Parse(match.Groups[2].Value)) : null;
     }
 
-    /// <summary>The parser's message with its position (the message carries "(file:line:column)").</summary>
-    public static string Describe(ScriptPreparationException e) =>
-        e.InnerException is ParseErrorException parse ? $"{parse.Description} at line {parse.LineNumber}, column {parse.Column}" : e.Message;
-
-    private static string? OwnOrProtoString(ObjectInstance error, string property)
-    {
-        for (var current = error; current is not null; current = current.Prototype)
-        {
-            var descriptor = current.GetOwnProperty(property);
-            if (descriptor != Jint.Runtime.Descriptors.PropertyDescriptor.Undefined)
-            {
-                return descriptor.IsDataDescriptor() && descriptor.Value is JsString text ? text.AsString() : null;
-            }
-        }
-
-        return null;
-    }
+    [GeneratedRegex(@"function(?: \[\d+\])?\.js:(\d+):(\d+)")]
+    private static partial Regex SourceLocation();
 }

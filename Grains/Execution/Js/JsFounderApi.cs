@@ -1,4 +1,3 @@
-using Jint.Native;
 
 namespace MyOwnCluster.Execution.Js;
 
@@ -20,14 +19,14 @@ internal static class JsFounderApi
         });
         api.Define("print_debug", JsCoreApi.Zero, arguments =>
         {
-            guest.PrintDebug(JsGlobals.Printable(arguments.Length > 0 ? arguments[0] : JsValue.Undefined));
+            guest.PrintDebug(JsArgs.Printable(JsArgs.At(arguments, 0)));
             return JsCoreApi.Zero;
         }, 1);
         api.Define("register_buffer", JsCoreApi.NoBuffer, arguments => guest.RegisterBuffer(JsArgs.Bytes(arguments, 0, "data")), 1);
         api.Define("get_buffer_size", JsCoreApi.Failure, arguments =>
             JsCoreApi.Buffer(guest, "get_buffer_size", arguments) is { } buffer ? buffer.Length : JsCoreApi.Failure, 1);
-        api.Define("get_buffer", JsValue.Null, arguments =>
-            JsCoreApi.Buffer(guest, "get_buffer", arguments) is { } buffer ? api.Bytes(buffer.Body) : JsValue.Null, 1);
+        api.Define("get_buffer", null, arguments =>
+            JsCoreApi.Buffer(guest, "get_buffer", arguments) is { } buffer ? api.Bytes(buffer.Body) : null, 1);
         api.Define("write_buffer", JsCoreApi.Failure, JsCoreApi.Write(guest, "write_buffer"), 2);
         api.Define("write_buffer_header", JsCoreApi.Failure, JsCoreApi.WriteHeader(guest, "write_buffer_header"), 3);
         api.Define("free_buffer", JsCoreApi.Failure, JsCoreApi.Free(guest), 1);

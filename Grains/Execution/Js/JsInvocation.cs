@@ -1,88 +1,103 @@
-using Acornima.Ast;
-using Jint;
-using Jint.Native;
-using Jint.Native.Function;
+using Microsoft.ClearScript;
 using Microsoft.Extensions.Logging;
 
 namespace MyOwnCluster.Execution.Js;
 
-/// <summary>One call: a fresh engine, the script's top level, then its start function; every failure becomes a result.</summary>
-internal sealed class JsInvocation(GuestContext guest, IReadOnlyList<IJsApiExtension> extensions)
+/// <summary>One call on one of the function's isolates: a context, its top level if not yet run, then its start function.</summary>
+internal sealed class JsInvocation(GuestContext guest, JsFunction function, IReadOnlyList<IJsApiExtension> extensions, bool freshContext)
 {
-    /// <summary>The JS start function when the call names none, or names the platform's wasm default <c>_start</c> the script lacks.</summary>
+    /// <summary>The JS start function when the call names none.</summary>
     public const string DefaultStartFunction = "main";
 
-    private const string WasmDefaultStartFunction = "_start";
 
-    public InvocationResult Run(in Prepared<Script> script)
+    public InvocationResult Run()
     {
         var limits = guest.Limits;
-        // Not a CancellationTokenSource timer: that fires on the thread pool, which runaway scripts can fill.
-        using var deadline = DeadlineThread.Shared.CancelAfter(guest.RemainingMs);
+        if (function.Rent(guest.RemainingMs, limits, extensions) is not { } isolate)
+        {
+            return Failed(JsLimits.Timeout(limits));
+        }
+
+        var keepIsolate = true;
+        var discardContext = freshContext;
+        JsContext? context = null;
+        JsDeadline? deadline = null;
+        bool Expired() => deadline?.Expired == true;
         try
         {
-            using var engine = new Engine(options => JsLimits.Apply(options, limits, deadline.Token));
-            var guard = new JsAllocationGuard(engine, limits.MemoryBytes);
-            guard.Install();
-            new JsGlobals(engine, guest, extensions, guard).Install();
-            engine.Execute(script);
-            var (name, start) = FindStart(engine, guest.Request.StartFunction);
-            if (start is null)
+            context = isolate.Context(freshContext);
+            context.Begin(guest);
+            // On the deadline thread: a thread-pool timer can be late when runaway scripts hold the pool.
+            using (deadline = new JsDeadline(context, guest.RemainingMs))
             {
-                return Failed(InvocationOutcome.BadRequest, $"the script defines no global function '{name}'");
+                if (!context.Loaded)
+                {
+                    isolate.Load(context);
+                }
+
+                var start = string.IsNullOrEmpty(guest.Request.StartFunction) ? DefaultStartFunction : guest.Request.StartFunction;
+                return ToResult(context.Run(start, guest.Request.Arguments), limits);
+            }
+        }
+        catch (ScriptInterruptedException)
+        {
+            discardContext = true;
+            if (Expired())
+            {
+                return Failed(JsLimits.Timeout(limits));
             }
 
-            var arguments = guest.Request.Arguments.Select(a => (JsValue)new JsNumber(a)).ToArray();
-            var returned = engine.Invoke(start, arguments).UnwrapIfPromise();
-            return ToResult(returned);
+            // Interrupted by the heap monitor: the isolate refuses to run again until its limit is reset; replace it.
+            keepIsolate = false;
+            return Failed(JsLimits.HeapExhausted(limits));
         }
-        catch (Exception e) when (JsLimits.Map(e, limits) is { } failure)
+        catch (ScriptEngineException e)
         {
-            return Failed(failure.Outcome, failure.Error);
+            discardContext = true;
+            keepIsolate = !e.IsFatal;
+            return Failed(e.IsFatal && e.Message.Contains("memory limit", StringComparison.Ordinal)
+                ? JsLimits.HeapExhausted(limits)
+                : JsLimits.Classify(JsErrors.Describe(e), limits));
         }
         catch (Exception e)
         {
-            // Not a limit and not a script error: a fault of the engine itself. The call fails; the silo goes on.
+            // Not a script error: a fault of the engine itself. The call fails, the isolate is replaced, the silo goes on.
+            discardContext = true;
+            keepIsolate = false;
             guest.Log.LogError(e, "The JavaScript engine failed running {Function}", guest.FunctionName);
-            return Failed(InvocationOutcome.GuestError, $"the JavaScript engine failed: {e.Message}");
+            return Failed((InvocationOutcome.GuestError, $"the JavaScript engine failed: {e.Message}"));
+        }
+        finally
+        {
+            context?.End();
+            discardContext |= Expired() || !keepIsolate;
+            if (context is not null)
+            {
+                isolate.Release(context, discardContext);
+            }
+
+            function.Return(isolate, keepIsolate);
         }
     }
 
-    private static (string Name, Function? Start) FindStart(Engine engine, string requested)
+    private InvocationResult ToResult(object value, ExecutionOptions limits) => value switch
     {
-        var name = string.IsNullOrEmpty(requested) ? DefaultStartFunction : requested;
-        if (engine.GetValue(name) is Function start)
-        {
-            return (name, start);
-        }
+        string failure when failure.StartsWith('B') => Failed((InvocationOutcome.BadRequest, failure[1..])),
+        string failure when failure.StartsWith('P') => Failed((InvocationOutcome.GuestError, failure[1..])),
+        string failure when failure.StartsWith('H') => HandlerThrew(failure[1..]),
+        string failure => Failed(JsLimits.Classify(failure[1..], limits)),
+        _ when JsArgs.Number(value) is { } number => new InvocationResult(InvocationOutcome.Ok,
+            (long)Math.Clamp(number, long.MinValue, long.MaxValue), guest.Output.ToData(), null) { Stderr = guest.Stderr.ToArray() },
+        _ => Failed((InvocationOutcome.GuestError, "the start function's result could not be read")),
+    };
 
-        if (name == WasmDefaultStartFunction && engine.GetValue(DefaultStartFunction) is Function main)
-        {
-            return (DefaultStartFunction, main);
-        }
-
-        return (name, null);
-    }
-
-    /// <summary>number → its integer part; undefined, null → 0; true/false → 1/0; anything else is a guest error.</summary>
-    private InvocationResult ToResult(JsValue returned)
+    /// <summary>A fetch handler's uncaught error: the message goes to the function's log, the caller gets a plain 500.</summary>
+    private InvocationResult HandlerThrew(string error)
     {
-        long? result = returned switch
-        {
-            JsNumber n when double.IsFinite(n.AsNumber()) => (long)Math.Clamp(Math.Truncate(n.AsNumber()), long.MinValue, long.MaxValue),
-            JsBoolean b => b.AsBoolean() ? 1 : 0,
-            _ when returned.IsUndefined() || returned.IsNull() => 0,
-            _ => null,
-        };
-        if (result is null)
-        {
-            return Failed(InvocationOutcome.GuestError,
-                $"the start function returned {JsArgs.Describe(returned)}; return a number (or nothing) and write data to the output buffer");
-        }
-
-        return new InvocationResult(InvocationOutcome.Ok, result.Value, guest.Output.ToData(), null) { Stderr = guest.Stderr.ToArray() };
+        guest.PrintDebug("Uncaught " + error);
+        return Failed((InvocationOutcome.GuestError, "the fetch handler threw an error; its message is in the function's log"));
     }
 
-    private InvocationResult Failed(InvocationOutcome outcome, string error) =>
-        InvocationResult.Failed(outcome, error) with { Stderr = guest.Stderr.ToArray() };
+    private InvocationResult Failed((InvocationOutcome Outcome, string Error) failure) =>
+        InvocationResult.Failed(failure.Outcome, failure.Error) with { Stderr = guest.Stderr.ToArray() };
 }

@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.ClearScript.JavaScript;
+using MyOwnCluster.Buffers;
+using MyOwnCluster.Egress;
+
+namespace MyOwnCluster.Execution.Js;
+
+/// <summary>The bridge calls behind the handler module's web API (<see cref="JsWebApi"/>): bytes, the request, the response, fetch.</summary>
+public sealed partial class JsContext
+{
+    private const int MaxRandomBytes = 65536;
+
+    private object? Web(GuestContext call, string method, object?[] arguments) => method switch
+    {
+        "utf8" => Bytes(Encoding.UTF8.GetBytes(JsArgs.At(arguments, 0) as string ?? "")),
+        "text" => Encoding.UTF8.GetString(JsArgs.Bytes(arguments, 0, "bytes")),
+        "base64" => Convert.ToBase64String(JsArgs.Bytes(arguments, 0, "bytes")),
+        "unbase64" => Unbase64(JsArgs.Text(arguments, 0, "base64 text")),
+        "random" => Bytes(RandomNumberGenerator.GetBytes(Math.Clamp(JsArgs.Integer(arguments, 0, "length"), 0, MaxRandomBytes))),
+        "request" => Request(call),
+        "respond" => Respond(call, arguments),
+        "fetch" => Fetch(call, arguments),
+        _ => null,
+    };
+
+    private object? Unbase64(string text)
+    {
+        var decoded = new byte[text.Length * 3 / 4 + 3];
+        return Convert.TryFromBase64String(text.Length % 4 == 0 ? text : text.PadRight(text.Length + (4 - text.Length % 4), '='), decoded, out var written)
+            ? Bytes(decoded.AsSpan(0, written))
+            : null;
+    }
+
+    /// <summary>The plugged request as [method, url, headers as JSON pairs, body]; the gateway's x-moc-* headers say what was asked.</summary>
+    private object Request(GuestContext call)
+    {
+        var input = call.GetBuffer(call.InputBufferId);
+        var headers = input?.Headers ?? new Dictionary<string, string>();
+        ReadOnlySpan<byte> body = input is null ? default : input.Body;
+        var method = headers.GetValueOrDefault("x-moc-method") ?? (body.Length == 0 ? "GET" : "POST");
+        var path = headers.GetValueOrDefault("x-moc-url-path") ?? "/";
+        var query = headers.GetValueOrDefault("x-moc-url-query") is { Length: > 0 } q ? "?" + q : "";
+        var host = headers.GetValueOrDefault("host") is { Length: > 0 } h ? h : "localhost";
+        var pairs = headers.Select(p => new[] { p.Key, p.Value }).ToArray();
+        return Array([method, $"https://{host}{path}{query}", JsonSerializer.Serialize(pairs), Bytes(body)]);
+    }
+
+    /// <summary>(status, headers as JSON pairs, body) → the output buffer.</summary>
+    private object? Respond(GuestContext call, object?[] arguments)
+    {
+        var output = call.Output;
+        output.StatusCode = JsArgs.Integer(arguments, 0, "status");
+        foreach (var pair in JsonSerializer.Deserialize<string[][]>(JsArgs.Text(arguments, 1, "headers")) ?? [])
+        {
+            call.TrySetHeader("Response", output, pair[0], pair[1]);
+        }
+
+        if (JsArgs.Given(arguments, 2))
+        {
+            call.TryAppend("Response", output, JsArgs.Bytes(arguments, 2, "body"));
+        }
+
+        return null;
+    }
+
+    /// <summary>(method, url, headers as JSON pairs, body) → [status, headers as JSON pairs, body] through the egress policy; null when refused.</summary>
+    private object? Fetch(GuestContext call, object?[] arguments)
+    {
+        var headers = (JsonSerializer.Deserialize<string[][]>(JsArgs.Text(arguments, 2, "headers")) ?? []).Select(p => KeyValuePair.Create(p[0], p[1]));
+        var headersId = call.RegisterBuffer(ExchangeBuffer.EncodeMap(headers));
+        var body = JsArgs.Given(arguments, 3) ? JsArgs.Bytes(arguments, 3, "body") : [];
+        var id = GuestHttp.Request(call, "fetch", JsArgs.Text(arguments, 0, "method"), JsArgs.Text(arguments, 1, "url"), headersId, body);
+        call.FreeBuffer(headersId);
+        if (id == 0 || call.GetBuffer(id) is not { } response)
+        {
+            return null;
+        }
+
+        var answer = Array([response.StatusCode, JsonSerializer.Serialize(response.Headers.Select(p => new[] { p.Key, p.Value }).ToArray()),
+            Bytes(response.Body)]);
+        call.FreeBuffer(id);
+        return answer;
+    }
+}

@@ -1,0 +1,194 @@
+using Microsoft.ClearScript;
+using Microsoft.ClearScript.JavaScript;
+using Microsoft.ClearScript.V8;
+
+namespace MyOwnCluster.Execution.Js;
+
+/// <summary>
+/// One V8 context of a function's isolate with the platform prelude run in it and the function's script loaded:
+/// the unit a call runs in. It serves one call at a time; the host calls in through the prelude's helpers and the
+/// script calls out through one bridge delegate that dispatches to the current call's <see cref="JsApi"/> tables.
+/// </summary>
+public sealed partial class JsContext : IDisposable
+{
+    private const string BridgeApi = "";
+    private const int BridgeArguments = 8;
+
+    private readonly V8ScriptEngine engine;
+    private readonly ScriptObject run, settled, adopt, web, bytes, parse, stringify, array, entries;
+    private readonly IReadOnlyList<IJsApiExtension> extensions;
+    private readonly Dictionary<string, JsApi> apis = new(StringComparer.Ordinal);
+    private GuestContext? guest;
+
+    internal JsContext(V8Runtime runtime, V8Script prelude, long capBytes, IReadOnlyList<IJsApiExtension> extensions)
+    {
+        this.extensions = extensions;
+        engine = runtime.CreateScriptEngine(V8ScriptEngineFlags.DisableGlobalMembers);
+        var helpers = (ScriptObject)((ScriptObject)engine.Evaluate(prelude)).InvokeAsFunction(new HostBridge(Dispatch), (double)capBytes);
+        ScriptObject Helper(string name) => (ScriptObject)helpers.GetProperty(name);
+        (run, settled, adopt, bytes, parse) = (Helper("run"), Helper("settled"), Helper("adopt"), Helper("bytes"), Helper("parse"));
+        (web, stringify, array, entries) = (Helper("web"), Helper("stringify"), Helper("array"), Helper("entries"));
+    }
+
+    /// <summary>The one host function the prelude holds: (api, method, argument count, up to 8 arguments) → value.</summary>
+    private delegate object? HostBridge(string api, string method, int count,
+        object? a0, object? a1, object? a2, object? a3, object? a4, object? a5, object? a6, object? a7);
+
+    /// <summary>Whether the function's script ran its top level in this context.</summary>
+    internal bool Loaded { get; private set; }
+
+    /// <summary>Runs a classic script's top level.</summary>
+    internal void Load(V8Script script)
+    {
+        engine.Execute(script);
+        Loaded = true;
+    }
+
+    /// <summary>Evaluates an ES module and adopts its default export as the handler whose methods are start functions.</summary>
+    internal void LoadModule(string source)
+    {
+        web.InvokeAsFunction();
+        engine.DocumentSettings.AddSystemDocument(JsEngine.SourceName, ModuleCategory.Standard, source);
+        engine.Script.__moc_adopt = adopt;
+        try
+        {
+            engine.Execute(new DocumentInfo("platform-module.js") { Category = ModuleCategory.Standard },
+                $"import worker from '{JsEngine.SourceName}'; globalThis.__moc_adopt(worker ?? null);");
+        }
+        finally
+        {
+            engine.Execute("delete globalThis.__moc_adopt");
+        }
+
+        Loaded = true;
+    }
+
+    /// <summary>Binds the context to a call: API calls from now on work on this guest's invocation.</summary>
+    internal void Begin(GuestContext call)
+    {
+        guest = call;
+        apis.Clear();
+    }
+
+    internal void End()
+    {
+        guest = null;
+        apis.Clear();
+    }
+
+    /// <summary>Calls a start function: a number result, or a string whose first letter says the failure (see the prelude).</summary>
+    internal object Run(string start, IReadOnlyList<long> arguments)
+    {
+        var args = new object[arguments.Count + 1];
+        args[0] = start;
+        for (var i = 0; i < arguments.Count; i++)
+        {
+            args[i + 1] = (double)arguments[i];
+        }
+
+        var value = run.InvokeAsFunction(args);
+        return value is "P" ? settled.InvokeAsFunction() : value;
+    }
+
+    /// <summary>Stops the script running in this context; safe from any thread (the deadline thread calls it).</summary>
+    internal void Interrupt() => engine.Interrupt();
+
+    internal object Bytes(ReadOnlySpan<byte> data)
+    {
+        var created = (ITypedArray<byte>)bytes.InvokeAsFunction((double)data.Length);
+        if (data.Length > 0)
+        {
+            created.Write(data, 0, (ulong)data.Length, 0);
+        }
+
+        return created;
+    }
+
+    internal object? ParseJson(string json) => parse.InvokeAsFunction(json);
+
+    internal string Stringify(object? value) => stringify.InvokeAsFunction(value) as string ?? "null";
+
+    internal object Array(object?[] items) => array.InvokeAsFunction(items);
+
+    internal object Entries(IEnumerable<KeyValuePair<string, object?>> pairs)
+    {
+        var flat = new List<object?>();
+        foreach (var (key, value) in pairs)
+        {
+            flat.Add(key);
+            flat.Add(value);
+        }
+
+        return entries.InvokeAsFunction([.. flat]);
+    }
+
+    public void Dispose() => engine.Dispose();
+
+    private object? Dispatch(string api, string method, int count,
+        object? a0, object? a1, object? a2, object? a3, object? a4, object? a5, object? a6, object? a7)
+    {
+        if (guest is null)
+        {
+            return null;
+        }
+
+        var arguments = new object?[Math.Clamp(count, 0, BridgeArguments)];
+        object?[] given = [a0, a1, a2, a3, a4, a5, a6, a7];
+        System.Array.Copy(given, arguments, arguments.Length);
+        if (api == BridgeApi)
+        {
+            return Platform(guest, method, arguments);
+        }
+
+        return Api(guest, api) is { } table ? table.Invoke(method, arguments) : null;
+    }
+
+    /// <summary>The prelude's own calls: an API's method list, printing to the function's log, and the web API's.</summary>
+    private object? Platform(GuestContext call, string method, object?[] arguments)
+    {
+        switch (method)
+        {
+            case "methods":
+                var name = JsArgs.At(arguments, 0) as string;
+                if (name is not null && Api(call, name) is { } api)
+                {
+                    return api.Signature;
+                }
+
+                call.LogGuestError("requireApi", $"unknown API '{name}' (known: '{JsCoreApi.Name}', '{JsFounderApi.Name}')");
+                return null;
+            case "print":
+                call.PrintDebug(JsArgs.At(arguments, 0) as string ?? "");
+                return null;
+            default:
+                return Web(call, method, arguments);
+        }
+    }
+
+    private JsApi? Api(GuestContext call, string name)
+    {
+        if (apis.TryGetValue(name, out var built))
+        {
+            return built;
+        }
+
+        JsApi? api = name switch
+        {
+            JsCoreApi.Name => JsCoreApi.Build(new JsApi(this, call)),
+            JsFounderApi.Name => JsFounderApi.Build(new JsApi(this, call)),
+            _ => null,
+        };
+        if (api is null)
+        {
+            return null;
+        }
+
+        foreach (var extension in extensions)
+        {
+            extension.Extend(name, api);
+        }
+
+        apis[name] = api;
+        return api;
+    }
+}

@@ -1,0 +1,92 @@
+using Microsoft.ClearScript;
+using Microsoft.ClearScript.V8;
+
+namespace MyOwnCluster.Execution.Js;
+
+/// <summary>
+/// One V8 isolate of one function (never shared with another function's code) with the function's script compiled
+/// in it and, for handler modules, a pooled context that stays loaded between calls. Limits are the isolate's: a
+/// soft heap cap that interrupts the script, a hard one above it as the last resort, and a stack cap.
+/// </summary>
+internal sealed class JsIsolate : IDisposable
+{
+    private static readonly DocumentInfo Document = new(JsEngine.SourceName);
+    private static readonly DocumentInfo PreludeDocument = new(JsPrelude.SourceName);
+    private readonly V8Runtime runtime;
+    private readonly V8Script prelude;
+    private readonly V8Script? script;
+    private readonly JsFunction function;
+    private readonly long capBytes;
+    private readonly IReadOnlyList<IJsApiExtension> extensions;
+    private JsContext? pooled;
+
+    public JsIsolate(JsFunction function, ExecutionOptions limits, IReadOnlyList<IJsApiExtension> extensions)
+    {
+        this.function = function;
+        this.extensions = extensions;
+        capBytes = limits.MemoryBytes;
+        // The hard limit is V8's own, reached only by one native step the soft limit's monitor cannot stop (reaching
+        // it ends the process): room for V8's largest single allocations, which then fail with a RangeError.
+        var hardMiB = (int)Math.Min(4096, 4 * capBytes / (1024 * 1024) + 256);
+        runtime = new V8Runtime(new V8RuntimeConstraints { MaxOldSpaceSize = hardMiB })
+        {
+            MaxHeapSize = (UIntPtr)capBytes,
+            HeapSizeSampleInterval = TimeSpan.FromMilliseconds(5),
+            MaxStackUsage = (UIntPtr)JsLimits.StackBytes(limits),
+        };
+        prelude = runtime.Compile(PreludeDocument, JsPrelude.Source);
+        if (!function.IsModule)
+        {
+            script = function.Compile(runtime, Document);
+        }
+    }
+
+    /// <summary>When the isolate last went idle (<see cref="Environment.TickCount64"/>).</summary>
+    public long LastUsed { get; set; }
+
+    /// <summary>A context for one call: the pooled one (created and loaded on first use) unless a fresh one is asked for.</summary>
+    public JsContext Context(bool fresh)
+    {
+        if (fresh)
+        {
+            return new JsContext(runtime, prelude, capBytes, extensions);
+        }
+
+        return pooled ??= new JsContext(runtime, prelude, capBytes, extensions);
+    }
+
+    /// <summary>Runs the function's top level in the context (a classic script, or a module whose default export is adopted).</summary>
+    public void Load(JsContext context)
+    {
+        if (script is not null)
+        {
+            context.Load(script);
+        }
+        else
+        {
+            context.LoadModule(function.Source);
+        }
+    }
+
+    /// <summary>Done with a context: a fresh one is dropped, and so is the pooled one when its state cannot be trusted.</summary>
+    public void Release(JsContext context, bool discard)
+    {
+        if (!ReferenceEquals(context, pooled))
+        {
+            context.Dispose();
+        }
+        else if (discard)
+        {
+            pooled = null;
+            context.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        pooled?.Dispose();
+        script?.Dispose();
+        prelude.Dispose();
+        runtime.Dispose();
+    }
+}
