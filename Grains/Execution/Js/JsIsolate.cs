@@ -16,6 +16,7 @@ internal sealed class JsIsolate : IDisposable
     private readonly V8Script prelude;
     private readonly V8Script? script;
     private readonly JsFunction function;
+    private const long V8WorkingSpaceBytes = 16L * 1024 * 1024;
     private readonly long capBytes;
     private readonly IReadOnlyList<IJsApiExtension> extensions;
     private JsContext? pooled;
@@ -30,7 +31,9 @@ internal sealed class JsIsolate : IDisposable
         var hardMiB = (int)Math.Min(4096, 4 * capBytes / (1024 * 1024) + 256);
         runtime = new V8Runtime(new V8RuntimeConstraints { MaxOldSpaceSize = hardMiB })
         {
-            MaxHeapSize = (UIntPtr)capBytes,
+            // V8 counts its committed young generation and compiled code in the heap size: a loop that allocates nothing
+            // but gets optimised can pass a small cap. The script gets the cap; V8's working space comes on top.
+            MaxHeapSize = (UIntPtr)(capBytes + V8WorkingSpaceBytes),
             HeapSizeSampleInterval = TimeSpan.FromMilliseconds(5),
             MaxStackUsage = (UIntPtr)JsLimits.StackBytes(limits),
         };
