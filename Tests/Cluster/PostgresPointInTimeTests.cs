@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using MyOwnCluster.Tests.Support;
 
@@ -17,18 +16,18 @@ public sealed class PostgresPointInTimeTests
         var archive = Path.Combine(work, "archive");
         var baseBackup = Path.Combine(work, "base");
         Directory.CreateDirectory(archive);
-        await ScriptAsync("chown", "-R", Environment.UserName == "root" ? "postgres:postgres" : Environment.UserName, work);
+        await PostgresServer.RunAsync("chown", "-R", Environment.UserName == "root" ? "postgres:postgres" : Environment.UserName, work);
         try
         {
             DateTime middle;
-            var settings = await ScriptAsync(Script, "settings", archive);
+            var settings = await PostgresServer.RunAsync(Script, "settings", archive);
             await using (var postgres = await PostgresServer.StartAsync("moc", settings))
             {
                 await using (var silo = await ServerProcess.StartAsync(extraArguments: postgres.SiloArguments("moc")))
                 {
                     using var client = silo.CreateClient();
                     await PutAsync(client, "before");
-                    await ScriptAsync(Script, "base", "127.0.0.1", postgres.Port.ToString(), baseBackup);
+                    await PostgresServer.RunAsync(Script, "base", "127.0.0.1", postgres.Port.ToString(), baseBackup);
                     await PutAsync(client, "after-base");
                     await Task.Delay(1500);
                     middle = DateTime.UtcNow;
@@ -42,7 +41,7 @@ public sealed class PostgresPointInTimeTests
             }
 
             await using var restored = await PostgresServer.StartRestoredAsync(target =>
-                ScriptAsync(Script, "restore", baseBackup, archive, target, middle.ToString("yyyy-MM-dd HH:mm:ss.fff'+00'")));
+                PostgresServer.RunAsync(Script, "restore", baseBackup, archive, target, middle.ToString("yyyy-MM-dd HH:mm:ss.fff'+00'")));
             await using var again = await ServerProcess.StartAsync(extraArguments: restored.SiloArguments("moc"));
             using var after = again.CreateClient();
             var keys = (await (await after.GetAsync(Api.Prefix + "kv/pitr")).JsonAsync()).AsArray().Select(k => k!.GetValue<string>()).Order().ToList();
@@ -73,19 +72,4 @@ public sealed class PostgresPointInTimeTests
         }
     }
 
-    private static async Task<string> ScriptAsync(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {await errors}");
-        return await output;
-    }
 }

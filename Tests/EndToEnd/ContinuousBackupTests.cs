@@ -124,7 +124,7 @@ public sealed class ContinuousBackupTests : IAsyncLifetime
     {
         var target = Path.Combine(backups, "tmpfs");
         Directory.CreateDirectory(target);
-        await RunAsync("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", target);
+        await PostgresServer.RunAsync("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", target);
         try
         {
             var data = TempDirectory.Create("moc-full");
@@ -142,7 +142,7 @@ public sealed class ContinuousBackupTests : IAsyncLifetime
                 Assert.Contains("No space left on device", failing["error"]!.GetValue<string>());
                 Assert.True(failing["lag_seconds"]!.GetValue<double>() > 0);
 
-                await RunAsync("mount", "-o", "remount,size=256m", target);
+                await PostgresServer.RunAsync("mount", "-o", "remount,size=256m", target);
                 var resumed = await ContinuousAsync(client, c => c["error"] is null && c["lag_seconds"]!.GetValue<double>() == 0);
                 Assert.NotNull(resumed["last_shipped_at"]);
                 await Task.Delay(500);
@@ -157,7 +157,7 @@ public sealed class ContinuousBackupTests : IAsyncLifetime
         }
         finally
         {
-            await RunAsync("umount", target);
+            await PostgresServer.RunAsync("umount", target);
         }
     }
 
@@ -177,13 +177,6 @@ public sealed class ContinuousBackupTests : IAsyncLifetime
         }
     }
 
-    private static async Task RunAsync(string program, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardError = true })!;
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {errors}");
-    }
 
     private static async Task PutAsync(HttpClient client, string key)
     {

@@ -112,7 +112,7 @@ public sealed class PostgresServer : IAsyncDisposable
         return new PostgresServer(directory, ServerProcess.FreePort());
     }
 
-    private Task StartServerAsync() =>
+    private Task<string> StartServerAsync() =>
         AsPostgresAsync("pg_ctl", "-D", DataDirectory, "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60",
             "-o", $"-p {Port} -k {directory} -c listen_addresses=127.0.0.1 -c max_connections=200", "start");
 
@@ -136,12 +136,13 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private static bool IsRoot => Environment.UserName == "root";
 
-    private Task AsPostgresAsync(string tool, params string[] arguments) =>
+    private Task<string> AsPostgresAsync(string tool, params string[] arguments) =>
         IsRoot
             ? RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(BinDirectory, tool), .. arguments])
             : RunAsync(Path.Combine(BinDirectory, tool), arguments);
 
-    private static async Task RunAsync(string program, params string[] arguments)
+    /// <summary>Runs a program to its end; its standard output, or an exception with everything it printed when it fails.</summary>
+    internal static async Task<string> RunAsync(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
@@ -157,5 +158,7 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{await output}{await errors}");
         }
+
+        return await output;
     }
 }
