@@ -26,6 +26,14 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
     private readonly IJsApiExtension[] extensions = extensions?.ToArray() ?? [];
     private int sweeping;
 
+    static JsEngine()
+    {
+        // V8 runs its background work (concurrent compilation and marking) as tasks on the .NET thread pool, and a call
+        // can wait for one. Runaway scripts and blocking callers can hold every pool thread: a call then stalled for
+        // seconds behind the pool's queue. Without background work V8 does that work on the calling thread.
+        V8Settings.GlobalFlags |= V8GlobalFlags.DisableBackgroundWork;
+    }
+
     /// <summary>How long an isolate may stay idle before it is disposed: an idle function costs its source and code cache only.</summary>
     public static TimeSpan IdleIsolateLifetime { get; } = TimeSpan.FromSeconds(30);
 
@@ -70,7 +78,16 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
         JsFunction function;
         try
         {
-            function = await GetFunctionAsync(target);
+            var loading = GetFunctionAsync(target);
+            if (!loading.IsCompleted)
+            {
+                // Every caller that came while the script loaded resumes when it is loaded: inline, they would run one
+                // after another on the thread that finished loading it, each waiting for the calls before it to end.
+                await loading;
+                await Task.Yield();
+            }
+
+            function = await loading;
         }
         catch (Exception e)
         {
