@@ -33,7 +33,7 @@ export default {
 };
 JS
 
-export MOC_ADMIN_TOKEN=bench-token
+export MOC_ADMIN_TOKEN=bench-admin-token-0123456789abcdef
 silo --data "$work/data" --https-port 19543 --silo-port 19511 --gateway-port 19510 >"$work/silo.log" 2>&1 &
 healthy 19543
 api() { curl -skf -H "Authorization: Bearer $MOC_ADMIN_TOKEN" "https://127.0.0.1:19543/my-own-cluster/api/$1" -d "$2" >/dev/null; }

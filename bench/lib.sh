@@ -8,7 +8,14 @@ register() { printf '{"name":"%s","content_type":"application/wasm","bytes":"%s"
 # Plugs a route ($2, the JSON body of function/plug) on the gateway at port $1.
 plug() { curl -skf -H "Authorization: Bearer $MOC_ADMIN_TOKEN" "https://127.0.0.1:$1/my-own-cluster/api/function/plug" -d "$2" >/dev/null; }
 # Waits until the HTTPS gateway on port $1 answers /healthz.
-healthy() { until curl -skf "https://127.0.0.1:$1/healthz" >/dev/null 2>&1; do sleep 0.2; done; }
+# Gives up after 120 s (a silo that cannot start says why in its log).
+healthy() {
+  local tries=600
+  until curl -skf "https://127.0.0.1:$1/healthz" >/dev/null 2>&1; do
+    ((tries-- > 0)) || { echo "nothing answers on port $1 after 120 s; see the silo's log" >&2; return 1; }
+    sleep 0.2
+  done
+}
 # A wrk latency ("850.00us", "1.20ms", "2.00s") in µs.
 to_us() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/, "", v); print v } else if (v ~ /ms$/) { sub(/ms/, "", v); print v * 1000 } else if (v ~ /s$/) { sub(/s/, "", v); print v * 1000000 } else print v }'; }
 # CPU ticks (user + system, getconf CLK_TCK a second) used so far by process $1.

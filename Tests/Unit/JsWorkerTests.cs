@@ -68,7 +68,7 @@ public sealed class JsWorkerTests : IDisposable
     private readonly JsEngine engine;
 
     public JsWorkerTests() =>
-        engine = new JsEngine(Options.Create(new ExecutionOptions { CallTimeoutMs = 1000, MemoryBytes = 32 * 1024 * 1024 }), log);
+        engine = new JsEngine(Options.Create(new ExecutionOptions { CallTimeoutMs = 3000, MemoryBytes = 32 * 1024 * 1024 }), log);
 
     public void Dispose()
     {

@@ -20,6 +20,7 @@ public sealed partial class JsContext
         "unbase64" => Unbase64(JsArgs.Text(arguments, 0, "base64 text")),
         "random" => Bytes(RandomNumberGenerator.GetBytes(Math.Clamp(JsArgs.Integer(arguments, 0, "length"), 0, MaxRandomBytes))),
         "request" => Request(call),
+        "requestBody" => RequestBody(call, arguments),
         "respond" => Respond(call, arguments),
         "fetch" => Fetch(call, arguments),
         _ => null,
@@ -33,18 +34,53 @@ public sealed partial class JsContext
             : null;
     }
 
-    /// <summary>The plugged request as [method, url, headers as JSON pairs, body]; the gateway's x-moc-* headers say what was asked.</summary>
-    private object Request(GuestContext call)
+    /// <summary>
+    /// The plugged request as JSON [method, url, headers as pairs, body length]; the script then hands a Uint8Array of
+    /// that length to <see cref="RequestBody"/>. The gateway's x-moc-* headers say what was asked.
+    /// </summary>
+    private static string Request(GuestContext call)
     {
         var input = call.GetBuffer(call.InputBufferId);
         var headers = input?.Headers ?? new Dictionary<string, string>();
-        ReadOnlySpan<byte> body = input is null ? default : input.Body;
-        var method = headers.GetValueOrDefault("x-moc-method") ?? (body.Length == 0 ? "GET" : "POST");
+        var length = input is null ? 0 : input.Body.Length;
+        var method = headers.GetValueOrDefault("x-moc-method") ?? (length == 0 ? "GET" : "POST");
         var path = headers.GetValueOrDefault("x-moc-url-path") ?? "/";
         var query = headers.GetValueOrDefault("x-moc-url-query") is { Length: > 0 } q ? "?" + q : "";
         var host = headers.GetValueOrDefault("host") is { Length: > 0 } h ? h : "localhost";
-        var pairs = headers.Select(p => new[] { p.Key, p.Value }).ToArray();
-        return Array([method, $"https://{host}{path}{query}", JsonSerializer.Serialize(pairs), Bytes(body)]);
+        using var text = new MemoryStream();
+        using (var json = new Utf8JsonWriter(text))
+        {
+            json.WriteStartArray();
+            json.WriteStringValue(method);
+            json.WriteStringValue($"https://{host}{path}{query}");
+            json.WriteStartArray();
+            foreach (var (name, value) in headers)
+            {
+                json.WriteStartArray();
+                json.WriteStringValue(name);
+                json.WriteStringValue(value);
+                json.WriteEndArray();
+            }
+
+            json.WriteEndArray();
+            json.WriteNumberValue(length);
+            json.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(text.GetBuffer(), 0, (int)text.Length);
+    }
+
+    /// <summary>Copies the request body into the script's Uint8Array of the length <see cref="Request"/> gave.</summary>
+    private static object? RequestBody(GuestContext call, object?[] arguments)
+    {
+        var input = call.GetBuffer(call.InputBufferId);
+        var body = input is null ? default : input.Body;
+        if (JsArgs.At(arguments, 0) is ITypedArray<byte> target && (long)target.Length == body.Length)
+        {
+            target.Write(body, 0, (ulong)body.Length, 0);
+        }
+
+        return null;
     }
 
     /// <summary>(status, headers as JSON pairs, body) → the output buffer.</summary>

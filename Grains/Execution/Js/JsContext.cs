@@ -1,6 +1,9 @@
+using System.Globalization;
+using System.Text;
 using Microsoft.ClearScript;
 using Microsoft.ClearScript.JavaScript;
 using Microsoft.ClearScript.V8;
+using Microsoft.ClearScript.V8.FastProxy;
 
 namespace MyOwnCluster.Execution.Js;
 
@@ -19,20 +22,63 @@ public sealed partial class JsContext : IDisposable
     private readonly IReadOnlyList<IJsApiExtension> extensions;
     private readonly Dictionary<string, JsApi> apis = new(StringComparer.Ordinal);
     private GuestContext? guest;
+    private (string Start, IReadOnlyList<long> Arguments) invocation = ("", []);
 
     internal JsContext(V8Runtime runtime, V8Script prelude, long capBytes, IReadOnlyList<IJsApiExtension> extensions)
     {
         this.extensions = extensions;
         engine = runtime.CreateScriptEngine(V8ScriptEngineFlags.DisableGlobalMembers);
-        var helpers = (ScriptObject)((ScriptObject)engine.Evaluate(prelude)).InvokeAsFunction(new HostBridge(Dispatch), (double)capBytes);
+        var helpers = (ScriptObject)((ScriptObject)engine.Evaluate(prelude)).InvokeAsFunction(new V8FastHostFunction(Bridge), (double)capBytes);
         ScriptObject Helper(string name) => (ScriptObject)helpers.GetProperty(name);
         (run, settled, adopt, bytes, parse) = (Helper("run"), Helper("settled"), Helper("adopt"), Helper("bytes"), Helper("parse"));
         (web, stringify, array, entries) = (Helper("web"), Helper("stringify"), Helper("array"), Helper("entries"));
     }
 
-    /// <summary>The one host function the prelude holds: (api, method, argument count, up to 8 arguments) → value.</summary>
-    private delegate object? HostBridge(string api, string method, int count,
-        object? a0, object? a1, object? a2, object? a3, object? a4, object? a5, object? a6, object? a7);
+    /// <summary>
+    /// The one host function the prelude holds: (api, method, argument count, up to 8 arguments) → value. A fast host
+    /// function: ClearScript calls it without reflection, and no .NET object is ever exposed to the script.
+    /// </summary>
+    private void Bridge(bool asConstructor, in V8FastArgs args, in V8FastResult result)
+    {
+        if (asConstructor || args.Count < 3 || !args.TryGet(0, out string api) || !args.TryGet(1, out string method) ||
+            !args.TryGet(2, out int count))
+        {
+            result.SetNull();
+            return;
+        }
+
+        var arguments = new object?[Math.Clamp(count, 0, Math.Min(BridgeArguments, args.Count - 3))];
+        for (var i = 0; i < arguments.Length; i++)
+        {
+            arguments[i] = args.IsUndefined(3 + i) ? Undefined.Value : args.Get<object?>(3 + i);
+        }
+
+        var value = Dispatch(api, method, arguments);
+        switch (value)
+        {
+            case null:
+                result.SetNull();
+                break;
+            case string text:
+                result.Set(text);
+                break;
+            case bool flag:
+                result.Set(flag);
+                break;
+            case int number:
+                result.Set(number);
+                break;
+            case long number:
+                result.Set(number);
+                break;
+            case double number:
+                result.Set(number);
+                break;
+            default:
+                result.Set(value);
+                break;
+        }
+    }
 
     /// <summary>Whether the function's script ran its top level in this context.</summary>
     internal bool Loaded { get; private set; }
@@ -79,15 +125,22 @@ public sealed partial class JsContext : IDisposable
     /// <summary>Calls a start function: a number result, or a string whose first letter says the failure (see the prelude).</summary>
     internal object Run(string start, IReadOnlyList<long> arguments)
     {
-        var args = new object[arguments.Count + 1];
-        args[0] = start;
+        invocation = (start, arguments);
+        var value = run.InvokeAsFunction();
+        return value is "P" ? settled.InvokeAsFunction() : value;
+    }
+
+    /// <summary>The running call's start function and arguments, as the prelude's <c>run</c> pulls them: "name\n[args]".</summary>
+    private string Invocation()
+    {
+        var (start, arguments) = invocation;
+        var text = new StringBuilder(start).Append("\n[");
         for (var i = 0; i < arguments.Count; i++)
         {
-            args[i + 1] = (double)arguments[i];
+            text.Append(i == 0 ? "" : ",").Append(arguments[i].ToString(CultureInfo.InvariantCulture));
         }
 
-        var value = run.InvokeAsFunction(args);
-        return value is "P" ? settled.InvokeAsFunction() : value;
+        return text.Append(']').ToString();
     }
 
     /// <summary>Stops the script running in this context; safe from any thread (the deadline thread calls it).</summary>
@@ -124,17 +177,13 @@ public sealed partial class JsContext : IDisposable
 
     public void Dispose() => engine.Dispose();
 
-    private object? Dispatch(string api, string method, int count,
-        object? a0, object? a1, object? a2, object? a3, object? a4, object? a5, object? a6, object? a7)
+    private object? Dispatch(string api, string method, object?[] arguments)
     {
         if (guest is null)
         {
             return null;
         }
 
-        var arguments = new object?[Math.Clamp(count, 0, BridgeArguments)];
-        object?[] given = [a0, a1, a2, a3, a4, a5, a6, a7];
-        System.Array.Copy(given, arguments, arguments.Length);
         if (api == BridgeApi)
         {
             return Platform(guest, method, arguments);
@@ -157,6 +206,8 @@ public sealed partial class JsContext : IDisposable
 
                 call.LogGuestError("requireApi", $"unknown API '{name}' (known: '{JsCoreApi.Name}', '{JsFounderApi.Name}')");
                 return null;
+            case "invocation":
+                return Invocation();
             case "print":
                 call.PrintDebug(JsArgs.At(arguments, 0) as string ?? "");
                 return null;

@@ -97,6 +97,21 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
         }
 
         function.Touch();
+        if (!function.HasIdle)
+        {
+            // Making an isolate is the platform's cost, not the call's: a call that needs one waits for it before its
+            // clock starts (the first call of a function, mostly; a blank one is then made ahead for the next).
+            try
+            {
+                await JsSpareIsolate.Shared.Prepare(limits.Value);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Cannot make a V8 isolate");
+                return InvocationResult.Failed(InvocationOutcome.GuestError, "the JavaScript engine cannot start an isolate");
+            }
+        }
+
         var guest = target.CreateGuest(request, limits.Value, logger);
         var fresh = !function.IsModule || target.JsFreshContext;
         var result = await GuestThreads.Shared.RunAsync(new JsInvocation(guest, function, extensions, fresh), static call => call.Run());

@@ -27,8 +27,8 @@ internal sealed partial class JsFunction(string source, string? cacheFile = null
     /// </summary>
     public static int MaxIsolates { get; } = Math.Max(2, 2 * Environment.ProcessorCount);
 
-    /// <summary>An isolate for one call, idle or new; null when none is free within <paramref name="timeoutMs"/>.</summary>
-    public JsIsolate? Rent(int timeoutMs, ExecutionOptions limits, IReadOnlyList<IJsApiExtension> extensions)
+    /// <summary>An isolate for one call, idle or adopted from <paramref name="blank"/>; null when none is free within <paramref name="timeoutMs"/>.</summary>
+    public JsIsolate? Rent(int timeoutMs, Func<JsIsolate> blank, IReadOnlyList<IJsApiExtension> extensions)
     {
         if (!slots.Wait(Math.Max(0, timeoutMs)))
         {
@@ -37,7 +37,21 @@ internal sealed partial class JsFunction(string source, string? cacheFile = null
 
         try
         {
-            return idle.TryTake(out var isolate) ? isolate : new JsIsolate(this, limits, extensions);
+            if (idle.TryTake(out var isolate))
+            {
+                return isolate;
+            }
+
+            var made = blank();
+            try
+            {
+                return made.Adopt(this, extensions);
+            }
+            catch
+            {
+                made.Dispose();
+                throw;
+            }
         }
         catch
         {
@@ -45,6 +59,9 @@ internal sealed partial class JsFunction(string source, string? cacheFile = null
             throw;
         }
     }
+
+    /// <summary>Whether an isolate of this function is idle now (a call would not need a new one).</summary>
+    public bool HasIdle => !idle.IsEmpty;
 
     /// <summary>Ends a call's use of an isolate: kept for the next call, or disposed when it cannot be trusted.</summary>
     public void Return(JsIsolate isolate, bool keep)

@@ -14,18 +14,18 @@ internal sealed class JsIsolate : IDisposable
     private static readonly DocumentInfo PreludeDocument = new(JsPrelude.SourceName);
     private readonly V8Runtime runtime;
     private readonly V8Script prelude;
-    private readonly V8Script? script;
-    private readonly JsFunction function;
+    private V8Script? script;
+    private JsFunction? function;
     private const long V8WorkingSpaceBytes = 16L * 1024 * 1024;
     private readonly long capBytes;
-    private readonly IReadOnlyList<IJsApiExtension> extensions;
+    private IReadOnlyList<IJsApiExtension> extensions = [];
     private JsContext? pooled;
 
-    public JsIsolate(JsFunction function, ExecutionOptions limits, IReadOnlyList<IJsApiExtension> extensions)
+    /// <summary>A blank isolate: the platform prelude compiled, no function's code yet (<see cref="Adopt"/> gives it one).</summary>
+    public JsIsolate(ExecutionOptions limits)
     {
-        this.function = function;
-        this.extensions = extensions;
         capBytes = limits.MemoryBytes;
+        StackBytes = JsLimits.StackBytes(limits);
         // The hard limit is V8's own, reached only by one native step the soft limit's monitor cannot stop (reaching
         // it ends the process): room for V8's largest single allocations, which then fail with a RangeError.
         var hardMiB = (int)Math.Min(4096, 4 * capBytes / (1024 * 1024) + 256);
@@ -35,13 +35,36 @@ internal sealed class JsIsolate : IDisposable
             // but gets optimised can pass a small cap. The script gets the cap; V8's working space comes on top.
             MaxHeapSize = (UIntPtr)(capBytes + V8WorkingSpaceBytes),
             HeapSizeSampleInterval = TimeSpan.FromMilliseconds(5),
-            MaxStackUsage = (UIntPtr)JsLimits.StackBytes(limits),
+            MaxStackUsage = (UIntPtr)StackBytes,
         };
         prelude = runtime.Compile(PreludeDocument, JsPrelude.Source);
-        if (!function.IsModule)
+    }
+
+    /// <summary>The heap cap the isolate was made with.</summary>
+    public long CapBytes => capBytes;
+
+    /// <summary>The stack cap the isolate was made with.</summary>
+    public long StackBytes { get; }
+
+    /// <summary>Whether the isolate was made for these limits (a blank one made ahead of time serves only calls with them).</summary>
+    public bool Fits(ExecutionOptions limits) => capBytes == limits.MemoryBytes && StackBytes == JsLimits.StackBytes(limits);
+
+    /// <summary>Gives a blank isolate its one function for good: a classic script is compiled now (through V8's code cache).</summary>
+    public JsIsolate Adopt(JsFunction owner, IReadOnlyList<IJsApiExtension> apiExtensions)
+    {
+        if (function is not null)
         {
-            script = function.Compile(runtime, Document);
+            throw new InvalidOperationException("an isolate serves one function only");
         }
+
+        function = owner;
+        extensions = apiExtensions;
+        if (!owner.IsModule)
+        {
+            script = owner.Compile(runtime, Document);
+        }
+
+        return this;
     }
 
     /// <summary>When the isolate last went idle (<see cref="Environment.TickCount64"/>).</summary>
@@ -67,7 +90,7 @@ internal sealed class JsIsolate : IDisposable
         }
         else
         {
-            context.LoadModule(function.Source);
+            context.LoadModule((function ?? throw new InvalidOperationException("the isolate has no function")).Source);
         }
     }
 

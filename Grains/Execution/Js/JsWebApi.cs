@@ -297,8 +297,10 @@ internal static class JsWebApi
 
             // One HTTP request through the handler: the plugged request in, the Response out to the output buffer.
             return async (handler) => {
-              const [method, url, headers, body] = call('', 'request', []);
-              const request = new Request(url, { method, headers: JSON.parse(headers), body: method === 'GET' || method === 'HEAD' ? null : body });
+              const [method, url, headers, length] = JSON.parse(call('', 'request', []));
+              const body = new NativeUint8Array(length);
+              if (length > 0) call('', 'requestBody', [body]);
+              const request = new Request(url, { method, headers, body: method === 'GET' || method === 'HEAD' ? null : body });
               const response = await handler.fetch(request, env, ctx);
               if (!(response instanceof Response)) throw new TypeError('the fetch handler must return a Response, got ' + typeof response);
               const raw = response._raw();
