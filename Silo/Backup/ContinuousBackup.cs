@@ -9,8 +9,10 @@ namespace MyOwnCluster.Silo.Backup;
 /// never delays a write; the lag rises and the shipping resumes where it stopped).
 /// <para>
 /// The log must not restart behind the shipper's back, so while this runs SQLite's automatic checkpoints are off
-/// (<see cref="SqliteStore.ManagedCheckpoints"/>) and this is the only checkpointer: it ships everything while
-/// holding the write lock, then checkpoints; the log restarts only at the next write, with nothing unshipped in it.
+/// (<see cref="SqliteStore.ManagedCheckpoints"/>) and this is the only checkpointer. It checkpoints without stopping
+/// writers for its bulk: a read transaction pins a snapshot, everything up to it is shipped, and the checkpoint copies
+/// back only frames that snapshot holds (SQLite never copies past an open reader's snapshot). The few frames written
+/// meanwhile are then shipped and copied back under the write lock; the log restarts at the next write, all shipped.
 /// A log that restarted anyway starts a new generation (a new base), as does every start of the silo.
 /// </para>
 /// </summary>
@@ -22,6 +24,7 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
     private readonly object gate = new();
     private SqliteConnection? writer;
     private SqliteConnection? checkpointer;
+    private SqliteConnection? pin;
     private string? generation;
     private long sequence;
     private WalLog.Header? log;
@@ -88,8 +91,9 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
                     StartGeneration();
                     DeleteExpired();
                 }
-                else if (Ship() && new FileInfo(walPath) is { Exists: true, Length: var walLength } && walLength > options.ContinuousCheckpointBytes)
+                else if (Ship() && position.Offset > options.ContinuousCheckpointBytes)
                 {
+                    // By what the current log holds, not by the file's size: a restarted log reuses the file from its start.
                     Checkpoint();
                 }
 
@@ -116,6 +120,7 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
     {
         writer?.Dispose();
         checkpointer?.Dispose();
+        pin?.Dispose();
         base.Dispose();
     }
 
@@ -123,6 +128,7 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
     {
         writer ??= SqliteStore.Open(SqliteStore.ConnectionString(database));
         checkpointer ??= SqliteStore.Open(SqliteStore.ConnectionString(database));
+        pin ??= SqliteStore.Open(SqliteStore.ConnectionString(database));
     }
 
     /// <summary>A new base (the store file, copied while no one writes) and the log as it stands as its first segment.</summary>
@@ -209,19 +215,49 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
         return read == MaxSegmentBytes - (MaxSegmentBytes % header.FrameSize) ? Ship() : true;
     }
 
-    /// <summary>Ships the last frames under the write lock, then checkpoints: the next write restarts the log.</summary>
-    private void Checkpoint() => WithWriteLock(() =>
+    /// <summary>
+    /// Checkpoints in two steps. First while writers go on: a read transaction pins a snapshot, the log is shipped at
+    /// least up to it, and the checkpoint copies back only what that snapshot holds (the bulk of the work). Then under
+    /// the write lock: the few frames written meanwhile are shipped and copied back, so the next write restarts the log
+    /// with nothing unshipped in it. Writers wait only for that short second step.
+    /// </summary>
+    private void Checkpoint()
     {
-        if (!Ship())
+        using (var snapshot = pin!.BeginTransaction(deferred: true))
         {
-            return;
+            using (var read = pin.CreateCommand())
+            {
+                // A deferred transaction takes its snapshot at its first read.
+                read.Transaction = snapshot;
+                read.CommandText = "SELECT count(*) FROM sqlite_master";
+                read.ExecuteScalar();
+            }
+
+            if (!Ship())
+            {
+                return;
+            }
+
+            CheckpointPassive();
+            snapshot.Rollback();
         }
 
+        WithWriteLock(() =>
+        {
+            if (Ship())
+            {
+                CheckpointPassive();
+                restartExpected = true;
+            }
+        });
+    }
+
+    private void CheckpointPassive()
+    {
         using var command = checkpointer!.CreateCommand();
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
         command.ExecuteNonQuery();
-        restartExpected = true;
-    });
+    }
 
     private void WithWriteLock(Action action)
     {
