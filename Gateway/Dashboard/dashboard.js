@@ -49,6 +49,16 @@ function renderOverview(status) {
   document.getElementById("backups").textContent = !b ? "This silo takes no backups of its store."
     : b.newest ? `${b.kept} kept · newest ${b.newest.name} (${b.newest.size} bytes, ${when(b.newest.created_at)})`
     : "No backup yet.";
+  // Continuous backup: how far behind the shipping is (every acknowledged write is off the data disk within a second).
+  const c = b && b.continuous;
+  const line = document.getElementById("continuous-backup");
+  line.hidden = !c;
+  if (c) {
+    line.className = c.error || c.lag_seconds > 1 ? "error" : "muted";
+    line.textContent = `continuous backup to ${c.directory}: lag ${c.lag_seconds.toFixed(3)} s` +
+      ` · last shipped ${c.last_shipped_at ? when(c.last_shipped_at) : "never"}` +
+      ` · base ${c.last_base_at ? when(c.last_base_at) : "none yet"}` + (c.error ? ` · failing: ${c.error}` : "");
+  }
 }
 
 async function act(description, action) {

@@ -56,6 +56,10 @@ public sealed class DashboardBrowserTests(ServerFixture fixture)
         Assert.Equal("cron 0 9 * * 1", await schedule.Locator("td").Nth(1).TextContentAsync());
         Assert.Equal("dashboard-hello", await schedule.Locator("td").Nth(2).TextContentAsync());
         await Assertions.Expect(page.Locator("#backups")).ToContainTextAsync("kept");
+        // Continuous backup is on by default: its lag and last shipment are shown.
+        await Assertions.Expect(page.Locator("#continuous-backup")).ToContainTextAsync("continuous backup to ");
+        await Assertions.Expect(page.Locator("#continuous-backup")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"lag \d+\.\d{3} s"));
+        await Assertions.Expect(page.Locator("#continuous-backup")).Not.ToContainTextAsync("failing");
 
         // The token moved from the URL into sessionStorage, and the page keeps refreshing with it.
         Assert.DoesNotContain("token", page.Url);
