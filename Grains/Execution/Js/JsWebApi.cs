@@ -11,7 +11,52 @@ internal static class JsWebApi
     public const string Source = """
           const web = () => {
             const define = (name, value) => Object.defineProperty(g, name, { value, writable: true, configurable: true });
-            const utf8 = (s) => call('', 'utf8', [String(s)]);
+            // UTF-8 in the script itself: a host call that returns a new typed array costs far more than encoding here.
+            const utf8 = (s) => {
+              s = String(s);
+              const n = s.length;
+              let length = 0;
+              for (let i = 0; i < n; i++) {
+                const c = s.charCodeAt(i);
+                if (c < 0x80) length += 1;
+                else if (c < 0x800) length += 2;
+                else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { length += 4; i++; }
+                else length += 3;
+              }
+              tooBig(length);
+              const b = new NativeUint8Array(length);
+              if (length === n) {
+                for (let i = 0; i < n; i++) b[i] = s.charCodeAt(i);
+                return b;
+              }
+              let o = 0;
+              for (let i = 0; i < n; i++) {
+                let c = s.charCodeAt(i);
+                if (c < 0x80) { b[o++] = c; continue; }
+                if (c < 0x800) { b[o++] = 0xc0 | (c >> 6); b[o++] = 0x80 | (c & 0x3f); continue; }
+                if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+                  c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
+                  b[o++] = 0xf0 | (c >> 18); b[o++] = 0x80 | ((c >> 12) & 0x3f); b[o++] = 0x80 | ((c >> 6) & 0x3f); b[o++] = 0x80 | (c & 0x3f);
+                  continue;
+                }
+                if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+                b[o++] = 0xe0 | (c >> 12); b[o++] = 0x80 | ((c >> 6) & 0x3f); b[o++] = 0x80 | (c & 0x3f);
+              }
+              return b;
+            };
+            // ASCII decodes in the script; anything else goes to the host's decoder (replacement characters included).
+            const text = (b) => {
+              if (b.length <= 65536) {
+                let ascii = true;
+                for (let i = 0; i < b.length; i++) if (b[i] > 0x7f) { ascii = false; break; }
+                if (ascii) {
+                  let out = '';
+                  for (let i = 0; i < b.length; i += 8192) out += String.fromCharCode.apply(null, b.subarray(i, i + 8192));
+                  return out;
+                }
+              }
+              return call('', 'text', [b]);
+            };
             const bytesOf = (v) => {
               if (v instanceof NativeUint8Array) return v;
               if (v instanceof ArrayBuffer) return new NativeUint8Array(v);
@@ -21,7 +66,7 @@ internal static class JsWebApi
             class TextEncoder { get encoding() { return 'utf-8'; } encode(s = '') { return utf8(s); } }
             class TextDecoder {
               get encoding() { return 'utf-8'; }
-              decode(b) { return b === undefined ? '' : call('', 'text', [bytesOf(b)]); }
+              decode(b) { return b === undefined ? '' : text(bytesOf(b)); }
             }
             const btoa = (s) => {
               s = String(s);
@@ -199,7 +244,7 @@ internal static class JsWebApi
                 return this.#body;
               }
               _raw() { return this.#body; }
-              async text() { const b = this.#take(); return b === null ? '' : typeof b === 'string' ? b : call('', 'text', [b]); }
+              async text() { const b = this.#take(); return b === null ? '' : typeof b === 'string' ? b : text(b); }
               async json() { return JSON.parse(await this.text()); }
               async arrayBuffer() { const b = this.#take(); return b === null ? new ArrayBuffer(0) : bytesOf(b).slice().buffer; }
               async bytes() { return new NativeUint8Array(await this.arrayBuffer()); }
@@ -268,8 +313,8 @@ internal static class JsWebApi
               if (bytes === null) return null;
               if (type === 'arrayBuffer') return bytes.slice().buffer;
               if (type === 'stream') throw new TypeError('KV: stream values are not supported');
-              const text = call('', 'text', [bytes]);
-              return type === 'json' ? JSON.parse(text) : text;
+              const value = text(bytes);
+              return type === 'json' ? JSON.parse(value) : value;
             };
             const KV = {
               async get(key, options) {
