@@ -192,7 +192,7 @@ internal sealed class ComponentTree : IDisposable
 
     private int ApplyFile(Vfs tree, VfsDirectory parent, string name, VfsNode? existing, FileInfo host, string relativePath)
     {
-        if (existing is VfsFile unchanged && stamps.TryGetValue(relativePath, out var stamp) && stamp == FileStamp.Of(host))
+        if (existing is VfsFile && stamps.TryGetValue(relativePath, out var stamp) && stamp == FileStamp.Of(host))
         {
             return WasiErrno.Success;
         }
