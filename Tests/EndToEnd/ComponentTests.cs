@@ -55,6 +55,20 @@ public sealed class ComponentTests(ServerFixture fixture)
         // wasi:cli/exit carries success or failure only: the adapter turns exit(3) into a failure, exit status 1.
         var failing = await CallAsync("component-prog", ["3"], "");
         Assert.Equal(1, failing["result"]!.GetValue<int>());
+
+        using var direct = await client.CallAsync(new { name = "component-prog", start_function = "run" });
+        Assert.Equal(HttpStatusCode.BadRequest, direct.StatusCode);
+        Assert.Contains("posix mode", await direct.MessageAsync());
+    }
+
+    [ComponentFact]
+    public async Task A_posix_plug_runs_a_component_with_the_request_body_as_stdin()
+    {
+        await client.RegisterAsync("component-cgi", Command.Value);
+        await client.PostJsonAsync("function/plug", new { method = "POST", path = "/component-cgi", name = "component-cgi", mode = "posix" });
+        using var response = await client.PostAsync("/component-cgi", new StringContent("posted body"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("stdin=posted body\n", await response.Content.ReadAsStringAsync());
     }
 
     [ComponentFact]

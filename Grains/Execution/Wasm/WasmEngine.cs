@@ -147,7 +147,9 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         var guest = target.CreateGuest(request, limits, logger);
         if (code is LoadedComponent component)
         {
-            return await RunComponentAsync(target, component, guest);
+            return request.Mode == InvocationMode.Posix
+                ? await RunComponentAsync(target, component, guest)
+                : InvocationResult.Failed(InvocationOutcome.BadRequest, "a WASI preview 2 component runs in posix mode only (wasi:cli/run)");
         }
 
         var module = (LoadedModule)code;

@@ -76,11 +76,6 @@ internal sealed class ComponentHost : IDisposable
     public InvocationResult Run(LoadedComponent loaded, GuestContext guest, ComponentTree tree, ulong epochTicks)
     {
         var request = guest.Request;
-        if (request.Mode != InvocationMode.Posix)
-        {
-            return InvocationResult.Failed(InvocationOutcome.BadRequest, "a WASI preview 2 component runs in posix mode only (wasi:cli/run)");
-        }
-
         var argv = new List<string>(request.PosixArguments.Count + 1) { request.Program ?? guest.FunctionName };
         argv.AddRange(request.PosixArguments);
         if (argv.Any(HasNul) || request.Environment.Any(pair => HasNul(pair.Key) || HasNul(pair.Value) || pair.Key.Contains('=')))
