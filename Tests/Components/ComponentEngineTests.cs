@@ -45,13 +45,47 @@ public sealed class ComponentEngineTests : IDisposable
         Assert.InRange(allocated, 1, 15);
     }
 
+    [ComponentFact]
+    public async Task A_component_compiled_at_registration_is_loaded_from_disk_by_a_restarted_silo()
+    {
+        var component = ComponentToolchain.Command("#include <stdio.h>\nint main(void) { puts(\"cached\"); return 0; }");
+        var directory = Directory.CreateTempSubdirectory("moc-component-cache-").FullName;
+        try
+        {
+            var options = Options.Create(new ExecutionOptions { CompiledCacheDirectory = directory });
+            using (var registering = new WasmEngine([new WasiSnapshotPreview1Module()], options, NullLogger<WasmEngine>.Instance))
+            {
+                var validation = registering.Validate(component);
+                Assert.Null(validation.Error);
+                await validation.Accept!();
+                Assert.Single(Directory.GetFiles(directory, "*.cwasm"));
+                Assert.Equal(InvocationOutcome.Ok, (await RunAsync(registering, component)).Outcome);
+                Assert.Equal((0, 0, 0), registering.CodeLoads);
+            }
+
+            using var restarted = new WasmEngine([new WasiSnapshotPreview1Module()], options, NullLogger<WasmEngine>.Instance);
+            var result = await RunAsync(restarted, component);
+            Assert.Equal("cached\n", Encoding.UTF8.GetString(result.Output.Body));
+            Assert.Equal((0, 1, 0), restarted.CodeLoads);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     public void Dispose() => engine.Dispose();
 
     private Task<InvocationResult> RunAsync(byte[] component)
     {
         Assert.Null(engine.Validate(component).Error);
+        return RunAsync(engine, component);
+    }
+
+    private static Task<InvocationResult> RunAsync(WasmEngine engine, byte[] component)
+    {
         var request = new InvocationRequest("component", "", InvocationMode.Posix, [], ExchangeBufferData.FromBody([]));
-        var techId = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(component));
+        var techId = MyOwnCluster.Files.TechIds.Of(component);
         return engine.InvokeAsync(new FunctionTarget("component", techId, () => ValueTask.FromResult(component)), request);
     }
 }

@@ -84,8 +84,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     {
         if (ComponentBinary.IsComponent(bytes))
         {
-            var id = techId ?? Files.TechIds.Of(bytes);
-            return components.Validate(bytes, loaded => modules.GetOrLoad(id, () => Task.FromResult<LoadedCode>(loaded)));
+            return ValidateComponent(bytes, techId ?? Files.TechIds.Of(bytes));
         }
 
         Module module;
@@ -128,6 +127,29 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
                 Accept = unknown.Count > 0 ? null : compiledCache.Keep(techId ?? Files.TechIds.Of(bytes), module),
             };
         }
+    }
+
+    /// <summary>A component accepted at registration is kept compiled: on disk and in the store as modules are, and loaded here.</summary>
+    private FunctionValidation ValidateComponent(ReadOnlySpan<byte> bytes, string techId)
+    {
+        if (components.Check(bytes, out var component) is { } error)
+        {
+            return error;
+        }
+
+        var persist = compiledCache.Keep(techId, component!);
+        return new FunctionValidation(null, [], [])
+        {
+            Accept = async () =>
+            {
+                if (persist is not null)
+                {
+                    await persist();
+                }
+
+                await modules.GetOrLoad(techId, () => Task.FromResult<LoadedCode>(new LoadedComponent(component!)));
+            },
+        };
     }
 
     public async Task<InvocationResult> InvokeAsync(FunctionTarget target, InvocationRequest request)
@@ -188,7 +210,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
             var bytes = await target.LoadBytes();
             if (ComponentBinary.IsComponent(bytes))
             {
-                return components.Compile(bytes);
+                return new LoadedComponent(await compiledCache.LoadComponentAsync(engine, target.TechId, bytes));
             }
 
             var module = await compiledCache.LoadAsync(engine, target.Name, target.TechId, bytes);

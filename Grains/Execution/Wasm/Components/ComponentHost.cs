@@ -37,18 +37,18 @@ internal sealed class ComponentHost : IDisposable
     }
 
     /// <summary>
-    /// Compiles the component and checks it is a command whose imports Wasmtime's WASI host provides; on acceptance the
-    /// compiled component goes to <paramref name="keep"/> so the first call does not compile it again.
+    /// Compiles the component and checks it is a command whose imports Wasmtime's WASI host provides: null and the
+    /// compiled component when it is, else the reason.
     /// </summary>
-    public FunctionValidation Validate(ReadOnlySpan<byte> bytes, Action<LoadedComponent> keep)
+    public string? Check(ReadOnlySpan<byte> bytes, out Component? component)
     {
-        Component component;
         try
         {
             component = Component.FromBytes(engine, bytes);
         }
         catch (WasmtimeException e)
         {
+            component = null;
             return $"the component does not compile: {WasmInvocation.Cause(e)}";
         }
 
@@ -56,21 +56,11 @@ internal sealed class ComponentHost : IDisposable
         if (error is not null)
         {
             component.Dispose();
-            return error;
+            component = null;
         }
 
-        var loaded = new LoadedComponent(component);
-        return new FunctionValidation(null, [], [])
-        {
-            Accept = () =>
-            {
-                keep(loaded);
-                return Task.CompletedTask;
-            },
-        };
+        return error;
     }
-
-    public LoadedComponent Compile(byte[] bytes) => new(Component.FromBytes(engine, bytes));
 
     /// <summary>Runs <c>wasi:cli/run</c> once in a fresh store: posix mode's contract, the exit code as the result.</summary>
     public InvocationResult Run(LoadedComponent loaded, GuestContext guest, ComponentTree tree, ulong epochTicks)
