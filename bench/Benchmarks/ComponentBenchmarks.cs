@@ -28,6 +28,7 @@ public class ComponentBenchmarks
     private FunctionTarget moduleTarget = null!;
     private InvocationRequest request = null!;
     private string inputPath = "";
+    private Vfs tree = null!;
 
     [Params(0, 100)]
     public int TreeFiles { get; set; }
@@ -47,6 +48,9 @@ public class ComponentBenchmarks
         {
             tree.TryWriteFile($"data/file-{i}.txt", input, out _);
         }
+
+        tree.MarkClean();
+        this.tree = tree;
 
         platform = new WasmEngine([new WasiSnapshotPreview1Module()], Options.Create(new ExecutionOptions()), NullLogger<WasmEngine>.Instance, new FixedTree(tree));
         componentTarget = new FunctionTarget("uppercase", "uppercase-component", () => ValueTask.FromResult(component));
@@ -77,6 +81,13 @@ public class ComponentBenchmarks
 
     [Benchmark(Description = "platform component, posix mode, tree copied out and back")]
     public long PlatformComponent() => Check(platform.InvokeAsync(componentTarget, request).GetAwaiter().GetResult());
+
+    [Benchmark(Description = "of which the tree copied out and back (no run)")]
+    public bool TreeCopyOnly()
+    {
+        using var materialized = MyOwnCluster.Execution.Wasm.Components.ComponentTree.Materialize(tree, request.Input.Body);
+        return materialized.TryWriteBack(tree, out _);
+    }
 
     [Benchmark(Description = "platform preview 1 module, posix mode, same tree")]
     public long PlatformModule() => Check(platform.InvokeAsync(moduleTarget, request).GetAwaiter().GetResult());

@@ -100,15 +100,17 @@ internal sealed class ComponentTree : IDisposable
             }
             else if (node is VfsFile file)
             {
-                using (var stream = new FileStream(childHost, FileMode.CreateNew, FileAccess.Write))
+                // The tree's own modification time, so that a program sees when a file last changed, and so that
+                // any write during the call (stamped "now") shows as a change. A file system that rounds times only
+                // makes unchanged files look changed: they are then compared byte for byte.
+                var modified = DateTime.UnixEpoch.AddTicks(file.ModifyTimeNs / 100);
+                using (var handle = File.OpenHandle(childHost, FileMode.CreateNew, FileAccess.Write))
                 {
-                    stream.Write(file.Content);
+                    RandomAccess.Write(handle, file.Content, 0);
+                    File.SetLastWriteTimeUtc(handle, modified);
                 }
 
-                // The tree's own modification time, so that a program sees when a file last changed, and so that
-                // any write during the call (stamped "now") shows as a change.
-                File.SetLastWriteTimeUtc(childHost, DateTime.UnixEpoch.AddTicks(file.ModifyTimeNs / 100));
-                stamps[childRelative] = FileStamp.Of(new FileInfo(childHost));
+                stamps[childRelative] = new FileStamp(file.Size, modified);
             }
         }
     }
