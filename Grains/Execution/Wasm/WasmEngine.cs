@@ -278,53 +278,11 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         return result;
     }
 
-    /// <summary>
-    /// A component call on a guest thread: the durable tree copied to a private host directory, the component run on
-    /// it, and what it left there written back into the tree (saved by <see cref="RunPosixAsync"/> when it changed).
-    /// </summary>
+    /// <summary>A component call on a guest thread, on the function's durable tree (saved by <see cref="RunPosixAsync"/> when changed).</summary>
     private Task<InvocationResult> RunComponentAsync(FunctionTarget target, LoadedComponent component, GuestContext guest) =>
-        RunPosixAsync(target, tree => GuestThreads.Shared.RunAsync((Host: components, Component: component, Guest: guest, Tree: tree), static call =>
-        {
-            ComponentTree materialized;
-            try
-            {
-                materialized = ComponentTree.Materialize(call.Tree, call.Guest.GetBuffer(call.Guest.InputBufferId)!.Body);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
-            {
-                return InvocationResult.Failed(InvocationOutcome.Unavailable, $"cannot prepare the function's files: {e.Message}");
-            }
-
-            using (materialized)
-            {
-                var result = call.Host.Run(call.Component, call.Guest, materialized, EpochTicks(call.Guest));
-                call.Tree.ChargeMemory = bytes => call.Guest.TryChargeMemory("wasi", bytes);
-                try
-                {
-                    if (!materialized.TryWriteBack(call.Tree, out var error))
-                    {
-                        return WasmInvocation.Failed(call.Guest, InvocationOutcome.GuestError, error);
-                    }
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    call.Tree.MarkClean();
-                    return WasmInvocation.Failed(call.Guest, InvocationOutcome.Unavailable, $"cannot read back the function's files: {e.Message}");
-                }
-
-                if (materialized.SkippedLinks.Count == 0)
-                {
-                    return result;
-                }
-
-                foreach (var link in materialized.SkippedLinks)
-                {
-                    call.Guest.WriteStderr(System.Text.Encoding.UTF8.GetBytes($"moc: symbolic link {link} not kept (the function's files hold none)\n"));
-                }
-
-                return result with { Stderr = call.Guest.Stderr.ToArray() };
-            }
-        }).AsTask());
+        RunPosixAsync(target, tree => GuestThreads.Shared.RunAsync(
+            (Host: components, Component: component, Guest: guest, Tree: tree),
+            static call => call.Host.Run(call.Component, call.Guest, call.Tree, EpochTicks(call.Guest))).AsTask());
 
     /// <summary>One call in a fresh store, with the epoch ticking for its deadline, on a thread <see cref="GuestThreads"/> picks.</summary>
     private ValueTask<InvocationResult> RunAsync(LoadedModule module, GuestContext guest, WasiState? wasi) =>

@@ -1,4 +1,5 @@
-using MyOwnCluster.Buffers;
+using System.Text;
+using MyOwnCluster.Execution.Wasm.Wasi;
 using Wasmtime;
 using Wasmtime.Components;
 
@@ -62,8 +63,55 @@ internal sealed class ComponentHost : IDisposable
         return error;
     }
 
+    /// <summary>
+    /// One posix call: the durable tree copied to a private host directory, the component run on it, and what it left
+    /// there written back into <paramref name="tree"/> (which the caller saves when it changed).
+    /// </summary>
+    public InvocationResult Run(LoadedComponent loaded, GuestContext guest, Vfs tree, ulong epochTicks)
+    {
+        ComponentTree materialized;
+        try
+        {
+            materialized = ComponentTree.Materialize(tree, guest.GetBuffer(guest.InputBufferId)!.Body);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return InvocationResult.Failed(InvocationOutcome.Unavailable, $"cannot prepare the function's files: {e.Message}");
+        }
+
+        using (materialized)
+        {
+            var result = RunCommand(loaded, guest, materialized, epochTicks);
+            tree.ChargeMemory = bytes => guest.TryChargeMemory("wasi", bytes);
+            try
+            {
+                if (!materialized.TryWriteBack(tree, out var error))
+                {
+                    return WasmInvocation.Failed(guest, InvocationOutcome.GuestError, error);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                tree.MarkClean();
+                return WasmInvocation.Failed(guest, InvocationOutcome.Unavailable, $"cannot read back the function's files: {e.Message}");
+            }
+
+            if (materialized.SkippedLinks.Count == 0)
+            {
+                return result;
+            }
+
+            foreach (var link in materialized.SkippedLinks)
+            {
+                guest.WriteStderr(Encoding.UTF8.GetBytes($"moc: symbolic link {link} not kept (the function's files hold none)\n"));
+            }
+
+            return result with { Stderr = guest.Stderr.ToArray() };
+        }
+    }
+
     /// <summary>Runs <c>wasi:cli/run</c> once in a fresh store: posix mode's contract, the exit code as the result.</summary>
-    public InvocationResult Run(LoadedComponent loaded, GuestContext guest, ComponentTree tree, ulong epochTicks)
+    private InvocationResult RunCommand(LoadedComponent loaded, GuestContext guest, ComponentTree tree, ulong epochTicks)
     {
         var request = guest.Request;
         var argv = new List<string>(request.PosixArguments.Count + 1) { request.Program ?? guest.FunctionName };
