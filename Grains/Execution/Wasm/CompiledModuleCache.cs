@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Wasmtime;
+using Wasmtime.Components;
 
 namespace MyOwnCluster.Execution.Wasm;
 
@@ -22,11 +23,37 @@ internal sealed class CompiledModuleCache(string? directory, ILogger logger, ICo
     /// <summary>How the modules this cache loaded got their machine code: compiled here, from disk, from the store.</summary>
     public (int Compiled, int FromDisk, int FromStore) Loads => (compiled, fromDisk, fromStore);
 
-    public async Task<Module> LoadAsync(Engine engine, string name, string techId, byte[] bytes)
+    public Task<Module> LoadAsync(Engine engine, string name, string techId, byte[] bytes) =>
+        LoadAsync(techId, new CodeForm<Module>(
+            path => Module.DeserializeFile(engine, name, path),
+            code => Module.Deserialize(engine, name, code),
+            () => Module.FromBytes(engine, name, bytes),
+            module => module.Serialize()));
+
+    /// <summary>The same for a WASI preview 2 component: compiled once, kept on disk and in the store.</summary>
+    public Task<Component> LoadComponentAsync(Engine engine, string techId, byte[] bytes) =>
+        LoadAsync(techId, new CodeForm<Component>(
+            path => Component.DeserializeFile(engine, path),
+            code => Component.Deserialize(engine, code),
+            () => Component.FromBytes(engine, bytes),
+            component => component.Serialize()));
+
+    /// <summary>
+    /// Keeps a module compiled elsewhere (registration compiles every module to validate it), so the first call
+    /// deserializes machine code instead of compiling again: its code is serialized now and written (to disk and to
+    /// the store) by the returned function, which the caller runs once it accepts the module. Null when nothing would
+    /// be kept. A failed write is logged, never thrown: the code can always be compiled again.
+    /// </summary>
+    public Func<Task>? Keep(string techId, Module module) => Keep(techId, module.Serialize);
+
+    /// <summary><see cref="Keep(string, Module)"/> for a component.</summary>
+    public Func<Task>? Keep(string techId, Component component) => Keep(techId, component.Serialize);
+
+    private async Task<T> LoadAsync<T>(string techId, CodeForm<T> form)
     {
         if (!Files.TechIds.IsValid(techId) || (directory is null && shared is null))
         {
-            return Compile(engine, name, bytes);
+            return Compile(form);
         }
 
         var path = directory is null ? null : PathOf(techId);
@@ -34,9 +61,9 @@ internal sealed class CompiledModuleCache(string? directory, ILogger logger, ICo
         {
             try
             {
-                var module = Module.DeserializeFile(engine, name, path);
+                var loaded = form.DeserializeFile(path);
                 Interlocked.Increment(ref fromDisk);
-                return module;
+                return loaded;
             }
             catch (WasmtimeException e)
             {
@@ -48,10 +75,10 @@ internal sealed class CompiledModuleCache(string? directory, ILogger logger, ICo
         {
             try
             {
-                var module = Module.Deserialize(engine, name, code);
+                var loaded = form.Deserialize(code);
                 Interlocked.Increment(ref fromStore);
                 Write(techId, code);
-                return module;
+                return loaded;
             }
             catch (WasmtimeException e)
             {
@@ -59,8 +86,8 @@ internal sealed class CompiledModuleCache(string? directory, ILogger logger, ICo
             }
         }
 
-        var compiledHere = Compile(engine, name, bytes);
-        if (Keep(techId, compiledHere) is { } keep)
+        var compiledHere = Compile(form);
+        if (Keep(techId, () => form.Serialize(compiledHere)) is { } keep)
         {
             await keep();
         }
@@ -68,13 +95,7 @@ internal sealed class CompiledModuleCache(string? directory, ILogger logger, ICo
         return compiledHere;
     }
 
-    /// <summary>
-    /// Keeps a module compiled elsewhere (registration compiles every module to validate it), so the first call
-    /// deserializes machine code instead of compiling again: its code is serialized now and written (to disk and to
-    /// the store) by the returned function, which the caller runs once it accepts the module. Null when nothing would
-    /// be kept. A failed write is logged, never thrown: the code can always be compiled again.
-    /// </summary>
-    public Func<Task>? Keep(string techId, Module module)
+    private Func<Task>? Keep(string techId, Func<byte[]> serialize)
     {
         if ((directory is null && shared is null) || !Files.TechIds.IsValid(techId))
         {
@@ -84,7 +105,7 @@ internal sealed class CompiledModuleCache(string? directory, ILogger logger, ICo
         byte[] serialized;
         try
         {
-            serialized = module.Serialize();
+            serialized = serialize();
         }
         catch (WasmtimeException e)
         {
@@ -99,11 +120,11 @@ internal sealed class CompiledModuleCache(string? directory, ILogger logger, ICo
         };
     }
 
-    private Module Compile(Engine engine, string name, byte[] bytes)
+    private T Compile<T>(CodeForm<T> form)
     {
-        var module = Module.FromBytes(engine, name, bytes);
+        var compiledHere = form.Compile();
         Interlocked.Increment(ref compiled);
-        return module;
+        return compiledHere;
     }
 
     private async Task<byte[]?> FetchAsync(string techId)
@@ -185,3 +206,6 @@ internal sealed class CompiledModuleCache(string? directory, ILogger logger, ICo
 
     private string PathOf(string techId) => Path.Combine(directory!, KeyOf(techId) + ".cwasm");
 }
+
+/// <summary>How one kind of compiled code (module or component) is loaded, compiled and serialized.</summary>
+internal sealed record CodeForm<T>(Func<string, T> DeserializeFile, Func<byte[], T> Deserialize, Func<T> Compile, Func<T, byte[]> Serialize);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MyOwnCluster.Execution.Wasm.Components;
 using MyOwnCluster.Execution.Wasm.Wasi;
 using MyOwnCluster.Functions;
 using Wasmtime;
@@ -17,7 +18,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     private const nuint KeepResidentBytes = 1 << 20;
     private readonly Engine engine;
     private readonly Linker linker;
-    private readonly VersionCache<LoadedModule> modules;
+    private readonly VersionCache<LoadedCode> modules;
     private readonly IReadOnlyList<IWasmHostModule> hostModules;
     private readonly ExecutionOptions limits;
     private readonly ILogger logger;
@@ -26,6 +27,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     private readonly IWasiUrlFetcher? urlFetcher;
     private readonly CompiledModuleCache compiledCache;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> treeGates = new(StringComparer.Ordinal);
+    private readonly ComponentHost components;
 
     public WasmEngine(
         IEnumerable<IWasmHostModule> hostModules,
@@ -37,7 +39,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     {
         this.limits = limits.Value;
         this.logger = logger;
-        modules = new VersionCache<LoadedModule>(this.limits.CachedVersions);
+        modules = new VersionCache<LoadedCode>(this.limits.CachedVersions);
         compiledCache = new CompiledModuleCache(this.limits.CompiledCacheDirectory, logger, compiledCode);
         // The pooling allocator keeps instance slots warm: a fresh instance per call costs no mmap/munmap. The first
         // KeepResidentBytes of a freed memory or table are zeroed with memset instead of madvise: madvise flushes the TLB
@@ -55,6 +57,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         this.urlFetcher = urlFetcher;
         engine = new Engine(new Config()
             .WithEpochInterruption(true)
+            .WithComponentModel(true)
             .WithOptimizationLevel(OptimizationLevel.Speed)
             .WithPoolingAllocationStrategy(pool));
         linker = new Linker(engine);
@@ -65,6 +68,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         }
 
         epochTicker = new EpochTicker(engine);
+        components = new ComponentHost(engine, epochTicker);
     }
 
     public FunctionKind Kind => FunctionKind.Wasm;
@@ -78,6 +82,11 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
 
     public FunctionValidation Validate(ReadOnlySpan<byte> bytes, string? techId = null)
     {
+        if (ComponentBinary.IsComponent(bytes))
+        {
+            return ValidateComponent(bytes, techId ?? Files.TechIds.Of(bytes));
+        }
+
         Module module;
         try
         {
@@ -120,12 +129,35 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         }
     }
 
+    /// <summary>A component accepted at registration is kept compiled: on disk and in the store as modules are, and loaded here.</summary>
+    private FunctionValidation ValidateComponent(ReadOnlySpan<byte> bytes, string techId)
+    {
+        if (components.Check(bytes, out var component) is { } error)
+        {
+            return error;
+        }
+
+        var persist = compiledCache.Keep(techId, component!);
+        return new FunctionValidation(null, [], [])
+        {
+            Accept = async () =>
+            {
+                if (persist is not null)
+                {
+                    await persist();
+                }
+
+                await modules.GetOrLoad(techId, () => Task.FromResult<LoadedCode>(new LoadedComponent(component!)));
+            },
+        };
+    }
+
     public async Task<InvocationResult> InvokeAsync(FunctionTarget target, InvocationRequest request)
     {
-        LoadedModule module;
+        LoadedCode code;
         try
         {
-            module = await GetModuleAsync(target);
+            code = await GetCodeAsync(target);
         }
         catch (Exception e)
         {
@@ -135,12 +167,20 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         }
 
         var guest = target.CreateGuest(request, limits, logger);
+        if (code is LoadedComponent component)
+        {
+            return request.Mode == InvocationMode.Posix
+                ? await RunComponentAsync(target, component, guest)
+                : InvocationResult.Failed(InvocationOutcome.BadRequest, "a WASI preview 2 component runs in posix mode only (wasi:cli/run)");
+        }
+
+        var module = (LoadedModule)code;
         if (request.Mode != InvocationMode.Posix)
         {
             return await RunAsync(module, guest, null);
         }
 
-        return await RunPosixAsync(target, module, guest);
+        return await RunPosixAsync(target, tree => RunAsync(module, guest, new WasiState(guest, tree, urlFetcher)).AsTask());
     }
 
     public void Dispose()
@@ -148,22 +188,31 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         epochTicker.Dispose();
         foreach (var loaded in modules.Loaded())
         {
-            loaded.Module.Dispose();
-            if (loaded.Linker != linker)
+            if (loaded is LoadedModule module && module.Linker == linker)
             {
-                loaded.Linker.Dispose();
+                module.Module.Dispose();
+            }
+            else
+            {
+                loaded.Dispose();
             }
         }
 
+        components.Dispose();
         linker.Dispose();
         engine.Dispose();
     }
 
-    /// <summary>Compiled module for a tech id, compiled at most once per silo.</summary>
-    internal Task<LoadedModule> GetModuleAsync(FunctionTarget target) =>
+    /// <summary>Compiled module or component for a tech id, compiled at most once per silo.</summary>
+    internal Task<LoadedCode> GetCodeAsync(FunctionTarget target) =>
         modules.GetOrLoad(target.TechId, async () =>
         {
             var bytes = await target.LoadBytes();
+            if (ComponentBinary.IsComponent(bytes))
+            {
+                return new LoadedComponent(await compiledCache.LoadComponentAsync(engine, target.TechId, bytes));
+            }
+
             var module = await compiledCache.LoadAsync(engine, target.Name, target.TechId, bytes);
             var bound = ModuleBinding.BoundImports(engine, linker, module);
             return new LoadedModule(module, bound.Count == 0 ? linker : ModuleBinding.CreateLinker(engine, hostModules, bound));
@@ -179,11 +228,11 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     }
 
     /// <summary>Posix mode: the function's file tree is loaded before the call and saved after it if the program changed it.</summary>
-    private async Task<InvocationResult> RunPosixAsync(FunctionTarget target, LoadedModule module, GuestContext guest)
+    private async Task<InvocationResult> RunPosixAsync(FunctionTarget target, Func<Vfs, Task<InvocationResult>> run)
     {
         if (fileSystems is null)
         {
-            return await RunAsync(module, guest, new WasiState(guest, new Vfs(), urlFetcher));
+            return await run(new Vfs());
         }
 
         // Calls of one function share its durable tree: on this silo they run one at a time so none loses another's writes.
@@ -191,7 +240,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         await gate.WaitAsync();
         try
         {
-            return await RunWithDurableTreeAsync(target, module, guest, fileSystems);
+            return await RunWithDurableTreeAsync(target, fileSystems, run);
         }
         finally
         {
@@ -199,7 +248,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         }
     }
 
-    private async Task<InvocationResult> RunWithDurableTreeAsync(FunctionTarget target, LoadedModule module, GuestContext guest, IWasiFileSystemProvider fileSystems)
+    private async Task<InvocationResult> RunWithDurableTreeAsync(FunctionTarget target, IWasiFileSystemProvider fileSystems, Func<Vfs, Task<InvocationResult>> run)
     {
         Vfs fileSystem;
         try
@@ -212,8 +261,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
             return InvocationResult.Failed(InvocationOutcome.Unavailable, $"cannot load the function's files: {e.Message}");
         }
 
-        var wasi = new WasiState(guest, fileSystem, urlFetcher);
-        var result = await RunAsync(module, guest, wasi);
+        var result = await run(fileSystem);
         if (fileSystem.IsDirty)
         {
             try
@@ -230,6 +278,12 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         return result;
     }
 
+    /// <summary>A component call on a guest thread, on the function's durable tree (saved by <see cref="RunPosixAsync"/> when changed).</summary>
+    private Task<InvocationResult> RunComponentAsync(FunctionTarget target, LoadedComponent component, GuestContext guest) =>
+        RunPosixAsync(target, tree => GuestThreads.Shared.RunAsync(
+            (Host: components, Component: component, Guest: guest, Tree: tree),
+            static call => call.Host.Run(call.Component, call.Guest, call.Tree, EpochTicks(call.Guest))).AsTask());
+
     /// <summary>One call in a fresh store, with the epoch ticking for its deadline, on a thread <see cref="GuestThreads"/> picks.</summary>
     private ValueTask<InvocationResult> RunAsync(LoadedModule module, GuestContext guest, WasiState? wasi) =>
         GuestThreads.Shared.RunAsync((Engine: this, Module: module, Guest: guest, Wasi: wasi), static call =>
@@ -243,5 +297,18 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
         (ulong)Math.Max(1, (guest.RemainingMs + EpochTicker.TickMs - 1) / EpochTicker.TickMs);
 }
 
+/// <summary>What a tech id loads as on this silo: a core module (<see cref="LoadedModule"/>) or a component.</summary>
+internal abstract record LoadedCode : IDisposable
+{
+    public abstract void Dispose();
+}
+
 /// <summary>A compiled module and the linker it is instantiated with (the shared one, or its own when it has bound imports).</summary>
-internal sealed record LoadedModule(Module Module, Linker Linker);
+internal sealed record LoadedModule(Module Module, Linker Linker) : LoadedCode
+{
+    public override void Dispose()
+    {
+        Module.Dispose();
+        Linker.Dispose();
+    }
+}

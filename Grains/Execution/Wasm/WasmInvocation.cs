@@ -65,10 +65,10 @@ internal static class WasmInvocation
         }
     }
 
-    private static InvocationResult Completed(GuestContext guest, long result) =>
+    internal static InvocationResult Completed(GuestContext guest, long result) =>
         new(InvocationOutcome.Ok, result, guest.IsNested ? ExchangeBufferData.Empty : guest.Output.ToData(), null) { Stderr = guest.Stderr.ToArray() };
 
-    private static InvocationResult Failed(GuestContext guest, InvocationOutcome outcome, string error) =>
+    internal static InvocationResult Failed(GuestContext guest, InvocationOutcome outcome, string error) =>
         InvocationResult.Failed(outcome, error) with { Stderr = guest.Stderr.ToArray() };
 
     private static ValueBox[]? BoxArguments(Function function, IReadOnlyList<long> arguments, out string? error)
@@ -118,7 +118,7 @@ internal static class WasmInvocation
     }
 
     /// <summary>The useful part of a Wasmtime error: the host function's own message, or the text after "Caused by:".</summary>
-    private static string Cause(WasmtimeException e)
+    internal static string Cause(WasmtimeException e)
     {
         if (e.InnerException is { } inner)
         {
