@@ -137,6 +137,8 @@ static async Task RunAsync(string[] args)
     builder.Services.AddSingleton<MyOwnCluster.Execution.Placement.ClusterInvoker>();
     builder.Services.AddPlacementDirector<MyOwnCluster.Execution.Placement.SiloBoundPlacement, MyOwnCluster.Execution.Placement.SiloBoundPlacementDirector>();
     builder.Services.AddSingleton<MyOwnCluster.KeyValue.LocalKeyValue>();
+    builder.Services.AddSingleton<MyOwnCluster.Async.AsyncInvocations>();
+    builder.Services.AddHostedService(services => services.GetRequiredService<MyOwnCluster.Async.AsyncInvocations>());
     builder.Services.AddHostedService<KeyValueMigration>();
     builder.Services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
     builder.AddTelemetry();

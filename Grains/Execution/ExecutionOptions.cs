@@ -65,4 +65,16 @@ public sealed class ExecutionOptions
 
     /// <summary>Quota of a function's durable file tree: files and directories.</summary>
     public int FileSystemMaxEntries { get; set; } = 10_000;
+
+    /// <summary>How many times a failed asynchronous invocation is tried again (so at most 1 + this many attempts).</summary>
+    public int AsyncRetries { get; set; } = 2;
+
+    /// <summary>Asynchronous invocations one silo runs at once; 0: twice its cores.</summary>
+    public int AsyncConcurrency { get; set; }
+
+    /// <summary>Asynchronous invocations one silo holds queued before it refuses more (503).</summary>
+    public int AsyncQueueLimit { get; set; } = 100_000;
+
+    /// <summary>How long an ended asynchronous invocation stays readable (<c>GET invocation/{id}</c>) before it is deleted.</summary>
+    public double AsyncKeepHours { get; set; } = 24;
 }
