@@ -57,9 +57,11 @@ internal static class FunctionCommands
         mode.AcceptOnlyFromAmong("direct", "posix");
         var posix = new Option<bool>("--posix") { Description = "Same as --mode posix" };
         var env = new Option<string[]>("--env", "-e") { Description = "KEY=VALUE environment for posix mode (repeatable)" };
+        var runAsync = new Option<bool>("--async") { Description = "Record the call, print its invocation id and return (see 'moc invocation')" };
+        var callback = new Option<string?>("--callback") { Description = "With --async: an http(s) URL POSTed the invocation's status when it ends" };
         var command = new Command("call", "Call a function and print its output body")
         {
-            name, args, start, input, inputFile, mode, posix, env,
+            name, args, start, input, inputFile, mode, posix, env, runAsync, callback,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -80,6 +82,18 @@ internal static class FunctionCommands
                 ParseEnvironment(parse.GetValue(env) ?? [], posixMode),
                 Program: null);
             using var api = context.CreateClient(parse);
+            if (parse.GetValue(runAsync))
+            {
+                var accepted = await api.CallAsyncAsync(request with { Callback = parse.GetValue(callback) }, ct);
+                await context.Out.WriteLineAsync(accepted.Invocation);
+                return ExitCodes.Ok;
+            }
+
+            if (parse.GetValue(callback) is not null)
+            {
+                throw new CliException("--callback only applies with --async", ExitCodes.Usage);
+            }
+
             var response = await api.CallAsync(request, ct);
             await WriteResponseAsync(context, response, parse.GetValue(context.VerboseOption), ct);
             return posixMode ? unchecked((int)response.Result) : ExitCodes.Ok;

@@ -77,6 +77,30 @@ public sealed class AsyncInvocationTests(ServerFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, call.StatusCode);
     }
 
+    [Fact]
+    public async Task The_cli_calls_with_async_prints_an_id_and_invocation_waits_for_the_output_and_cancel_of_an_ended_one_fails()
+    {
+        await RegisterAsync("async-cli");
+        string[] connection = ["--server", fixture.Server.BaseAddress.ToString(), "--data", fixture.Server.DataDirectory, "--token", ServerProcess.Token];
+
+        var call = await Cli.CliRunner.RunWithEnvironmentAsync(null, ["call", "async-cli", "--start", "echo", "--input", "via the cli", "--async", .. connection]);
+        Assert.True(call.ExitCode == 0, call.ToString());
+        var id = call.Stdout.Trim();
+        Assert.Matches("^[0-9a-f]{32}$", id);
+
+        var output = await Cli.CliRunner.RunWithEnvironmentAsync(null, ["invocation", id, "--wait", "30", "--output", .. connection]);
+        Assert.True(output.ExitCode == 0, output.ToString());
+        Assert.Equal("via the cli", output.RawText);
+
+        var shown = await Cli.CliRunner.RunWithEnvironmentAsync(null, ["invocation", id, .. connection]);
+        Assert.Equal("done", System.Text.Json.Nodes.JsonNode.Parse(shown.Stdout)!["state"]!.GetValue<string>());
+        var cancel = await Cli.CliRunner.RunWithEnvironmentAsync(null, ["invocation", id, "--cancel", .. connection]);
+        Assert.Equal(1, cancel.ExitCode);
+        Assert.Contains("already ended", cancel.Stderr);
+        var misused = await Cli.CliRunner.RunWithEnvironmentAsync(null, ["call", "async-cli", "--callback", "http://127.0.0.1/", .. connection]);
+        Assert.Equal(2, misused.ExitCode);
+    }
+
     private async Task RegisterAsync(string name) =>
         Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync(name, Wat.ToWasm(AsyncWat.Worker))).StatusCode);
 }
