@@ -34,6 +34,9 @@ public enum InvocationOutcome
 
     /// <summary>This silo cannot run this kind of function (e.g. no /dev/kvm).</summary>
     Unavailable = 6,
+
+    /// <summary>The function's concurrency limit is reached and its queue is full (429).</summary>
+    Busy = 7,
 }
 
 /// <summary>One function call: what to run, how, and with which input.</summary>

@@ -66,6 +66,15 @@ public sealed class ExecutionOptions
     /// <summary>Quota of a function's durable file tree: files and directories.</summary>
     public int FileSystemMaxEntries { get; set; } = 10_000;
 
+    /// <summary>
+    /// First calls of one function a silo runs at once unless its registration says otherwise (max_concurrency);
+    /// 0: no limit.
+    /// </summary>
+    public int FunctionConcurrency { get; set; }
+
+    /// <summary>First calls of one function that may wait on a silo for a slot past its concurrency limit; more are refused (429).</summary>
+    public int FunctionQueue { get; set; } = 1000;
+
     /// <summary>How many times a failed asynchronous invocation is tried again (so at most 1 + this many attempts).</summary>
     public int AsyncRetries { get; set; } = 2;
 

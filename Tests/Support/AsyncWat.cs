@@ -3,7 +3,10 @@ namespace MyOwnCluster.Tests.Support;
 /// <summary>Guests and helpers for asynchronous invocations.</summary>
 public static class AsyncWat
 {
-    /// <summary>add(a, b); trap() traps; spin() loops until its deadline; echo copies input to output and returns its size.</summary>
+    /// <summary>
+    /// add(a, b); trap() traps; spin() loops until its deadline; busy(n) counts n down and returns 7; echo copies input
+    /// to output and returns its size.
+    /// </summary>
     public const string Worker = """
         (module
           (import "my-own-cluster" "get_input_buffer_id" (func $in (result i32)))
@@ -15,6 +18,9 @@ public static class AsyncWat
           (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
           (func (export "trap") (result i32) unreachable)
           (func (export "spin") (result i32) (loop $l (br $l)) (i32.const 0))
+          (func (export "busy") (param $n i32) (result i32)
+            (loop $l (local.set $n (i32.sub (local.get $n) (i32.const 1))) (br_if $l (i32.gt_s (local.get $n) (i32.const 0))))
+            (i32.const 7))
           (func (export "echo") (result i32)
             (local $n i32)
             (local.set $n (call $get (call $in) (i32.const 1024) (call $size (call $in))))
