@@ -17,9 +17,7 @@ namespace MyOwnCluster.Async;
 /// gone (this silo's own earlier life after a kill -9 included): an attempt that was running when its silo died counts,
 /// so a call that kills its silo is not tried forever.
 /// </summary>
-public sealed partial class AsyncInvocations(
-    IInvocationStore store, ClusterInvoker invoker, ILocalSiloDetails self, IClusterMembershipService membership,
-    IOptions<ExecutionOptions> options, ILogger<AsyncInvocations> logger, Egress.EgressClient? egress = null) : BackgroundService
+public sealed partial class AsyncInvocations : BackgroundService
 {
     private static readonly TimeSpan SweepEvery = TimeSpan.FromSeconds(5);
     private const int SweepBatch = 10_000;
@@ -29,7 +27,23 @@ public sealed partial class AsyncInvocations(
     // Ids queued or running here: the sweep leaves them alone.
     private readonly ConcurrentDictionary<string, byte> inHand = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> waiters = new();
+    private readonly IInvocationStore store;
+    private readonly ClusterInvoker invoker;
+    private readonly ILocalSiloDetails self;
+    private readonly IClusterMembershipService membership;
+    private readonly IOptions<ExecutionOptions> options;
+    private readonly ILogger<AsyncInvocations> logger;
+    private readonly Egress.EgressClient? egress;
     private int queued;
+
+    public AsyncInvocations(
+        IInvocationStore store, ClusterInvoker invoker, FunctionInvoker local, ILocalSiloDetails self, IClusterMembershipService membership,
+        IOptions<ExecutionOptions> options, ILogger<AsyncInvocations> logger, Egress.EgressClient? egress = null)
+    {
+        (this.store, this.invoker, this.self, this.membership) = (store, invoker, self, membership);
+        (this.options, this.logger, this.egress) = (options, logger, egress);
+        local.AsyncCalls = this;
+    }
 
     private string Owner => self.SiloAddress.ToParsableString();
 

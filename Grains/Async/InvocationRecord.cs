@@ -34,6 +34,9 @@ public sealed class InvocationRecord
 
     public string? Callback { get; set; }
 
+    /// <summary>Submitted by a running function: its call path, so depth and cycles are checked when this runs.</summary>
+    public List<string>? CallPath { get; set; }
+
     public AsyncInvocationState State { get; set; }
 
     public DateTimeOffset AcceptedAt { get; set; }
@@ -70,6 +73,7 @@ public sealed class InvocationRecord
         Env = new(request.Environment),
         Program = request.Program,
         Callback = callback,
+        CallPath = request.CallPath.Count > 0 ? [.. request.CallPath] : null,
         State = AsyncInvocationState.Pending,
         AcceptedAt = now,
     };
@@ -86,6 +90,7 @@ public sealed class InvocationRecord
             PosixArguments = PosixArguments,
             Environment = Env,
             Program = Program,
+            CallPath = CallPath ?? [],
         };
 
     public AsyncInvocationStatus ToStatus() => new(

@@ -92,6 +92,17 @@ public sealed class FunctionInvoker(
         return InvokeInScopeAsync(request, new CallScope(tree, inputBufferId, outputBufferId)).GetAwaiter().GetResult();
     }
 
+    /// <summary>Set by <see cref="MyOwnCluster.Async.AsyncInvocations"/> when it starts: where guests' asynchronous calls go.</summary>
+    public MyOwnCluster.Async.AsyncInvocations? AsyncCalls { get; set; }
+
+    public AsyncSubmission SubmitAsync(GuestContext caller, InvocationRequest request) =>
+        AsyncCalls is { } calls
+            ? calls.SubmitAsync(request with { CallPath = [.. caller.Tree.Path] }, callback: null).GetAwaiter().GetResult()
+            : new AsyncSubmission(null, "asynchronous calls are not available in this host");
+
+    public AsyncInvocationStatus? Await(string id, int timeoutMs) =>
+        AsyncCalls?.AwaitAsync(id, timeoutMs).GetAwaiter().GetResult();
+
     /// <summary>
     /// Set by the cluster's placement: runs a nested call on another silo and answers its result, or null to run it
     /// here (<see cref="Placement.ClusterInvoker"/>).
