@@ -25,3 +25,10 @@ public sealed record InvocationStatusBody(
 
 /// <summary>One attempt: the silo that ran it, when, how long, and its outcome (null while running).</summary>
 public sealed record InvocationAttemptBody(int Number, string Silo, DateTimeOffset StartedAt, double? DurationMs, string? Outcome, string? Error);
+
+/// <summary><c>POST buffer</c>: a new buffer grain; ephemeral (deleted after <c>ttl_seconds</c>, default 3600) unless durable.</summary>
+public sealed record CreateBufferBody(int? Status, Dictionary<string, string>? Headers, bool? Durable, int? TtlSeconds);
+
+/// <summary>A buffer grain as <c>POST buffer</c> and <c>GET buffer/{id}</c> answer it (the body is <c>GET buffer/{id}/body</c>).</summary>
+public sealed record BufferSummary(
+    string Buffer, int Status, IReadOnlyDictionary<string, string> Headers, long Length, int Chunks, bool Durable, DateTimeOffset? ExpiresAt);

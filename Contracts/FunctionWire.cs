@@ -26,7 +26,8 @@ public sealed record VersionSummary(
 
 /// <summary>
 /// <c>POST function/call</c> (and <c>function/call-async</c>): <c>input</c> is base64; <c>arguments</c> are direct
-/// mode's integers; <c>callback</c> (call-async only) is an http(s) URL POSTed the invocation's final status.
+/// mode's integers; <c>callback</c> (call-async only) is an http(s) URL POSTed the invocation's final status;
+/// <c>input_buffer</c> names a buffer grain (<c>POST buffer</c>) to use as the input instead of <c>input</c>.
 /// </summary>
 public sealed record CallBody(
     string? Name,
@@ -37,7 +38,8 @@ public sealed record CallBody(
     List<string>? PosixArguments,
     Dictionary<string, string>? Env,
     string? Program,
-    string? Callback = null);
+    string? Callback = null,
+    string? InputBuffer = null);
 
 /// <summary>A call's outcome: the guest's 64-bit result, and its output and stderr as base64.</summary>
 public sealed record CallResponse(long Result, string Output, int Status, IReadOnlyDictionary<string, string> Headers, string Stderr);

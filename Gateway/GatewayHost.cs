@@ -46,6 +46,7 @@ public static class GatewayHost
         FunctionActivityEndpoints.Map(api);
         FunctionEndpoints.Map(api);
         AsyncEndpoints.Map(api);
+        BufferEndpoints.Map(api);
         PlugEndpoints.Map(api);
         FilterEndpoints.Map(api);
         KvmEndpoints.Map(api);

@@ -140,6 +140,7 @@ static async Task RunAsync(string[] args)
     builder.Services.AddSingleton<MyOwnCluster.KeyValue.LocalKeyValue>();
     builder.Services.AddSingleton<MyOwnCluster.Async.AsyncInvocations>();
     builder.Services.AddHostedService(services => services.GetRequiredService<MyOwnCluster.Async.AsyncInvocations>());
+    builder.Services.AddHostedService<MyOwnCluster.Buffers.BufferSweeper>();
     builder.Services.AddHostedService<KeyValueMigration>();
     builder.Services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
     builder.AddTelemetry();

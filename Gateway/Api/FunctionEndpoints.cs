@@ -45,6 +45,8 @@ public static class FunctionEndpoints
             PosixArguments = body.PosixArguments ?? [],
             Environment = body.Env ?? [],
             Program = body.Program,
+            InputBuffer = body.InputBuffer is null ? null
+                : body.Input is null ? body.InputBuffer : throw new ApiException(400, "give either 'input' or 'input_buffer', not both"),
         };
 
     public static InvocationMode ParseMode(string? mode) => mode?.ToLowerInvariant() switch

@@ -68,6 +68,12 @@ public sealed record InvocationRequest(
     /// cycles are checked across silos as within one.
     /// </summary>
     [Id(9)] public IReadOnlyList<string> CallPath { get; init; } = [];
+
+    /// <summary>
+    /// A buffer grain's id whose status, headers and body are the input instead of <see cref="Input"/> (read when the
+    /// call starts; its body must fit <c>Limits:MaxBufferBytes</c>).
+    /// </summary>
+    [Id(10)] public string? InputBuffer { get; init; }
 }
 
 /// <summary>What a call produced: result code, output buffer and, when it failed, why.</summary>

@@ -34,6 +34,9 @@ public sealed class InvocationRecord
 
     public string? Callback { get; set; }
 
+    /// <summary>A buffer grain read as the input when an attempt starts (instead of <see cref="Input"/>).</summary>
+    public string? InputBuffer { get; set; }
+
     /// <summary>Submitted by a running function: its call path, so depth and cycles are checked when this runs.</summary>
     public List<string>? CallPath { get; set; }
 
@@ -73,6 +76,7 @@ public sealed class InvocationRecord
         Env = new(request.Environment),
         Program = request.Program,
         Callback = callback,
+        InputBuffer = request.InputBuffer,
         CallPath = request.CallPath.Count > 0 ? [.. request.CallPath] : null,
         State = AsyncInvocationState.Pending,
         AcceptedAt = now,
@@ -91,6 +95,7 @@ public sealed class InvocationRecord
             Environment = Env,
             Program = Program,
             CallPath = CallPath ?? [],
+            InputBuffer = InputBuffer,
         };
 
     public AsyncInvocationStatus ToStatus() => new(

@@ -75,6 +75,9 @@ public sealed class ExecutionOptions
     /// <summary>First calls of one function that may wait on a silo for a slot past its concurrency limit; more are refused (429).</summary>
     public int FunctionQueue { get; set; } = 1000;
 
+    /// <summary>Cap on the body of one buffer grain (<c>POST buffer</c>), which is stored in chunks, never held whole.</summary>
+    public long MaxStoredBufferBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
     /// <summary>How many times a failed asynchronous invocation is tried again (so at most 1 + this many attempts).</summary>
     public int AsyncRetries { get; set; } = 2;
 

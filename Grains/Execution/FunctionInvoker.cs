@@ -46,6 +46,17 @@ public sealed class FunctionInvoker(
     /// <summary>A first call: a call tree of its own, whose buffers are all released when it returns.</summary>
     public async Task<InvocationResult> InvokeAsync(InvocationRequest request)
     {
+        if (request.InputBuffer is { } bufferId)
+        {
+            var (input, failure) = await Buffers.BufferInput.ReadAsync(grains, bufferId, options.Value.MaxBufferBytes);
+            if (input is null)
+            {
+                return failure!;
+            }
+
+            request = request with { Input = input, InputBuffer = null };
+        }
+
         var tree = new CallTree(options.Value, counted: true, request.DeadlineMs);
         if (request.CallPath.Count > 0)
         {
