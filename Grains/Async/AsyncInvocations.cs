@@ -137,7 +137,9 @@ public sealed partial class AsyncInvocations : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var concurrency = options.Value.AsyncConcurrency > 0 ? options.Value.AsyncConcurrency : 2 * Environment.ProcessorCount;
+        // Workers mostly wait on store commits: many of them share each fsync (group commit). CPU-heavy functions are
+        // held back by their own max_concurrency, not by this.
+        var concurrency = options.Value.AsyncConcurrency > 0 ? options.Value.AsyncConcurrency : Math.Max(32, 4 * Environment.ProcessorCount);
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => WorkAsync(stoppingToken), stoppingToken)).ToArray();
         using var timer = new PeriodicTimer(SweepEvery);
         try
