@@ -71,6 +71,7 @@ public static class CliApp
             .Concat(ListCommand.Create(context))
             .Concat(DurabilityCommands.Create(context))
             .Concat(ScheduleCommands.Create(context))
+            .Concat(InvocationCommands.Create(context))
             .Concat(MapReduceCommand.Create(context))
             .Concat(VersionCommand.Create(context))
             .Concat(StatusCommand.Create(context))

@@ -9,7 +9,7 @@ namespace MyOwnCluster.Contracts;
 /// </summary>
 public sealed record RegisterBlobBody(
     string? Name, string? ContentType, string? Bytes, List<string>? KvNamespaces = null, bool? Idempotent = null, List<string>? Capabilities = null,
-    bool? JsFreshContext = null);
+    bool? JsFreshContext = null, int? MaxConcurrency = null);
 
 /// <summary>
 /// A registered function or file as listed and returned by register. <c>capabilities</c>: what the current version may
@@ -17,14 +17,18 @@ public sealed record RegisterBlobBody(
 /// </summary>
 public sealed record BlobSummary(
     string Name, string Kind, string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, int Versions, bool Idempotent,
-    IReadOnlyList<string>? Capabilities = null);
+    IReadOnlyList<string>? Capabilities = null, int? MaxConcurrency = null);
 
 /// <summary>One version in <c>GET function/{name}</c>, with its grants by name.</summary>
 public sealed record VersionSummary(
     string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string> KvNamespaces, bool Idempotent,
-    IReadOnlyList<string> Capabilities);
+    IReadOnlyList<string> Capabilities, int? MaxConcurrency = null);
 
-/// <summary><c>POST function/call</c>: <c>input</c> is base64; <c>arguments</c> are direct mode's integers.</summary>
+/// <summary>
+/// <c>POST function/call</c> (and <c>function/call-async</c>): <c>input</c> is base64; <c>arguments</c> are direct
+/// mode's integers; <c>callback</c> (call-async only) is an http(s) URL POSTed the invocation's final status;
+/// <c>input_buffer</c> names a buffer grain (<c>POST buffer</c>) to use as the input instead of <c>input</c>.
+/// </summary>
 public sealed record CallBody(
     string? Name,
     string? StartFunction,
@@ -33,7 +37,9 @@ public sealed record CallBody(
     string? Input,
     List<string>? PosixArguments,
     Dictionary<string, string>? Env,
-    string? Program);
+    string? Program,
+    string? Callback = null,
+    string? InputBuffer = null);
 
 /// <summary>A call's outcome: the guest's 64-bit result, and its output and stderr as base64.</summary>
 public sealed record CallResponse(long Result, string Output, int Status, IReadOnlyDictionary<string, string> Headers, string Stderr);

@@ -45,6 +45,8 @@ public static class GatewayHost
         BlobEndpoints.Map(api);
         FunctionActivityEndpoints.Map(api);
         FunctionEndpoints.Map(api);
+        AsyncEndpoints.Map(api);
+        BufferEndpoints.Map(api);
         PlugEndpoints.Map(api);
         FilterEndpoints.Map(api);
         KvmEndpoints.Map(api);

@@ -108,6 +108,7 @@ static async Task RunAsync(string[] args)
     builder.Services.AddSingleton<IWasmHostModule, MyOwnClusterModule>();
     builder.Services.AddSingleton<IWasmHostModule, CoreModule>();
     builder.Services.AddSingleton<IWasmHostModule, CoreCallModule>();
+    builder.Services.AddSingleton<IWasmHostModule, CoreAsyncModule>();
     builder.Services.AddSingleton<IWasmHostModule, CoreHttpModule>();
     builder.Services.AddSingleton<IWasmHostModule, CoreFilterModule>();
     builder.Services.AddSingleton<IWasmHostModule, CorePlatformModule>();
@@ -137,6 +138,9 @@ static async Task RunAsync(string[] args)
     builder.Services.AddSingleton<MyOwnCluster.Execution.Placement.ClusterInvoker>();
     builder.Services.AddPlacementDirector<MyOwnCluster.Execution.Placement.SiloBoundPlacement, MyOwnCluster.Execution.Placement.SiloBoundPlacementDirector>();
     builder.Services.AddSingleton<MyOwnCluster.KeyValue.LocalKeyValue>();
+    builder.Services.AddSingleton<MyOwnCluster.Async.AsyncInvocations>();
+    builder.Services.AddHostedService(services => services.GetRequiredService<MyOwnCluster.Async.AsyncInvocations>());
+    builder.Services.AddHostedService<MyOwnCluster.Buffers.BufferSweeper>();
     builder.Services.AddHostedService<KeyValueMigration>();
     builder.Services.AddSingleton<MyOwnCluster.Functions.FunctionDirectory>();
     builder.AddTelemetry();

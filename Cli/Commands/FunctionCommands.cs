@@ -23,7 +23,14 @@ internal static class FunctionCommands
             Description = "Grant a platform power (repeatable): register, plug, filters, schedules, blobs, status, or all. None by default",
             AllowMultipleArgumentsPerToken = true,
         };
-        var command = new Command("push", "Register FILE as the current version of function NAME") { name, file, contentType, idempotent, capabilities };
+        var maxConcurrency = new Option<int?>("--max-concurrency")
+        {
+            Description = "Calls of it one silo runs at once; more wait in a bounded queue (default: Limits:FunctionConcurrency)",
+        };
+        var command = new Command("push", "Register FILE as the current version of function NAME")
+        {
+            name, file, contentType, idempotent, capabilities, maxConcurrency,
+        };
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetRequiredValue(file);
@@ -32,7 +39,8 @@ internal static class FunctionCommands
                 parse.GetValue(contentType) ?? ContentTypes.ForFile(path),
                 Convert.ToBase64String(await LocalFile.ReadAsync(path, ct)),
                 Idempotent: parse.GetValue(idempotent),
-                Capabilities: parse.GetValue(capabilities) is { Length: > 0 } granted ? granted.SelectMany(g => g.Split(',')).ToList() : null);
+                Capabilities: parse.GetValue(capabilities) is { Length: > 0 } granted ? granted.SelectMany(g => g.Split(',')).ToList() : null,
+                MaxConcurrency: parse.GetValue(maxConcurrency));
             using var api = context.CreateClient(parse);
             var blob = await api.RegisterBlobAsync(request, ct);
             await context.Out.WriteLineAsync(
@@ -57,9 +65,11 @@ internal static class FunctionCommands
         mode.AcceptOnlyFromAmong("direct", "posix");
         var posix = new Option<bool>("--posix") { Description = "Same as --mode posix" };
         var env = new Option<string[]>("--env", "-e") { Description = "KEY=VALUE environment for posix mode (repeatable)" };
+        var runAsync = new Option<bool>("--async") { Description = "Record the call, print its invocation id and return (see 'moc invocation')" };
+        var callback = new Option<string?>("--callback") { Description = "With --async: an http(s) URL POSTed the invocation's status when it ends" };
         var command = new Command("call", "Call a function and print its output body")
         {
-            name, args, start, input, inputFile, mode, posix, env,
+            name, args, start, input, inputFile, mode, posix, env, runAsync, callback,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -80,6 +90,18 @@ internal static class FunctionCommands
                 ParseEnvironment(parse.GetValue(env) ?? [], posixMode),
                 Program: null);
             using var api = context.CreateClient(parse);
+            if (parse.GetValue(runAsync))
+            {
+                var accepted = await api.CallAsyncAsync(request with { Callback = parse.GetValue(callback) }, ct);
+                await context.Out.WriteLineAsync(accepted.Invocation);
+                return ExitCodes.Ok;
+            }
+
+            if (parse.GetValue(callback) is not null)
+            {
+                throw new CliException("--callback only applies with --async", ExitCodes.Usage);
+            }
+
             var response = await api.CallAsync(request, ct);
             await WriteResponseAsync(context, response, parse.GetValue(context.VerboseOption), ct);
             return posixMode ? unchecked((int)response.Result) : ExitCodes.Ok;

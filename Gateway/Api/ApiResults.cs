@@ -64,6 +64,7 @@ public static class ApiJson
         InvocationOutcome.NotFound => 404,
         InvocationOutcome.Timeout => 504,
         InvocationOutcome.Unavailable => 503,
+        InvocationOutcome.Busy => 429,
         _ => 500,
     };
 }

@@ -31,11 +31,17 @@ public static class BlobEndpoints
             return ApiJson.Error(400, badCapability);
         }
 
+        if (body.MaxConcurrency is < 1)
+        {
+            return ApiJson.Error(400, "'max_concurrency' must be at least 1 (leave it out for the silo's default)");
+        }
+
         var result = await grains.GetGrain<IFunctionGrain>(name).RegisterAsync(new RegisterBlobRequest(name, contentType, bytes)
         {
             KvNamespaces = body.KvNamespaces ?? [],
             Idempotent = body.Idempotent ?? false,
             JsFreshContext = body.JsFreshContext ?? false,
+            MaxConcurrency = body.MaxConcurrency,
             Capabilities = capabilities,
         });
         if (!result.Succeeded)

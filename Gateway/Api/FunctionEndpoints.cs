@@ -14,21 +14,12 @@ public static class FunctionEndpoints
     private static async Task<IResult> CallAsync(HttpRequest request, MyOwnCluster.Execution.Placement.ClusterInvoker invoker)
     {
         var body = await ApiJson.ReadAsync<CallBody>(request);
-        var name = ApiJson.Required(body.Name, "name");
-        var mode = ParseMode(body.Mode);
-        var input = ExchangeBufferData.FromBody(ApiJson.DecodeBase64(body.Input, "input"));
-        var invocation = new InvocationRequest(
-            name,
-            string.IsNullOrEmpty(body.StartFunction) ? "_start" : body.StartFunction,
-            mode,
-            body.Arguments ?? [],
-            input)
+        if (body.Callback is not null)
         {
-            PosixArguments = body.PosixArguments ?? [],
-            Environment = body.Env ?? [],
-            Program = body.Program,
-        };
-        var result = await invoker.InvokeAsync(invocation);
+            throw new ApiException(400, "'callback' is for function/call-async");
+        }
+
+        var result = await invoker.InvokeAsync(ToInvocation(body));
         if (result.Outcome != InvocationOutcome.Ok)
         {
             return ApiJson.Error(ApiJson.StatusOf(result.Outcome), result.Error ?? result.Outcome.ToString());
@@ -41,6 +32,22 @@ public static class FunctionEndpoints
             result.Output.Headers,
             Convert.ToBase64String(result.Stderr)));
     }
+
+    /// <summary>The call a <c>function/call</c> (or <c>call-async</c>) body describes; a 400 for a missing or malformed field.</summary>
+    public static InvocationRequest ToInvocation(CallBody body) =>
+        new(
+            ApiJson.Required(body.Name, "name"),
+            string.IsNullOrEmpty(body.StartFunction) ? "_start" : body.StartFunction,
+            ParseMode(body.Mode),
+            body.Arguments ?? [],
+            ExchangeBufferData.FromBody(ApiJson.DecodeBase64(body.Input, "input")))
+        {
+            PosixArguments = body.PosixArguments ?? [],
+            Environment = body.Env ?? [],
+            Program = body.Program,
+            InputBuffer = body.InputBuffer is null ? null
+                : body.Input is null ? body.InputBuffer : throw new ApiException(400, "give either 'input' or 'input_buffer', not both"),
+        };
 
     public static InvocationMode ParseMode(string? mode) => mode?.ToLowerInvariant() switch
     {

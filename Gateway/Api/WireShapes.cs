@@ -7,10 +7,11 @@ public static class WireShapes
 {
     public static BlobSummary Summary(FunctionInfo info) => new(
         info.Name, KindName(info.Kind), info.Current.TechId, info.Current.ContentType, info.Current.Size,
-        info.Current.RegisteredAt, Math.Max(1, info.Versions.Count), info.Current.Idempotent, CapabilityNames.Names(info.Current.Granted));
+        info.Current.RegisteredAt, Math.Max(1, info.Versions.Count), info.Current.Idempotent, CapabilityNames.Names(info.Current.Granted),
+        info.Current.MaxConcurrency);
 
     public static VersionSummary Version(BlobVersion version) => new(version.TechId, version.ContentType, version.Size,
-        version.RegisteredAt, version.KvNamespaces, version.Idempotent, CapabilityNames.Names(version.Granted));
+        version.RegisteredAt, version.KvNamespaces, version.Idempotent, CapabilityNames.Names(version.Granted), version.MaxConcurrency);
 
     public static string KindName(FunctionKind kind) => MyOwnCluster.Execution.PlatformMetrics.KindName(kind);
 }

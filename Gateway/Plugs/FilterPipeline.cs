@@ -27,7 +27,7 @@ public sealed class FilterPipeline(FunctionInvoker invoker)
                 new InvocationRequest(filter.Name, filter.StartFunction, InvocationMode.Direct, [], request with { Headers = input }));
             if (result.Outcome != InvocationOutcome.Ok)
             {
-                var status = result.Outcome switch { InvocationOutcome.Timeout => 504, InvocationOutcome.Unavailable => 503, _ => 500 };
+                var status = result.Outcome switch { InvocationOutcome.Timeout => 504, InvocationOutcome.Unavailable => 503, InvocationOutcome.Busy => 429, _ => 500 };
                 await PublicFailure.WriteAsync(context, status, $"filter {filter.Id} ({filter.Name}) failed: {result.Error ?? result.Outcome.ToString()}", filter.Name);
                 return null;
             }

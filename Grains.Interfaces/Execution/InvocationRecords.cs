@@ -34,6 +34,9 @@ public enum InvocationOutcome
 
     /// <summary>This silo cannot run this kind of function (e.g. no /dev/kvm).</summary>
     Unavailable = 6,
+
+    /// <summary>The function's concurrency limit is reached and its queue is full (429).</summary>
+    Busy = 7,
 }
 
 /// <summary>One function call: what to run, how, and with which input.</summary>
@@ -65,6 +68,12 @@ public sealed record InvocationRequest(
     /// cycles are checked across silos as within one.
     /// </summary>
     [Id(9)] public IReadOnlyList<string> CallPath { get; init; } = [];
+
+    /// <summary>
+    /// A buffer grain's id whose status, headers and body are the input instead of <see cref="Input"/> (read when the
+    /// call starts; its body must fit <c>Limits:MaxBufferBytes</c>).
+    /// </summary>
+    [Id(10)] public string? InputBuffer { get; init; }
 }
 
 /// <summary>What a call produced: result code, output buffer and, when it failed, why.</summary>

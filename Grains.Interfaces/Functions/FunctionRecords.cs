@@ -23,6 +23,12 @@ public sealed record BlobVersion(
     /// <summary>JavaScript: a fresh V8 context per call, even for a handler module that would keep one loaded.</summary>
     [Id(7)] public bool JsFreshContext { get; init; }
 
+    /// <summary>
+    /// First calls of it one silo runs at once; more wait in a bounded queue (<c>Limits:FunctionQueue</c>). Null: the
+    /// silo's <c>Limits:FunctionConcurrency</c>.
+    /// </summary>
+    [Id(8)] public int? MaxConcurrency { get; init; }
+
     /// <summary>The powers in force: granted ones, or all for a version stored before capabilities existed.</summary>
     public FunctionCapabilities Granted => Capabilities ?? FunctionCapabilities.All;
 }
@@ -53,6 +59,9 @@ public sealed record RegisterBlobRequest(
 
     /// <summary>See <see cref="BlobVersion.JsFreshContext"/>.</summary>
     [Id(6)] public bool JsFreshContext { get; init; }
+
+    /// <summary>See <see cref="BlobVersion.MaxConcurrency"/>.</summary>
+    [Id(7)] public int? MaxConcurrency { get; init; }
 }
 
 /// <summary>Outcome of a registration: either the new current version, or why the blob was refused.</summary>

@@ -66,7 +66,7 @@ public sealed record ArchiveCounts(int Functions, int Blobs, int Plugs, int KvNa
 /// </summary>
 public sealed record ArchiveVersion(
     string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string>? KvNamespaces = null, bool Idempotent = false,
-    IReadOnlyList<string>? Capabilities = null, bool JsFreshContext = false);
+    IReadOnlyList<string>? Capabilities = null, bool JsFreshContext = false, int? MaxConcurrency = null);
 
 public sealed record ArchiveBlobInfo(string ContentType);
 

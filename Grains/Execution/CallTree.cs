@@ -122,6 +122,12 @@ public interface INestedInvoker
 {
     /// <summary>Depth, cycles and the tree's deadline are checked first; failures are results, never exceptions.</summary>
     InvocationResult Invoke(GuestContext caller, InvocationRequest request, int inputBufferId, int outputBufferId);
+
+    /// <summary>Records a call to run later, as part of the caller's call path (depth and cycles are checked when it runs).</summary>
+    AsyncSubmission SubmitAsync(GuestContext caller, InvocationRequest request);
+
+    /// <summary>The status of an asynchronous invocation once it ended or <paramref name="timeoutMs"/> passed; null: no such id.</summary>
+    AsyncInvocationStatus? Await(string id, int timeoutMs);
 }
 
 /// <summary>Where an invocation sits in its call tree: the tree, and the caller's buffers it reads and writes (0 = a new one).</summary>

@@ -65,4 +65,28 @@ public sealed class ExecutionOptions
 
     /// <summary>Quota of a function's durable file tree: files and directories.</summary>
     public int FileSystemMaxEntries { get; set; } = 10_000;
+
+    /// <summary>
+    /// First calls of one function a silo runs at once unless its registration says otherwise (max_concurrency);
+    /// 0: no limit.
+    /// </summary>
+    public int FunctionConcurrency { get; set; }
+
+    /// <summary>First calls of one function that may wait on a silo for a slot past its concurrency limit; more are refused (429).</summary>
+    public int FunctionQueue { get; set; } = 1000;
+
+    /// <summary>Cap on the body of one buffer grain (<c>POST buffer</c>), which is stored in chunks, never held whole.</summary>
+    public long MaxStoredBufferBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>How many times a failed asynchronous invocation is tried again (so at most 1 + this many attempts).</summary>
+    public int AsyncRetries { get; set; } = 2;
+
+    /// <summary>Asynchronous invocations one silo runs at once; 0: four per core, at least 32.</summary>
+    public int AsyncConcurrency { get; set; }
+
+    /// <summary>Asynchronous invocations one silo holds queued before it refuses more (503).</summary>
+    public int AsyncQueueLimit { get; set; } = 100_000;
+
+    /// <summary>How long an ended asynchronous invocation stays readable (<c>GET invocation/{id}</c>) before it is deleted.</summary>
+    public double AsyncKeepHours { get; set; } = 24;
 }

@@ -20,6 +20,9 @@ public sealed class FunctionInvoker(
 
     private readonly Dictionary<FunctionKind, IFunctionEngine> byKind = engines.ToDictionary(e => e.Kind);
 
+    /// <summary>Per-function concurrency limits of first calls on this silo (max_concurrency, Limits:FunctionConcurrency).</summary>
+    public FunctionGates Gates { get; } = new();
+
     /// <summary>
     /// The engines this silo offers placement: those it has (a KVM engine without a usable /dev/kvm is not one) that
     /// <c>Cluster:Engines</c> lists, when it lists any.
@@ -43,6 +46,17 @@ public sealed class FunctionInvoker(
     /// <summary>A first call: a call tree of its own, whose buffers are all released when it returns.</summary>
     public async Task<InvocationResult> InvokeAsync(InvocationRequest request)
     {
+        if (request.InputBuffer is { } bufferId)
+        {
+            var (input, failure) = await Buffers.BufferInput.ReadAsync(grains, bufferId, options.Value.MaxBufferBytes);
+            if (input is null)
+            {
+                return failure!;
+            }
+
+            request = request with { Input = input, InputBuffer = null };
+        }
+
         var tree = new CallTree(options.Value, counted: true, request.DeadlineMs);
         if (request.CallPath.Count > 0)
         {
@@ -88,6 +102,17 @@ public sealed class FunctionInvoker(
 
         return InvokeInScopeAsync(request, new CallScope(tree, inputBufferId, outputBufferId)).GetAwaiter().GetResult();
     }
+
+    /// <summary>Set by <see cref="MyOwnCluster.Async.AsyncInvocations"/> when it starts: where guests' asynchronous calls go.</summary>
+    public MyOwnCluster.Async.AsyncInvocations? AsyncCalls { get; set; }
+
+    public AsyncSubmission SubmitAsync(GuestContext caller, InvocationRequest request) =>
+        AsyncCalls is { } calls
+            ? calls.SubmitAsync(request with { CallPath = [.. caller.Tree.Path] }, callback: null).GetAwaiter().GetResult()
+            : new AsyncSubmission(null, "asynchronous calls are not available in this host");
+
+    public AsyncInvocationStatus? Await(string id, int timeoutMs) =>
+        AsyncCalls?.AwaitAsync(id, timeoutMs).GetAwaiter().GetResult();
 
     /// <summary>
     /// Set by the cluster's placement: runs a nested call on another silo and answers its result, or null to run it
@@ -207,8 +232,25 @@ public sealed class FunctionInvoker(
             LocalKeyValue = localKeyValue,
             JsFreshContext = resolved.JsFreshContext,
         };
+        // A first call waits for a slot when its function has a concurrency limit; nested calls run on their caller's
+        // thread inside its slot (making them wait could hold every slot of a chain of functions at once).
+        var firstCall = scope.Tree.Path.Count == scope.Tree.RootDepth + 1;
+        var limit = resolved.MaxConcurrency ?? options.Value.FunctionConcurrency;
+        IDisposable? slot = null;
+        if (firstCall && limit > 0)
+        {
+            (slot, var refusal) = await Gates.EnterAsync(name, limit, Math.Max(0, options.Value.FunctionQueue), scope.Tree.RemainingMs);
+            if (slot is null)
+            {
+                return refusal == InvocationOutcome.Busy
+                    ? InvocationResult.Failed(InvocationOutcome.Busy,
+                        $"'{name}' is running {limit} calls at once on this silo and {options.Value.FunctionQueue} more are waiting; retry later")
+                    : InvocationResult.Failed(InvocationOutcome.Timeout, $"'{name}' had no free slot (max_concurrency {limit}) before the call's deadline");
+            }
+        }
+
         // The engine a first call runs on is part of this silo's load (nested calls run on their caller's thread).
-        var topLevel = scope.Tree.Path.Count == scope.Tree.RootDepth + 1 && load is not null;
+        var topLevel = firstCall && load is not null;
         if (topLevel)
         {
             load!.EnterKind(kind);
@@ -224,6 +266,8 @@ public sealed class FunctionInvoker(
             {
                 load!.LeaveKind(kind);
             }
+
+            slot?.Dispose();
         }
     }
 
@@ -251,6 +295,7 @@ public sealed class FunctionInvoker(
         return info is null ? null : new(function, info.Current.TechId, info.Kind, info.Current.KvNamespaces, info.Current.Granted)
         {
             JsFreshContext = info.Current.JsFreshContext,
+            MaxConcurrency = info.Current.MaxConcurrency,
         };
     }
 
@@ -259,5 +304,7 @@ public sealed class FunctionInvoker(
         string Name, string TechId, FunctionKind Kind, IReadOnlyList<string> KvNamespaces, FunctionCapabilities Capabilities)
     {
         public bool JsFreshContext { get; init; }
+
+        public int? MaxConcurrency { get; init; }
     }
 }

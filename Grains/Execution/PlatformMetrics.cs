@@ -156,6 +156,7 @@ public sealed class PlatformMetrics : IDisposable
         InvocationOutcome.Timeout => "timeout",
         InvocationOutcome.OutOfMemory => "out-of-memory",
         InvocationOutcome.Unavailable => "unavailable",
+        InvocationOutcome.Busy => "busy",
         _ => "other",
     };
 }

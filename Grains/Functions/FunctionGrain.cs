@@ -52,6 +52,7 @@ public sealed class FunctionGrain(
             KvNamespaces = request.KvNamespaces.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
             Idempotent = request.Idempotent,
             JsFreshContext = request.JsFreshContext,
+            MaxConcurrency = request.MaxConcurrency is >= 1 ? request.MaxConcurrency : null,
             Capabilities = request.Capabilities & FunctionCapabilities.All,
         };
         state.State.Versions.Add(version);

@@ -99,6 +99,25 @@ if (result.Outcome != InvocationOutcome.Ok)
 }
 
 Console.WriteLine($"{options.Name}.add(20, 22) = {result.Result}");
+
+// A buffer grain holds a payload cluster-wide; a call takes its id instead of the bytes. The asynchronous call is in
+// the store once SubmitAsync answers; AwaitAsync waits for its end (or the timeout).
+var bufferId = Guid.NewGuid().ToString("N");
+var buffer = grains.GetGrain<IBufferGrain>(bufferId);
+await buffer.CreateAsync(200, new Dictionary<string, string> { ["content-type"] = "text/plain" }, durable: false, ttlSeconds: 600);
+await buffer.AppendAsync("input passed by reference"u8.ToArray());
+var asyncCalls = grains.GetGrain<IAsyncInvocationGrain>(0);
+var submitted = await asyncCalls.SubmitAsync(
+    new InvocationRequest(options.Name, "add", InvocationMode.Direct, [40, 2], ExchangeBufferData.Empty) { InputBuffer = bufferId }, callback: null);
+if (submitted.Id is not { } invocation)
+{
+    Console.Error.WriteLine($"asynchronous call refused: {submitted.Refused}");
+    return 1;
+}
+
+var ended = await asyncCalls.AwaitAsync(invocation, 30_000);
+Console.WriteLine($"async {options.Name}.add(40, 2) with buffer {bufferId[..8]}: {ended?.State} = {ended?.Result} ({ended?.Attempts.Count} attempt)");
+await buffer.DeleteAsync();
 await host.StopAsync();
 return 0;
 

@@ -56,6 +56,8 @@ public static class StorageHosting
         services.AddGrainStorage(StoreName, (provider, _) => new SqliteGrainStorage(database, provider.GetRequiredService<Serializer>(), writes));
         services.AddSingleton<IKeyValueStore>(_ => new SqliteKeyValueStore(database, writes));
         services.AddSingleton<IFileTreeStore>(_ => new SqliteFileTreeStore(database));
+        services.AddSingleton<MyOwnCluster.Async.IInvocationStore>(_ => new SqliteInvocationStore(database, writes));
+        services.AddSingleton<MyOwnCluster.Buffers.IBufferStore>(_ => new SqliteBufferStore(database, writes));
     }
 
     /// <summary>Creates or upgrades the schema; call before the host starts (the providers read their queries at start).</summary>
@@ -81,6 +83,10 @@ public static class StorageHosting
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         silo.Services.AddSingleton<IKeyValueStore>(provider => new PostgresKeyValueStore(provider.GetRequiredService<NpgsqlDataSource>()));
         silo.Services.AddSingleton<IFileTreeStore>(_ => new PostgresFileTreeStore(connectionString));
+        silo.Services.AddSingleton<MyOwnCluster.Async.IInvocationStore>(provider =>
+            new PostgresInvocationStore(provider.GetRequiredService<NpgsqlDataSource>()));
+        silo.Services.AddSingleton<MyOwnCluster.Buffers.IBufferStore>(provider =>
+            new PostgresBufferStore(provider.GetRequiredService<NpgsqlDataSource>()));
         silo.UseAdoNetClustering(options =>
         {
             options.Invariant = Invariant;

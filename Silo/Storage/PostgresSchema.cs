@@ -11,7 +11,7 @@ namespace MyOwnCluster.Silo.Storage;
 public static class PostgresSchema
 {
     /// <summary>Bump when schema.sql changes: older databases get the script again (it is idempotent).</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     // Any constant shared by every silo of every version: "moc" + "schema" in ASCII.
     private const long LockKey = 0x6d6f63_736368656d;

@@ -14,6 +14,8 @@ public sealed class ClientSdkTests
         Assert.True(exitCode == 0, output);
         Assert.Contains("a broken module is refused: the module does not compile", output);
         Assert.Contains("sdk.add(20, 22) = 42", output);
+        Assert.Contains("async sdk.add(40, 2) with buffer", output);
+        Assert.Contains(": Done = 42 (1 attempt)", output);
 
         // What the SDK registered is the platform's state like any other: visible and callable over HTTPS.
         using var client = server.CreateClient();

@@ -24,6 +24,7 @@ internal static partial class JsCoreApi
             OptionalInteger(arguments, 5, "output buffer id"),
             OptionalText(arguments, 6, "program"),
             TextList(arguments, 7, "argv")), 1);
+        DefineAsyncCalls(api, guest);
         DefineUrl(api, guest);
         api.Define("http_request", NoBuffer, arguments =>
         {
@@ -38,6 +39,32 @@ internal static partial class JsCoreApi
             var body = JsArgs.Given(arguments, 3) ? JsArgs.Bytes(arguments, 3, "body") : [];
             return GuestHttp.Request(guest, "http_request", JsArgs.Text(arguments, 0, "method"), JsArgs.Text(arguments, 1, "url"), headers, body);
         }, 2);
+    }
+
+    /// <summary>
+    /// <c>call_function_async(name, start?, args?, in_id?)</c> → invocation id (null on failure);
+    /// <c>await_invocation(id, timeout_ms?, out_id?)</c> → <c>{state, result, output, error}</c> (null for an unknown id).
+    /// </summary>
+    private static void DefineAsyncCalls(JsApi api, GuestContext guest)
+    {
+        api.Define("call_function_async", null, arguments => GuestAsyncCalls.Submit(
+            guest,
+            JsArgs.Text(arguments, 0, "name"),
+            OptionalText(arguments, 1, "start function"),
+            IntegerList(arguments, 2, "arguments"),
+            OptionalInteger(arguments, 3, "input buffer id")), 1);
+        api.Define("await_invocation", null, arguments =>
+        {
+            var state = GuestAsyncCalls.Await(guest, JsArgs.Text(arguments, 0, "invocation id"), OptionalInteger(arguments, 1, "timeout"),
+                OptionalInteger(arguments, 2, "output buffer id"), out var result, out var status);
+            return status is null || state == GuestAsyncCalls.Error ? null : api.Entries(
+            [
+                KeyValuePair.Create("state", (object?)System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(status.State.ToString())),
+                KeyValuePair.Create("result", (object?)(state == GuestAsyncCalls.Done ? result : null)),
+                KeyValuePair.Create("output", status.Output is { } output ? api.Bytes(output.Body) : null),
+                KeyValuePair.Create("error", (object?)status.Error),
+            ]);
+        }, 1);
     }
 
     /// <summary>get_url(url): the same in <c>core</c> and <c>my-own-cluster</c>.</summary>

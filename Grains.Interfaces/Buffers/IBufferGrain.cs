@@ -1,0 +1,53 @@
+namespace MyOwnCluster.Buffers;
+
+/// <summary>
+/// A buffer addressable cluster-wide by id: status, headers and a body of chunks. Ephemeral ones are deleted once
+/// their time to live has passed; durable ones stay until deleted.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("moc.BufferInfo")]
+public sealed record BufferInfo(
+    [property: Id(0)] string Id,
+    [property: Id(1)] int StatusCode,
+    [property: Id(2)] IReadOnlyDictionary<string, string> Headers,
+    [property: Id(3)] long Length,
+    [property: Id(4)] int Chunks,
+    [property: Id(5)] bool Durable,
+    [property: Id(6)] DateTimeOffset? ExpiresAt);
+
+/// <summary>How an append went.</summary>
+public enum BufferAppendOutcome
+{
+    Appended = 0,
+    NotFound = 1,
+
+    /// <summary>The chunk is larger than <see cref="IBufferGrain.MaxChunkBytes"/>, or the body would pass its cap.</summary>
+    TooLarge = 2,
+}
+
+/// <summary>
+/// One buffer (key: its id, 32 hex characters). Bodies go in and out a chunk at a time, never whole: a body of any
+/// size passes through with one chunk in memory.
+/// </summary>
+[Alias("moc.IBufferGrain")]
+public interface IBufferGrain : IGrainWithStringKey
+{
+    /// <summary>The largest chunk one append takes (1 MiB).</summary>
+    const int MaxChunkBytes = 1024 * 1024;
+
+    [Alias("Create")]
+    Task<BufferInfo> CreateAsync(int statusCode, IReadOnlyDictionary<string, string> headers, bool durable, int ttlSeconds);
+
+    /// <summary>Null when there is no such buffer (never created, deleted or expired).</summary>
+    [Alias("Get")]
+    Task<BufferInfo?> GetAsync();
+
+    [Alias("Append")]
+    Task<BufferAppendOutcome> AppendAsync(byte[] chunk);
+
+    /// <summary>Chunk <paramref name="index"/> (0-based) of the body; null past the end or when there is no such buffer.</summary>
+    [Alias("ReadChunk")]
+    Task<byte[]?> ReadChunkAsync(int index);
+
+    [Alias("Delete")]
+    Task<bool> DeleteAsync();
+}

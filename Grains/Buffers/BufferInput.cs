@@ -1,0 +1,38 @@
+using MyOwnCluster.Execution;
+
+namespace MyOwnCluster.Buffers;
+
+/// <summary>A buffer grain read whole as a call's input (a call's input lives in memory; the cap says how much may).</summary>
+public static class BufferInput
+{
+    public static async Task<(ExchangeBufferData? Input, InvocationResult? Failure)> ReadAsync(IGrainFactory grains, string id, long maxBytes)
+    {
+        var buffer = grains.GetGrain<IBufferGrain>(id);
+        if (!Async.AsyncInvocations.IsId(id) || await buffer.GetAsync() is not { } info)
+        {
+            return (null, InvocationResult.Failed(InvocationOutcome.NotFound, $"no buffer '{id}'"));
+        }
+
+        if (info.Length > maxBytes)
+        {
+            return (null, InvocationResult.Failed(InvocationOutcome.BadRequest,
+                $"buffer '{id}' holds {info.Length} bytes, more than a call's input may ({maxBytes}, Limits:MaxBufferBytes)"));
+        }
+
+        var body = new byte[info.Length];
+        var at = 0;
+        for (var index = 0; index < info.Chunks; index++)
+        {
+            var chunk = await buffer.ReadChunkAsync(index);
+            if (chunk is null || at + chunk.Length > body.Length)
+            {
+                return (null, InvocationResult.Failed(InvocationOutcome.Unavailable, $"buffer '{id}' changed while it was read"));
+            }
+
+            chunk.CopyTo(body, at);
+            at += chunk.Length;
+        }
+
+        return (new ExchangeBufferData(info.StatusCode, info.Headers, body), null);
+    }
+}
