@@ -24,7 +24,10 @@ public sealed record VersionSummary(
     string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string> KvNamespaces, bool Idempotent,
     IReadOnlyList<string> Capabilities);
 
-/// <summary><c>POST function/call</c>: <c>input</c> is base64; <c>arguments</c> are direct mode's integers.</summary>
+/// <summary>
+/// <c>POST function/call</c>: <c>input</c> is base64; <c>arguments</c> are direct mode's integers; <c>input_headers</c> are
+/// the input buffer's headers (a gpu-compute function reads <c>x-output-bytes</c> there).
+/// </summary>
 public sealed record CallBody(
     string? Name,
     string? StartFunction,
@@ -33,7 +36,8 @@ public sealed record CallBody(
     string? Input,
     List<string>? PosixArguments,
     Dictionary<string, string>? Env,
-    string? Program);
+    string? Program,
+    Dictionary<string, string>? InputHeaders = null);
 
 /// <summary>A call's outcome: the guest's 64-bit result, and its output and stderr as base64.</summary>
 public sealed record CallResponse(long Result, string Output, int Status, IReadOnlyDictionary<string, string> Headers, string Stderr);
