@@ -1,32 +1,28 @@
 namespace MyOwnCluster.Execution.Gpu;
 
 /// <summary>
-/// The silo's one line to its GPU queue: work runs one item at a time on a thread of its own, and functions take
-/// turns (round robin by function name), so one function flooding the queue delays another by one of its items at most.
+/// The silo's one line to its GPU queue: work runs one item at a time on a worker thread, and functions take turns
+/// (round robin by function name), so one function flooding the queue delays another by one of its items at most.
+/// A worker stuck in an item past its deadline is replaced (<see cref="Replace"/>): a new worker serves the queue,
+/// and the old one ends when its item does, running <c>onRetire</c> on its own thread first.
 /// </summary>
 public sealed class FairQueue : IDisposable
 {
     private readonly object sync = new();
     private readonly Dictionary<string, Queue<Action>> waiting = new(StringComparer.Ordinal);
     private readonly Queue<string> turns = new();
-    private readonly Thread thread;
+    private readonly string name;
+    private readonly Action onRetire;
+    private Thread active = null!;
     private bool stopping;
 
-    public FairQueue(string name)
+    public FairQueue(string name, Action onRetire)
     {
-        thread = new Thread(Loop) { IsBackground = true, Name = name };
-        thread.Start();
-    }
-
-    /// <summary>Items waiting now, every function together.</summary>
-    public int Waiting
-    {
-        get
+        this.name = name;
+        this.onRetire = onRetire;
+        lock (sync)
         {
-            lock (sync)
-            {
-                return waiting.Values.Sum(q => q.Count);
-            }
+            StartWorker();
         }
     }
 
@@ -61,21 +57,46 @@ public sealed class FairQueue : IDisposable
             }
 
             items.Enqueue(Item);
-            Monitor.Pulse(sync);
+            Monitor.PulseAll(sync);
         }
 
         return done.Task;
     }
 
-    public void Dispose()
+    /// <summary>Retires <paramref name="worker"/> if it still serves the queue (true), and starts its successor.</summary>
+    public bool Replace(Thread worker)
     {
         lock (sync)
         {
+            if (worker != active || stopping)
+            {
+                return false;
+            }
+
+            StartWorker();
+            Monitor.PulseAll(sync);
+            return true;
+        }
+    }
+
+    public void Dispose()
+    {
+        Thread worker;
+        lock (sync)
+        {
             stopping = true;
-            Monitor.Pulse(sync);
+            worker = active;
+            Monitor.PulseAll(sync);
         }
 
-        thread.Join(TimeSpan.FromSeconds(5));
+        worker.Join(TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>Called under the lock: the new worker is the active one before it first looks at the queue.</summary>
+    private void StartWorker()
+    {
+        active = new Thread(Loop) { IsBackground = true, Name = name };
+        active.Start();
     }
 
     private void Loop()
@@ -84,15 +105,17 @@ public sealed class FairQueue : IDisposable
         {
             item();
         }
+
+        onRetire();
     }
 
     private Action? Next()
     {
         lock (sync)
         {
-            while (turns.Count == 0)
+            while (turns.Count == 0 || Thread.CurrentThread != active)
             {
-                if (stopping)
+                if (stopping || Thread.CurrentThread != active)
                 {
                     return null;
                 }

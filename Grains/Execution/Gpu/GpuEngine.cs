@@ -9,9 +9,10 @@ namespace MyOwnCluster.Execution.Gpu;
 /// <summary>
 /// The silo's gpu-compute engine: Vulkan compute shaders on the device <see cref="GpuOptions.Device"/> names (Mesa's
 /// lavapipe on the CPU when there is no GPU). One instance and one device per silo; every dispatch goes through one
-/// <see cref="FairQueue"/> to the device's one queue. A dispatch that runs past its deadline retires the device (it is
-/// destroyed once its work ends) and the next call gets a new one. Without a Vulkan device it still validates and
-/// compiles shaders, and answers every call with Unavailable.
+/// <see cref="FairQueue"/> to the device's one queue, and the device is used on the queue's worker thread only. A
+/// dispatch that runs past its deadline retires the worker with its device (destroyed once the kernel ends) and the
+/// next call gets a new one. Without a Vulkan device it still validates and compiles shaders, and answers every call
+/// with Unavailable.
 /// </summary>
 public sealed class GpuEngine : IFunctionEngine, IDisposable
 {
@@ -19,6 +20,9 @@ public sealed class GpuEngine : IFunctionEngine, IDisposable
     public const int MaxArguments = 3 + VulkanDevice.PushConstantBytes / 4;
 
     private const string DefaultEntryPoint = "main";
+
+    /// <summary>How much later than the fence wait the caller gives up on its own.</summary>
+    private const int FenceGraceMs = 100;
     private readonly ExecutionOptions limits;
     private readonly GpuOptions options;
     private readonly ILogger logger;
@@ -28,9 +32,13 @@ public sealed class GpuEngine : IFunctionEngine, IDisposable
     private readonly string? unavailable;
     private readonly FairQueue? queue;
     private readonly VersionCache<SpirvModule> modules;
-    private VulkanDevice? device;
+    /// <summary>The device of the queue worker this thread is (each worker has its own, created on first use).</summary>
+    [ThreadStatic]
+    private static VulkanDevice? device;
+
     private int devicesCreated;
     private int devicesRetired;
+    private int devicesDestroyed;
 
     public GpuEngine(IOptions<ExecutionOptions> limits, IOptions<GpuOptions> options, ILogger<GpuEngine> logger)
     {
@@ -65,7 +73,7 @@ public sealed class GpuEngine : IFunctionEngine, IDisposable
             return;
         }
 
-        queue = new FairQueue("moc-gpu-queue");
+        queue = new FairQueue("moc-gpu-queue", RetireDevice);
         logger.LogInformation("GPU engine ready on {Device} ({Type}, Vulkan {Api})", selected.Name, selected.TypeName, selected.ApiVersionText);
     }
 
@@ -87,6 +95,12 @@ public sealed class GpuEngine : IFunctionEngine, IDisposable
 
     /// <summary>Devices retired because a dispatch ran past its deadline or the device was lost.</summary>
     public int DevicesRetired => Volatile.Read(ref devicesRetired);
+
+    /// <summary>
+    /// Retired devices destroyed so far. One retired past a deadline goes once its kernel ends: a real GPU's driver
+    /// may end it sooner, lavapipe runs it to its end (its loop cap bounds how long that can be).
+    /// </summary>
+    public int DevicesDestroyed => Volatile.Read(ref devicesDestroyed);
 
     public int CachedVersions => modules.Count;
 
@@ -161,11 +175,22 @@ public sealed class GpuEngine : IFunctionEngine, IDisposable
         DispatchResult done;
         try
         {
-            done = await queue.Run(target.Name, () => RunOnQueue(work));
+            // Drivers that run a submission inside vkQueueSubmit never let the fence wait time out: the deadline is
+            // also kept here, and a worker stuck past it is replaced.
+            done = await queue.Run(target.Name, () => RunOnQueue(work)).WaitAsync(TimeSpan.FromMilliseconds(guest.RemainingMs + FenceGraceMs));
         }
         catch (ObjectDisposedException)
         {
             return InvocationResult.Failed(InvocationOutcome.Unavailable, "the GPU engine is shutting down");
+        }
+        catch (TimeoutException)
+        {
+            if (work.Worker is { } stuck && queue.Replace(stuck))
+            {
+                Interlocked.Increment(ref devicesRetired);
+            }
+
+            return InvocationResult.Failed(InvocationOutcome.Timeout, "the kernel ran past the call's deadline; the GPU device is replaced");
         }
 
         if (done.Outcome != InvocationOutcome.Ok)
@@ -191,7 +216,6 @@ public sealed class GpuEngine : IFunctionEngine, IDisposable
     public void Dispose()
     {
         queue?.Dispose();
-        device?.Dispose();
         instance?.Dispose();
     }
 
@@ -199,6 +223,7 @@ public sealed class GpuEngine : IFunctionEngine, IDisposable
     private DispatchResult RunOnQueue(Dispatch work)
     {
         var remaining = TimeSpan.FromSeconds((work.DeadlineTimestamp - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
+        work.Worker = Thread.CurrentThread;
         if (remaining <= TimeSpan.Zero)
         {
             return DispatchResult.Failed(InvocationOutcome.Timeout, "the call's deadline passed while it waited for the GPU queue");
@@ -221,7 +246,11 @@ public sealed class GpuEngine : IFunctionEngine, IDisposable
                 (work.Call.X, work.Call.Y, work.Call.Z), work.Call.PushConstants, remaining);
             if (output is null)
             {
-                Retire(waitForWork: true);
+                if (queue!.Replace(Thread.CurrentThread))
+                {
+                    Interlocked.Increment(ref devicesRetired);
+                }
+
                 return DispatchResult.Failed(InvocationOutcome.Timeout,
                     $"the kernel ran past the call's deadline ({remaining.TotalMilliseconds:0} ms left when it started); the GPU device is replaced");
             }
@@ -231,7 +260,10 @@ public sealed class GpuEngine : IFunctionEngine, IDisposable
         catch (GpuException e) when (e.DeviceLost)
         {
             logger.LogError("The GPU device {Device} was lost; a new one serves the next call", selected!.Name);
-            Retire(waitForWork: false);
+            device!.Dispose();
+            device = null;
+            Interlocked.Increment(ref devicesRetired);
+            Interlocked.Increment(ref devicesDestroyed);
             return DispatchResult.Failed(InvocationOutcome.GuestError, "the GPU device was lost during the call; it is recreated for the next call");
         }
         catch (GpuException e)
@@ -241,29 +273,28 @@ public sealed class GpuEngine : IFunctionEngine, IDisposable
     }
 
     /// <summary>
-    /// Takes the device out of service. A device still running a kernel past its deadline cannot be destroyed under
-    /// it: a background thread waits for the kernel to end, then destroys it.
+    /// Run on a worker's own thread as it ends (retired, or the engine stops): a device still running a kernel past
+    /// its deadline cannot be destroyed under it, so this waits for the kernel to end first.
     /// </summary>
-    private void Retire(bool waitForWork)
+    private void RetireDevice()
     {
-        var retired = device!;
-        device = null;
-        Interlocked.Increment(ref devicesRetired);
-        if (!waitForWork)
+        if (device is null)
         {
-            retired.Dispose();
             return;
         }
 
-        new Thread(() =>
-        {
-            retired.WaitIdle();
-            retired.Dispose();
-        }) { IsBackground = true, Name = "moc-gpu-retired" }.Start();
+        device.WaitIdle();
+        device.Dispose();
+        device = null;
+        Interlocked.Increment(ref devicesDestroyed);
     }
 
     private sealed record Dispatch(
-        string TechId, SpirvModule Module, string EntryPoint, byte[] Input, int OutputBytes, GpuCall Call, long DeadlineTimestamp);
+        string TechId, SpirvModule Module, string EntryPoint, byte[] Input, int OutputBytes, GpuCall Call, long DeadlineTimestamp)
+    {
+        /// <summary>The worker that took it off the queue; set when it starts.</summary>
+        public volatile Thread? Worker;
+    }
 
     private sealed record DispatchResult(InvocationOutcome Outcome, byte[] Output, string? Error)
     {

@@ -4,7 +4,7 @@ using Silk.NET.Vulkan;
 namespace MyOwnCluster.Execution.Gpu;
 
 /// <summary>A Vulkan instance and the physical devices it sees (Mesa's lavapipe is one when mesa-vulkan-drivers is installed).</summary>
-public sealed unsafe class VulkanInstance : IDisposable
+public sealed unsafe partial class VulkanInstance : IDisposable
 {
     private const uint ApiVersion11 = (1u << 22) | (1u << 12);
 
@@ -21,6 +21,10 @@ public sealed unsafe class VulkanInstance : IDisposable
     /// <summary>A new instance; throws <see cref="GpuException"/> when there is no Vulkan loader or driver.</summary>
     public static VulkanInstance Create()
     {
+        // Mesa's drivers (lavapipe among them) otherwise run a submission inside vkQueueSubmit: the call would return
+        // only when the kernel ends, and a fence wait could never time out. Set before any device exists; natively,
+        // as the driver reads the C environment, which Environment.SetEnvironmentVariable does not change.
+        Native.SetEnv("MESA_VK_ENABLE_SUBMIT_THREAD", "1", 0);
         Vk vk;
         try
         {
@@ -124,6 +128,12 @@ public sealed unsafe class VulkanInstance : IDisposable
         }
 
         return null;
+    }
+
+    private static partial class Native
+    {
+        [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+        public static partial int SetEnv(string name, string value, int overwrite);
     }
 }
 
