@@ -13,9 +13,9 @@ trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$wo
 dotnet build Silo -c Release -nologo -clp:ErrorsOnly >/dev/null
 dotnet build bench/gpu/GpuBench -c Release -nologo -clp:ErrorsOnly >/dev/null
 export MOC_ADMIN_TOKEN=bench-gpu-token-0123456789abcdef0123456789
-silo --data "$work/data" --https-port 19643 --silo-port 19611 --gateway-port 19610 >"$work/silo.log" 2>&1 &
-healthy 19643
-dotnet bench/gpu/GpuBench/bin/Release/net10.0/GpuBench.dll https://127.0.0.1:19643 "$MOC_ADMIN_TOKEN" "$(pwd)" "${BENCH_ROUNDS:-5}" >"$work/table.md"
+silo --data "$work/data" --https-port 29643 --silo-port 29611 --gateway-port 29610 >"$work/silo.log" 2>&1 &
+healthy 29643
+dotnet bench/gpu/GpuBench/bin/Release/net10.0/GpuBench.dll https://127.0.0.1:29643 "$MOC_ADMIN_TOKEN" "$(pwd)" "${BENCH_ROUNDS:-5}" >"$work/table.md"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   echo "## GPU compute (\`bench/gpu.sh\`, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"

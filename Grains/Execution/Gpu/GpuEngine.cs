@@ -216,7 +216,12 @@ public sealed class GpuEngine : IFunctionEngine, IDisposable
     public void Dispose()
     {
         queue?.Dispose();
-        instance?.Dispose();
+        // A retired worker still running a kernel keeps its device, and the device needs the instance: at shutdown
+        // such an instance is left to the process's end rather than destroyed under it.
+        if (DevicesDestroyed == DevicesCreated)
+        {
+            instance?.Dispose();
+        }
     }
 
     /// <summary>Runs on the queue's thread: the device is used there only.</summary>

@@ -161,9 +161,9 @@ Console.WriteLine(string.Create(inv, $"""
     | Through the GPU engine in-process (fair queue, call context, output buffer) | {Median(engineRuns):F0} | {Median(engineRuns) / Median(direct):F2}× |
     | Through the platform over HTTPS (`function/call`, one connection, sequential) | {Median(https):F0} | {Median(https) / Median(direct):F2}× |
 
-    | 1024 × 1024 float matmul, median of 3 | ms | vs C# |
+    | 1024 × 1024 float matmul, median of 3 | ms | speed vs C# |
     |---|---:|---:|
-    | Samples/gpu/matmul.comp on {gpu.Name} ({gpu.TypeName}) through the engine | {Median(gpuMs):F0} | {Median(cpuMs) / Median(gpuMs):F2}× faster |
+    | Samples/gpu/matmul.comp on {gpu.Name} ({gpu.TypeName}) through the engine | {Median(gpuMs):F0} | {Median(cpuMs) / Median(gpuMs):F2}× |
     | C# with System.Numerics Vector<float> ({Vector<float>.Count} lanes), one thread | {Median(cpuMs):F0} | 1.00× |
 
     Largest relative difference between the two results: {maxDiff:E1}.
