@@ -106,6 +106,9 @@ internal sealed partial class ApiClient : IDisposable
     public Task<KvmCheckResult> CheckKvmAsync(CancellationToken ct) =>
         SendAsync<KvmCheckResult>(HttpMethod.Get, "kvm/check", null, ct);
 
+    public Task<GpuCheckResult> CheckGpuAsync(CancellationToken ct) =>
+        SendAsync<GpuCheckResult>(HttpMethod.Get, "gpu/check", null, ct);
+
     public void Dispose() => http.Dispose();
 
     /// <summary>For commands whose success is the status code alone; the answer's body is not read.</summary>

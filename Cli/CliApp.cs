@@ -76,6 +76,7 @@ public static class CliApp
             .Concat(VersionCommand.Create(context))
             .Concat(StatusCommand.Create(context))
             .Concat(KvmCheckCommand.Create(context))
+            .Concat(GpuCheckCommand.Create(context))
             .Concat(ClusterCommands.Create(context))
             .Concat(FsCommands.Create(context))
             .Concat(LogsCommand.Create(context))

@@ -14,6 +14,8 @@ internal static class ContentTypes
         [".elf"] = "application/x-elf",
         [".js"] = Script,
         [".mjs"] = Script,
+        [".comp"] = "text/x-glsl-compute",
+        [".spv"] = "application/spirv",
         [".html"] = "text/html; charset=utf-8",
         [".htm"] = "text/html; charset=utf-8",
         [".css"] = "text/css; charset=utf-8",
@@ -49,6 +51,12 @@ internal static class ContentTypes
     public static string ForFile(string path) =>
         ByExtension.TryGetValue(Path.GetExtension(path), out var contentType) ? contentType : Default;
 
-    /// <summary>The content type of a published file: as <see cref="ForFile"/>, but scripts are files to serve.</summary>
-    public static string ForPublishedFile(string path) => ForFile(path) is var type && type == Script ? PublishedScript : type;
+    /// <summary>The content type of a published file: as <see cref="ForFile"/>, but scripts and shaders are files to serve.</summary>
+    public static string ForPublishedFile(string path) => ForFile(path) switch
+    {
+        Script => PublishedScript,
+        "text/x-glsl-compute" => "text/plain; charset=utf-8",
+        "application/spirv" => Default,
+        var type => type,
+    };
 }

@@ -27,7 +27,8 @@ public sealed record VersionSummary(
 /// <summary>
 /// <c>POST function/call</c> (and <c>function/call-async</c>): <c>input</c> is base64; <c>arguments</c> are direct
 /// mode's integers; <c>callback</c> (call-async only) is an http(s) URL POSTed the invocation's final status;
-/// <c>input_buffer</c> names a buffer grain (<c>POST buffer</c>) to use as the input instead of <c>input</c>.
+/// <c>input_buffer</c> names a buffer grain (<c>POST buffer</c>) to use as the input instead of <c>input</c>;
+/// <c>input_headers</c> are the input buffer's headers (a gpu-compute function reads <c>x-output-bytes</c> there).
 /// </summary>
 public sealed record CallBody(
     string? Name,
@@ -39,7 +40,8 @@ public sealed record CallBody(
     Dictionary<string, string>? Env,
     string? Program,
     string? Callback = null,
-    string? InputBuffer = null);
+    string? InputBuffer = null,
+    Dictionary<string, string>? InputHeaders = null);
 
 /// <summary>A call's outcome: the guest's 64-bit result, and its output and stderr as base64.</summary>
 public sealed record CallResponse(long Result, string Output, int Status, IReadOnlyDictionary<string, string> Headers, string Stderr);

@@ -50,6 +50,7 @@ public static class GatewayHost
         PlugEndpoints.Map(api);
         FilterEndpoints.Map(api);
         KvmEndpoints.Map(api);
+        GpuEndpoints.Map(api);
         FileSystemEndpoints.Map(api);
         KeyValueEndpoints.Map(api);
         DurabilityEndpoints.Map(api);

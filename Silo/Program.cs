@@ -132,6 +132,9 @@ static async Task RunAsync(string[] args)
     builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<KvmEngine>());
     builder.Services.AddSingleton<JsEngine>();
     builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<JsEngine>());
+    builder.Services.Configure<MyOwnCluster.Execution.Gpu.GpuOptions>(builder.Configuration.GetSection(MyOwnCluster.Execution.Gpu.GpuOptions.Section));
+    builder.Services.AddSingleton<MyOwnCluster.Execution.Gpu.GpuEngine>();
+    builder.Services.AddSingleton<IFunctionEngine>(services => services.GetRequiredService<MyOwnCluster.Execution.Gpu.GpuEngine>());
     builder.Services.AddSingleton<ModuleValidator>();
     builder.Services.AddSingleton<FunctionInvoker>();
     builder.Services.AddSingleton<MyOwnCluster.Execution.Placement.ExecutionLoad>();

@@ -8,6 +8,9 @@ public enum FunctionKind
     Wasm = 1,
     KvmElf = 2,
     Js = 3,
+
+    /// <summary>A Vulkan compute shader (SPIR-V; GLSL is compiled at registration).</summary>
+    GpuCompute = 4,
 }
 
 /// <summary>Maps content types to function kinds.</summary>
@@ -18,6 +21,8 @@ public static class ContentTypes
     public const string MocKvm = "application/x-moc-kvm";
     public const string JavaScript = "text/javascript";
     public const string JavaScriptApplication = "application/javascript";
+    public const string GlslCompute = "text/x-glsl-compute";
+    public const string Spirv = "application/spirv";
 
     public static FunctionKind KindOf(string contentType)
     {
@@ -27,6 +32,7 @@ public static class ContentTypes
             Wasm => FunctionKind.Wasm,
             Elf or MocKvm => FunctionKind.KvmElf,
             JavaScript or JavaScriptApplication => FunctionKind.Js,
+            GlslCompute or Spirv => FunctionKind.GpuCompute,
             _ => FunctionKind.File,
         };
     }

@@ -24,11 +24,12 @@ public sealed class FunctionInvoker(
     public FunctionGates Gates { get; } = new();
 
     /// <summary>
-    /// The engines this silo offers placement: those it has (a KVM engine without a usable /dev/kvm is not one) that
+    /// The engines this silo offers placement: those it has (a KVM engine without a usable /dev/kvm, a GPU engine without a Vulkan device are not) that
     /// <c>Cluster:Engines</c> lists, when it lists any.
     /// </summary>
     public IReadOnlyList<FunctionKind> Kinds { get; } = engines
-        .Where(e => e is not Kvm.KvmEngine { IsAvailable: false } && (placement?.Value ?? new()).Offers(e.Kind))
+        .Where(e => e is not (Kvm.KvmEngine { IsAvailable: false } or Gpu.GpuEngine { IsAvailable: false })
+            && (placement?.Value ?? new()).Offers(e.Kind))
         .Select(e => e.Kind).ToArray();
 
     /// <summary>Drops what every engine of this silo keeps for these versions.</summary>

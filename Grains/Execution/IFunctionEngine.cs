@@ -67,6 +67,9 @@ public sealed record FunctionValidation(string? Error, IReadOnlyList<string> Unk
     /// <summary>Run once the caller accepts the blob: keeps what validation produced (Wasm: the compiled code).</summary>
     public Func<Task>? Accept { get; init; }
 
+    /// <summary>What is stored instead of the registered bytes (GLSL: the SPIR-V it compiles to); null: the bytes as given.</summary>
+    public CompiledBlob? Compiled { get; init; }
+
     /// <summary>Engines without imports answer a plain reason (null when fine).</summary>
     public static implicit operator FunctionValidation(string? error) => error is null ? Valid : new(error, [], []);
 
@@ -82,6 +85,9 @@ public sealed record FunctionValidation(string? Error, IReadOnlyList<string> Unk
         return missing.Length == 0 ? null : "unknown imports: " + string.Join(", ", missing);
     }
 }
+
+/// <summary>The form a blob is stored in when registration translates it (its tech id is that of these bytes).</summary>
+public sealed record CompiledBlob(byte[] Bytes, string ContentType);
 
 /// <summary>An import to be served by another registered function (module name = function name).</summary>
 public sealed record BoundImport(string Module, string Name);

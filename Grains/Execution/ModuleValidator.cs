@@ -11,11 +11,15 @@ public sealed class ModuleValidator(IEnumerable<IFunctionEngine> engines)
     /// Null when the bytes are acceptable, else the reason. Only the module names of bound imports are looked up
     /// (<paramref name="isRegistered"/>), never the whole catalog.
     /// </summary>
-    public async Task<string?> ValidateAsync(FunctionKind kind, byte[] bytes, string techId, Func<string, Task<bool>> isRegistered)
+    public async Task<string?> ValidateAsync(FunctionKind kind, byte[] bytes, string techId, Func<string, Task<bool>> isRegistered) =>
+        (await CheckAsync(kind, bytes, techId, isRegistered)).Error;
+
+    /// <summary>As <see cref="ValidateAsync"/>, with the form to store when the engine translates the bytes (GLSL to SPIR-V).</summary>
+    public async Task<ModuleCheck> CheckAsync(FunctionKind kind, byte[] bytes, string techId, Func<string, Task<bool>> isRegistered)
     {
         if (!byKind.TryGetValue(kind, out var engine))
         {
-            return $"functions of kind {kind} are not supported by this platform";
+            return new ModuleCheck($"functions of kind {kind} are not supported by this platform", null);
         }
 
         var validation = engine.Validate(bytes, techId);
@@ -37,6 +41,9 @@ public sealed class ModuleValidator(IEnumerable<IFunctionEngine> engines)
             await accept();
         }
 
-        return error;
+        return new ModuleCheck(error, error is null ? validation.Compiled : null);
     }
 }
+
+/// <summary>Null error when acceptable; <see cref="Compiled"/>: what to store instead of the bytes given, if anything.</summary>
+public sealed record ModuleCheck(string? Error, CompiledBlob? Compiled);

@@ -136,6 +136,7 @@ public sealed class PlatformMetrics : IDisposable
         FunctionKind.KvmElf => "kvm-elf",
         FunctionKind.File => "file",
         FunctionKind.Js => "js",
+        FunctionKind.GpuCompute => "gpu-compute",
         null => "unknown",
         _ => "other",
     };

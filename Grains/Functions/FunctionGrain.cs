@@ -31,13 +31,19 @@ public sealed class FunctionGrain(
         var techId = TechIds.Of(request.Bytes);
         if (kind != FunctionKind.File)
         {
-            var error = await validator.ValidateAsync(kind, request.Bytes, techId,
+            var check = await validator.CheckAsync(kind, request.Bytes, techId,
                 // The catalog, not the module's FunctionGrain: two functions registering with imports bound to each
                 // other would otherwise wait on each other.
                 async module => await GrainFactory.ShardFor(module).GetAsync(module) is { Kind: not FunctionKind.File });
-            if (error is not null)
+            if (check.Error is not null)
             {
-                return new RegisterBlobResult(null, error);
+                return new RegisterBlobResult(null, check.Error);
+            }
+
+            if (check.Compiled is { } compiled)
+            {
+                request = request with { ContentType = compiled.ContentType, Bytes = compiled.Bytes };
+                techId = TechIds.Of(compiled.Bytes);
             }
         }
 

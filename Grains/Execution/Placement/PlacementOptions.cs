@@ -38,5 +38,7 @@ public sealed class PlacementOptions
         ["js"] = FunctionKind.Js,
         ["kvm-elf"] = FunctionKind.KvmElf,
         ["kvm"] = FunctionKind.KvmElf,
+        ["gpu-compute"] = FunctionKind.GpuCompute,
+        ["gpu"] = FunctionKind.GpuCompute,
     };
 }
