@@ -23,7 +23,14 @@ internal static class FunctionCommands
             Description = "Grant a platform power (repeatable): register, plug, filters, schedules, blobs, status, or all. None by default",
             AllowMultipleArgumentsPerToken = true,
         };
-        var command = new Command("push", "Register FILE as the current version of function NAME") { name, file, contentType, idempotent, capabilities };
+        var trapUnknownImports = new Option<bool>("--trap-unknown-imports")
+        {
+            Description = "WebAssembly: accept function imports nothing provides; each traps, naming the import, only if called",
+        };
+        var command = new Command("push", "Register FILE as the current version of function NAME")
+        {
+            name, file, contentType, idempotent, capabilities, trapUnknownImports,
+        };
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetRequiredValue(file);
@@ -32,7 +39,8 @@ internal static class FunctionCommands
                 parse.GetValue(contentType) ?? ContentTypes.ForFile(path),
                 Convert.ToBase64String(await LocalFile.ReadAsync(path, ct)),
                 Idempotent: parse.GetValue(idempotent),
-                Capabilities: parse.GetValue(capabilities) is { Length: > 0 } granted ? granted.SelectMany(g => g.Split(',')).ToList() : null);
+                Capabilities: parse.GetValue(capabilities) is { Length: > 0 } granted ? granted.SelectMany(g => g.Split(',')).ToList() : null,
+                UnknownImports: parse.GetValue(trapUnknownImports) ? "trap" : null);
             using var api = context.CreateClient(parse);
             var blob = await api.RegisterBlobAsync(request, ct);
             await context.Out.WriteLineAsync(

@@ -10,7 +10,8 @@ public static class WireShapes
         info.Current.RegisteredAt, Math.Max(1, info.Versions.Count), info.Current.Idempotent, CapabilityNames.Names(info.Current.Granted));
 
     public static VersionSummary Version(BlobVersion version) => new(version.TechId, version.ContentType, version.Size,
-        version.RegisteredAt, version.KvNamespaces, version.Idempotent, CapabilityNames.Names(version.Granted));
+        version.RegisteredAt, version.KvNamespaces, version.Idempotent, CapabilityNames.Names(version.Granted),
+        version.TrapUnknownImports ? "trap" : "refuse");
 
     public static string KindName(FunctionKind kind) => MyOwnCluster.Execution.PlatformMetrics.KindName(kind);
 }

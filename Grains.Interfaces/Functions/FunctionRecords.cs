@@ -23,6 +23,12 @@ public sealed record BlobVersion(
     /// <summary>JavaScript: a fresh V8 context per call, even for a handler module that would keep one loaded.</summary>
     [Id(7)] public bool JsFreshContext { get; init; }
 
+    /// <summary>
+    /// WebAssembly: registered with <c>"unknown_imports": "trap"</c>: function imports nothing provides were accepted
+    /// and trap, naming the import, only if called.
+    /// </summary>
+    [Id(8)] public bool TrapUnknownImports { get; init; }
+
     /// <summary>The powers in force: granted ones, or all for a version stored before capabilities existed.</summary>
     public FunctionCapabilities Granted => Capabilities ?? FunctionCapabilities.All;
 }
@@ -53,6 +59,9 @@ public sealed record RegisterBlobRequest(
 
     /// <summary>See <see cref="BlobVersion.JsFreshContext"/>.</summary>
     [Id(6)] public bool JsFreshContext { get; init; }
+
+    /// <summary>See <see cref="BlobVersion.TrapUnknownImports"/>.</summary>
+    [Id(7)] public bool TrapUnknownImports { get; init; }
 }
 
 /// <summary>Outcome of a registration: either the new current version, or why the blob was refused.</summary>

@@ -48,6 +48,7 @@ public sealed partial class ArchiveImporter
                     KvNamespaces = v.KvNamespaces ?? [],
                     Idempotent = v.Idempotent,
                     JsFreshContext = v.JsFreshContext,
+                    TrapUnknownImports = v.UnknownImports == "trap",
                     Capabilities = v.Capabilities is null ? null : CapabilityNames.Parse(v.Capabilities).Capabilities,
                 })
                 .ToArray();

@@ -34,7 +34,8 @@ public sealed class FunctionGrain(
             var error = await validator.ValidateAsync(kind, request.Bytes, techId,
                 // The catalog, not the module's FunctionGrain: two functions registering with imports bound to each
                 // other would otherwise wait on each other.
-                async module => await GrainFactory.ShardFor(module).GetAsync(module) is { Kind: not FunctionKind.File });
+                async module => await GrainFactory.ShardFor(module).GetAsync(module) is { Kind: not FunctionKind.File },
+                request.TrapUnknownImports);
             if (error is not null)
             {
                 return new RegisterBlobResult(null, error);
@@ -52,6 +53,7 @@ public sealed class FunctionGrain(
             KvNamespaces = request.KvNamespaces.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
             Idempotent = request.Idempotent,
             JsFreshContext = request.JsFreshContext,
+            TrapUnknownImports = request.TrapUnknownImports,
             Capabilities = request.Capabilities & FunctionCapabilities.All,
         };
         state.State.Versions.Add(version);
