@@ -251,7 +251,8 @@ public abstract class FileTreeStoreContract
         Assert.Equal(2, viaLink.LinkCount);
         Assert.Equal("nowhere", Assert.IsType<VfsSymlink>(((VfsDirectory)reopened.Find("")!).Children["dangling"]).Target);
         Assert.Null(reopened.Find("dangling"));
-        Assert.Equal((6L, 7), (reopened.UsedBytes, reopened.EntryCount));
+        // File bytes plus the links' targets ("data/original", "nowhere").
+        Assert.Equal((6L + 13 + 7, 7), (reopened.UsedBytes, reopened.EntryCount));
         var second = Encoding.UTF8.GetBytes("second " + Guid.NewGuid());
         Assert.True(reopened.TryWriteFile("shortcut", second, out _));
         Assert.True(await reopened.SaveAsync(Store, tree));
@@ -267,14 +268,17 @@ public abstract class FileTreeStoreContract
         var last = (VfsFile)afterUnlink.Find("other/second-name")!;
         Assert.Equal(second, last.Content.ToArray());
         Assert.Equal(1, last.LinkCount);
-        Assert.Equal((second.Length + 1L, 6), (afterUnlink.UsedBytes, afterUnlink.EntryCount));
+        Assert.Equal((second.Length + 1L + 20, 6), (afterUnlink.UsedBytes, afterUnlink.EntryCount));
         Assert.True(afterUnlink.Delete("other"));
         Assert.True(await afterUnlink.SaveAsync(Store, tree));
 
         var emptied = Vfs.Open(Store, tree);
         Assert.Null(Store.ReadContent(TechIds.Of(second)));
-        Assert.Equal((0L, 3), (emptied.UsedBytes, emptied.EntryCount));
+        Assert.Equal((20L, 3), (emptied.UsedBytes, emptied.EntryCount));
         Assert.Equal(["dangling", "data", "shortcut"], emptied.Root.Children.Keys.Order(StringComparer.Ordinal));
+        Assert.True(emptied.Delete("shortcut"));
+        Assert.IsType<VfsDirectory>(emptied.Find("data"));
+        Assert.Equal(7L, emptied.UsedBytes);
     }
 
     [Fact]

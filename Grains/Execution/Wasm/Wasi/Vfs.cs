@@ -236,7 +236,15 @@ public sealed partial class Vfs
             return errno;
         }
 
+        // A link's target is stored bytes too: it counts against the byte quota like file content.
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(target);
+        if (!Fits(bytes))
+        {
+            return WasiErrno.DQuot;
+        }
+
         link = new VfsSymlink(nextInode++, NowNs(), target);
+        UsedBytes += bytes;
         Attach(parent, name, link);
         return WasiErrno.Success;
     }
@@ -336,6 +344,10 @@ public sealed partial class Vfs
 
             UsedBytes -= file.Size;
             sharedFiles.Remove(file.Inode);
+        }
+        else if (node is VfsSymlink link)
+        {
+            UsedBytes -= link.Size;
         }
 
         node.Parent = null;

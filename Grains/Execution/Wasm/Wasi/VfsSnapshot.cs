@@ -135,11 +135,11 @@ public sealed partial class Vfs
         return Walk(Root, relative, out _, out _, out var node) == WasiErrno.Success ? node : null;
     }
 
-    /// <summary>Deletes a file or a directory with everything in it; false when nothing is there.</summary>
+    /// <summary>Deletes a file, a symbolic link (not what it points to) or a directory with everything in it; false when nothing is there.</summary>
     public bool Delete(string path)
     {
         var relative = path.Trim('/');
-        if (relative.Length == 0 || Walk(Root, relative, out var parent, out var name, out var node) != WasiErrno.Success
+        if (relative.Length == 0 || Walk(Root, relative, followLast: false, out var parent, out var name, out var node) != WasiErrno.Success
             || node is null || name is null)
         {
             return false;
@@ -281,6 +281,7 @@ public sealed partial class Vfs
 
                     var link = new VfsSymlink(nextInode++, 0, target);
                     AddEntry(directory, name, link);
+                    UsedBytes += link.Size;
                     (link.AccessTimeNs, link.ModifyTimeNs, link.ChangeTimeNs) = times;
                     break;
                 case KindHardLink when files is not null:
