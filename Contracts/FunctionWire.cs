@@ -9,7 +9,7 @@ namespace MyOwnCluster.Contracts;
 /// </summary>
 public sealed record RegisterBlobBody(
     string? Name, string? ContentType, string? Bytes, List<string>? KvNamespaces = null, bool? Idempotent = null, List<string>? Capabilities = null,
-    bool? JsFreshContext = null, int? MaxConcurrency = null);
+    bool? JsFreshContext = null, int? MaxConcurrency = null, string? UnknownImports = null);
 
 /// <summary>
 /// A registered function or file as listed and returned by register. <c>capabilities</c>: what the current version may
@@ -19,10 +19,13 @@ public sealed record BlobSummary(
     string Name, string Kind, string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, int Versions, bool Idempotent,
     IReadOnlyList<string>? Capabilities = null, int? MaxConcurrency = null);
 
-/// <summary>One version in <c>GET function/{name}</c>, with its grants by name.</summary>
+/// <summary>
+/// One version in <c>GET function/{name}</c>, with its grants by name; <c>unknown_imports</c> is "refuse" or "trap"
+/// (see docs/posix.md).
+/// </summary>
 public sealed record VersionSummary(
     string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string> KvNamespaces, bool Idempotent,
-    IReadOnlyList<string> Capabilities, int? MaxConcurrency = null);
+    IReadOnlyList<string> Capabilities, int? MaxConcurrency = null, string UnknownImports = "refuse");
 
 /// <summary>
 /// <c>POST function/call</c> (and <c>function/call-async</c>): <c>input</c> is base64; <c>arguments</c> are direct

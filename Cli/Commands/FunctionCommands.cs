@@ -27,9 +27,13 @@ internal static class FunctionCommands
         {
             Description = "Calls of it one silo runs at once; more wait in a bounded queue (default: Limits:FunctionConcurrency)",
         };
+        var trapUnknownImports = new Option<bool>("--trap-unknown-imports")
+        {
+            Description = "WebAssembly: accept function imports nothing provides; each traps, naming the import, only if called",
+        };
         var command = new Command("push", "Register FILE as the current version of function NAME")
         {
-            name, file, contentType, idempotent, capabilities, maxConcurrency,
+            name, file, contentType, idempotent, capabilities, maxConcurrency, trapUnknownImports,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -40,7 +44,8 @@ internal static class FunctionCommands
                 Convert.ToBase64String(await LocalFile.ReadAsync(path, ct)),
                 Idempotent: parse.GetValue(idempotent),
                 Capabilities: parse.GetValue(capabilities) is { Length: > 0 } granted ? granted.SelectMany(g => g.Split(',')).ToList() : null,
-                MaxConcurrency: parse.GetValue(maxConcurrency));
+                MaxConcurrency: parse.GetValue(maxConcurrency),
+                UnknownImports: parse.GetValue(trapUnknownImports) ? "trap" : null);
             using var api = context.CreateClient(parse);
             var blob = await api.RegisterBlobAsync(request, ct);
             await context.Out.WriteLineAsync(

@@ -36,8 +36,14 @@ public static class BlobEndpoints
             return ApiJson.Error(400, "'max_concurrency' must be at least 1 (leave it out for the silo's default)");
         }
 
+        if (body.UnknownImports is not (null or "refuse" or "trap"))
+        {
+            return ApiJson.Error(400, $"unknown_imports must be \"refuse\" (the default) or \"trap\", not '{body.UnknownImports}'");
+        }
+
         var result = await grains.GetGrain<IFunctionGrain>(name).RegisterAsync(new RegisterBlobRequest(name, contentType, bytes)
         {
+            TrapUnknownImports = body.UnknownImports == "trap",
             KvNamespaces = body.KvNamespaces ?? [],
             Idempotent = body.Idempotent ?? false,
             JsFreshContext = body.JsFreshContext ?? false,

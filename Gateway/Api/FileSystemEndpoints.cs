@@ -25,7 +25,12 @@ public static class FileSystemEndpoints
             VfsFile file => Results.Bytes(file.Content.ToArray(), "application/octet-stream"),
             VfsDirectory directory => ApiJson.Ok(directory.Children
                 .OrderBy(entry => entry.Key, StringComparer.Ordinal)
-                .Select(entry => new FileEntry(entry.Key, entry.Value is VfsDirectory ? "directory" : "file", entry.Value.Size))),
+                .Select(entry => new FileEntry(entry.Key, entry.Value switch
+                {
+                    VfsDirectory => "directory",
+                    VfsSymlink => "symlink",
+                    _ => "file",
+                }, entry.Value.Size))),
             _ => ApiJson.Error(404, $"'{path}' does not exist in the files of '{name}'"),
         };
     }

@@ -11,7 +11,8 @@ public static class WireShapes
         info.Current.MaxConcurrency);
 
     public static VersionSummary Version(BlobVersion version) => new(version.TechId, version.ContentType, version.Size,
-        version.RegisteredAt, version.KvNamespaces, version.Idempotent, CapabilityNames.Names(version.Granted), version.MaxConcurrency);
+        version.RegisteredAt, version.KvNamespaces, version.Idempotent, CapabilityNames.Names(version.Granted), version.MaxConcurrency,
+        version.TrapUnknownImports ? "trap" : "refuse");
 
     public static string KindName(FunctionKind kind) => MyOwnCluster.Execution.PlatformMetrics.KindName(kind);
 }

@@ -29,6 +29,12 @@ public sealed record BlobVersion(
     /// </summary>
     [Id(8)] public int? MaxConcurrency { get; init; }
 
+    /// <summary>
+    /// WebAssembly: registered with <c>"unknown_imports": "trap"</c>: function imports nothing provides were accepted
+    /// and trap, naming the import, only if called.
+    /// </summary>
+    [Id(9)] public bool TrapUnknownImports { get; init; }
+
     /// <summary>The powers in force: granted ones, or all for a version stored before capabilities existed.</summary>
     public FunctionCapabilities Granted => Capabilities ?? FunctionCapabilities.All;
 }
@@ -62,6 +68,9 @@ public sealed record RegisterBlobRequest(
 
     /// <summary>See <see cref="BlobVersion.MaxConcurrency"/>.</summary>
     [Id(7)] public int? MaxConcurrency { get; init; }
+
+    /// <summary>See <see cref="BlobVersion.TrapUnknownImports"/>.</summary>
+    [Id(8)] public bool TrapUnknownImports { get; init; }
 }
 
 /// <summary>Outcome of a registration: either the new current version, or why the blob was refused.</summary>

@@ -66,7 +66,8 @@ public sealed class ArchiveExporter(IGrainFactory grains)
             {
                 functions[info.Name] = info.Versions
                     .Select(v => new ArchiveVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt, v.KvNamespaces, v.Idempotent,
-                        v.Capabilities is { } granted ? CapabilityNames.Names(granted) : null, v.JsFreshContext, v.MaxConcurrency)).ToList();
+                        v.Capabilities is { } granted ? CapabilityNames.Names(granted) : null, v.JsFreshContext, v.MaxConcurrency,
+                        v.TrapUnknownImports ? "trap" : null)).ToList();
             }
         }
 

@@ -49,6 +49,7 @@ public sealed partial class ArchiveImporter
                     Idempotent = v.Idempotent,
                     JsFreshContext = v.JsFreshContext,
                     MaxConcurrency = v.MaxConcurrency is >= 1 ? v.MaxConcurrency : null,
+                    TrapUnknownImports = v.UnknownImports == "trap",
                     Capabilities = v.Capabilities is null ? null : CapabilityNames.Parse(v.Capabilities).Capabilities,
                 })
                 .ToArray();

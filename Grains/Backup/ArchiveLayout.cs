@@ -63,10 +63,11 @@ public sealed record ArchiveCounts(int Functions, int Blobs, int Plugs, int KvNa
 /// <c>capabilities</c>: its platform powers (absent in older archives and for versions stored before grants existed:
 /// every one, the powers functions had then).
 /// <c>js_fresh_context</c>: a JavaScript function asked for a fresh context per call (absent: no).
+/// <c>unknown_imports</c>: "trap" when registered so (absent: "refuse").
 /// </summary>
 public sealed record ArchiveVersion(
     string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string>? KvNamespaces = null, bool Idempotent = false,
-    IReadOnlyList<string>? Capabilities = null, bool JsFreshContext = false, int? MaxConcurrency = null);
+    IReadOnlyList<string>? Capabilities = null, bool JsFreshContext = false, int? MaxConcurrency = null, string? UnknownImports = null);
 
 public sealed record ArchiveBlobInfo(string ContentType);
 

@@ -9,13 +9,16 @@ public sealed class ModuleValidator(IEnumerable<IFunctionEngine> engines)
 
     /// <summary>
     /// Null when the bytes are acceptable, else the reason. Only the module names of bound imports are looked up
-    /// (<paramref name="isRegistered"/>), never the whole catalog.
+    /// (<paramref name="isRegistered"/>), never the whole catalog. With <paramref name="trapUnknownImports"/>, function
+    /// imports that no host module and no registered function provide are accepted (they trap if called).
     /// </summary>
-    public async Task<string?> ValidateAsync(FunctionKind kind, byte[] bytes, string techId, Func<string, Task<bool>> isRegistered) =>
-        (await CheckAsync(kind, bytes, techId, isRegistered)).Error;
+    public async Task<string?> ValidateAsync(
+        FunctionKind kind, byte[] bytes, string techId, Func<string, Task<bool>> isRegistered, bool trapUnknownImports = false) =>
+        (await CheckAsync(kind, bytes, techId, isRegistered, trapUnknownImports)).Error;
 
     /// <summary>As <see cref="ValidateAsync"/>, with the form to store when the engine translates the bytes (GLSL to SPIR-V).</summary>
-    public async Task<ModuleCheck> CheckAsync(FunctionKind kind, byte[] bytes, string techId, Func<string, Task<bool>> isRegistered)
+    public async Task<ModuleCheck> CheckAsync(
+        FunctionKind kind, byte[] bytes, string techId, Func<string, Task<bool>> isRegistered, bool trapUnknownImports = false)
     {
         if (!byKind.TryGetValue(kind, out var engine))
         {
@@ -24,7 +27,7 @@ public sealed class ModuleValidator(IEnumerable<IFunctionEngine> engines)
 
         var validation = engine.Validate(bytes, techId);
         var registered = new HashSet<string>(StringComparer.Ordinal);
-        if (validation.Error is null)
+        if (validation.Error is null && !trapUnknownImports)
         {
             foreach (var module in validation.BoundImports.Select(b => b.Module).Distinct(StringComparer.Ordinal))
             {
@@ -35,7 +38,7 @@ public sealed class ModuleValidator(IEnumerable<IFunctionEngine> engines)
             }
         }
 
-        var error = validation.ErrorGiven(registered.Contains);
+        var error = validation.ErrorGiven(module => trapUnknownImports || registered.Contains(module));
         if (error is null && validation.Accept is { } accept)
         {
             await accept();

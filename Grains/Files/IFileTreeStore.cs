@@ -1,10 +1,20 @@
 namespace MyOwnCluster.Files;
 
-/// <summary>Whether a stored tree node is a regular file or a directory.</summary>
+/// <summary>What a stored tree node is.</summary>
 public enum FileNodeKind : byte
 {
     File = 1,
     Directory = 2,
+
+    /// <summary>A symbolic link: its target path is the content (UTF-8), its size the target's length.</summary>
+    Symlink = 3,
+
+    /// <summary>
+    /// One name of a file that has several (hard links): the size is the file's id. That file's own row then lies
+    /// under parent -id (never a directory) with its link count as its name, so a link can find it by (parent, name)
+    /// lookups alone.
+    /// </summary>
+    Link = 4,
 }
 
 /// <summary>

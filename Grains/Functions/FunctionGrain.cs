@@ -34,7 +34,8 @@ public sealed class FunctionGrain(
             var check = await validator.CheckAsync(kind, request.Bytes, techId,
                 // The catalog, not the module's FunctionGrain: two functions registering with imports bound to each
                 // other would otherwise wait on each other.
-                async module => await GrainFactory.ShardFor(module).GetAsync(module) is { Kind: not FunctionKind.File });
+                async module => await GrainFactory.ShardFor(module).GetAsync(module) is { Kind: not FunctionKind.File },
+                request.TrapUnknownImports);
             if (check.Error is not null)
             {
                 return new RegisterBlobResult(null, check.Error);
@@ -59,6 +60,7 @@ public sealed class FunctionGrain(
             Idempotent = request.Idempotent,
             JsFreshContext = request.JsFreshContext,
             MaxConcurrency = request.MaxConcurrency is >= 1 ? request.MaxConcurrency : null,
+            TrapUnknownImports = request.TrapUnknownImports,
             Capabilities = request.Capabilities & FunctionCapabilities.All,
         };
         state.State.Versions.Add(version);

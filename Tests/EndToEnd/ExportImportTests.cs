@@ -140,6 +140,11 @@ public sealed class ExportImportTests
         var filter = await client.PostJsonAsync("filter/plug", new { name = "exp-filter", start_function = "reject", data = "d", paths = new[] { "/exp-guarded" } });
         Assert.Equal(HttpStatusCode.OK, filter.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsync(Api.Prefix + "function/exp-hello/fs/notes/today.txt", new StringContent("kept in the tree"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("blob/register", new
+        {
+            name = "exp-trap", content_type = "application/wasm", bytes = Convert.ToBase64String(Wat.ToWasm(UnknownImportsTests.HostSpecific)),
+            unknown_imports = "trap",
+        })).StatusCode);
     }
 
     internal static async Task AssertPopulatedAsync(HttpClient client)
@@ -169,6 +174,8 @@ public sealed class ExportImportTests
 
         Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/exp-guarded")).StatusCode);
         Assert.Equal("kept in the tree", await client.GetStringAsync(Api.Prefix + "function/exp-hello/fs/notes/today.txt"));
+        var trap = await (await client.GetAsync(Api.Prefix + "function/exp-trap")).JsonAsync();
+        Assert.Equal("trap", trap["versions"]![0]!["unknown_imports"]!.GetValue<string>());
     }
 
     internal static Task<CliRun> Moc(ServerProcess server, params string[] args) => CliRunner.RunWithEnvironmentAsync(

@@ -229,6 +229,82 @@ public abstract class FileTreeStoreContract
         Assert.Equal((10L, 1), (stored.UsedBytes, stored.EntryCount));
     }
 
+    [Fact]
+    public async Task Symbolic_and_hard_links_are_saved_and_a_hard_linked_file_stays_one_file()
+    {
+        var tree = NewTree();
+        var vfs = Vfs.Open(Store, tree);
+        Assert.True(vfs.TryWriteFile("data/original", "first"u8, out _));
+        Assert.True(vfs.TryWriteFile("other/keep", "k"u8, out _));
+        var data = (VfsDirectory)vfs.Find("data")!;
+        var other = (VfsDirectory)vfs.Find("other")!;
+        Assert.Equal(WasiErrno.Success, vfs.Link(data, "original", (VfsFile)vfs.Find("data/original")!, other, "second-name"));
+        Assert.Equal(WasiErrno.Success, vfs.CreateSymlink(vfs.Root, "shortcut", "data/original", out _));
+        Assert.Equal(WasiErrno.Success, vfs.CreateSymlink(vfs.Root, "dangling", "nowhere", out _));
+        Assert.True(await vfs.SaveAsync(Store, tree));
+
+        // Read back through the second name first: the file is found through its link row, then the first name is the same file.
+        var reopened = Vfs.Open(Store, tree);
+        var viaLink = (VfsFile)reopened.Find("other/second-name")!;
+        Assert.Same(viaLink, reopened.Find("data/original"));
+        Assert.Same(viaLink, reopened.Find("shortcut"));
+        Assert.Equal(2, viaLink.LinkCount);
+        Assert.Equal("nowhere", Assert.IsType<VfsSymlink>(((VfsDirectory)reopened.Find("")!).Children["dangling"]).Target);
+        Assert.Null(reopened.Find("dangling"));
+        // File bytes plus the links' targets ("data/original", "nowhere").
+        Assert.Equal((6L + 13 + 7, 7), (reopened.UsedBytes, reopened.EntryCount));
+        var second = Encoding.UTF8.GetBytes("second " + Guid.NewGuid());
+        Assert.True(reopened.TryWriteFile("shortcut", second, out _));
+        Assert.True(await reopened.SaveAsync(Store, tree));
+
+        var edited = Vfs.Open(Store, tree);
+        Assert.Equal(second, ((VfsFile)edited.Find("other/second-name")!).Content.ToArray());
+        Assert.Equal(WasiErrno.Success, Vfs.Walk(edited.Root, "data/original", out var parent, out var name, out _));
+        edited.Remove(parent, name!);
+        Assert.True(await edited.SaveAsync(Store, tree));
+
+        var afterUnlink = Vfs.Open(Store, tree);
+        Assert.Null(afterUnlink.Find("shortcut"));
+        var last = (VfsFile)afterUnlink.Find("other/second-name")!;
+        Assert.Equal(second, last.Content.ToArray());
+        Assert.Equal(1, last.LinkCount);
+        Assert.Equal((second.Length + 1L + 20, 6), (afterUnlink.UsedBytes, afterUnlink.EntryCount));
+        Assert.True(afterUnlink.Delete("other"));
+        Assert.True(await afterUnlink.SaveAsync(Store, tree));
+
+        var emptied = Vfs.Open(Store, tree);
+        Assert.Null(Store.ReadContent(TechIds.Of(second)));
+        Assert.Equal((20L, 3), (emptied.UsedBytes, emptied.EntryCount));
+        Assert.Equal(["dangling", "data", "shortcut"], emptied.Root.Children.Keys.Order(StringComparer.Ordinal));
+        Assert.True(emptied.Delete("shortcut"));
+        Assert.IsType<VfsDirectory>(emptied.Find("data"));
+        Assert.Equal(7L, emptied.UsedBytes);
+    }
+
+    [Fact]
+    public async Task A_tree_with_links_exports_as_snapshot_version_2_and_imports_back()
+    {
+        var plain = new Vfs();
+        Assert.True(plain.TryWriteFile("a", "a"u8, out _));
+        Assert.Equal(1, plain.ToSnapshot()[6]);
+
+        var vfs = new Vfs();
+        Assert.True(vfs.TryWriteFile("dir/file", "shared"u8, out _));
+        Assert.Equal(WasiErrno.Success, vfs.Link((VfsDirectory)vfs.Find("dir")!, "file", (VfsFile)vfs.Find("dir/file")!, vfs.Root, "alias"));
+        Assert.Equal(WasiErrno.Success, vfs.CreateSymlink(vfs.Root, "link", "dir/file", out _));
+        var snapshot = vfs.ToSnapshot();
+        Assert.Equal(2, snapshot[6]);
+
+        var tree = NewTree();
+        await Vfs.FromSnapshot(snapshot).ReplaceAsync(Store, tree);
+
+        var stored = Vfs.Open(Store, tree);
+        Assert.Same(stored.Find("alias"), stored.Find("dir/file"));
+        Assert.Equal("dir/file", Assert.IsType<VfsSymlink>(stored.Root.Children["link"]).Target);
+        Assert.Equal("shared", Text(stored, "link"));
+        Assert.Equal(snapshot, stored.ToSnapshot());
+    }
+
     protected static string NewTree() => "tree-" + Guid.NewGuid().ToString("N");
 
     private static string Text(Vfs vfs, string path) => Encoding.UTF8.GetString(((VfsFile)vfs.Find(path)!).Content);

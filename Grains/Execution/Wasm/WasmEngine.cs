@@ -111,7 +111,12 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
                 }
                 else if (linker.GetFunction(store, import.ModuleName, import.Name) is not { } provided)
                 {
-                    bound.Add(new BoundImport(import.ModuleName, import.Name));
+                    // TinyGo's (2020) browser glue: imported by every TinyGo build, never called by a WASI program's
+                    // own code path; like any import no function provides, it traps only if called.
+                    if (!ModuleBinding.IsTinyGoJsStub(import.ModuleName, import.Name))
+                    {
+                        bound.Add(new BoundImport(import.ModuleName, import.Name));
+                    }
                 }
                 else if (!provided.Parameters.SequenceEqual(functionImport.Parameters) || !provided.Results.SequenceEqual(functionImport.Results))
                 {

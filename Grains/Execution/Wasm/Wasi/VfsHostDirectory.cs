@@ -11,7 +11,10 @@ public static class VfsHostDirectory
         return vfs;
     }
 
-    /// <summary>Makes the host directory mirror the tree: writes every file and removes what the tree no longer has.</summary>
+    /// <summary>
+    /// Makes the host directory mirror the tree: writes every file (hard links as separate copies; symbolic links are
+    /// left out) and removes what the tree no longer has.
+    /// </summary>
     public static void Save(Vfs vfs, string hostDirectory)
     {
         Directory.CreateDirectory(hostDirectory);
@@ -67,10 +70,12 @@ public static class VfsHostDirectory
             {
                 SaveDirectory(directory, Directory.CreateDirectory(path));
             }
-            else
+            else if (node is VfsFile file)
             {
-                File.WriteAllBytes(path, ((VfsFile)node).Content);
+                File.WriteAllBytes(path, file.Content);
             }
+
+            // Symbolic links are not copied out: on the host a guest's link could point anywhere.
         }
     }
 

@@ -63,6 +63,15 @@ public sealed class VfsFile : VfsNode
 
     public override long Size => length;
 
+    /// <summary>Directory entries naming this file (hard links); 0 once unlinked everywhere (then held only by descriptors).</summary>
+    public int LinkCount { get; internal set; }
+
+    /// <summary>
+    /// True once the file has (had) a second name: the store then keeps its row apart from its names (see
+    /// <see cref="Vfs"/>'s hard links) and each name is a link row pointing at it.
+    /// </summary>
+    internal bool Shared { get; set; }
+
     public ReadOnlySpan<byte> Content => Data.AsSpan(0, length);
 
     /// <summary>True when the bytes changed since they were read from or saved to the store.</summary>
@@ -126,6 +135,30 @@ public sealed class VfsFile : VfsNode
 }
 
 /// <summary>
+/// A symbolic link: a path (never empty) resolved relative to the directory holding the link, inside the tree like any
+/// other path (absolute targets and ".." above the starting directory are ENOTCAPABLE when followed).
+/// </summary>
+public sealed class VfsSymlink : VfsNode
+{
+    internal VfsSymlink(long inode, long nowNs, string target)
+        : base(inode, nowNs)
+    {
+        Target = target;
+    }
+
+    internal VfsSymlink(FileNodeRow stored, string target)
+        : base(stored)
+    {
+        Target = target;
+    }
+
+    public string Target { get; }
+
+    /// <summary>As lstat(2) says: the length of the target in bytes.</summary>
+    public override long Size => System.Text.Encoding.UTF8.GetByteCount(Target);
+}
+
+/// <summary>
 /// A directory: names (ordinal, case-sensitive like POSIX) to nodes. A stored directory reads an entry from the store
 /// when a name is first looked up, and its whole listing only when something enumerates it.
 /// </summary>
@@ -136,6 +169,7 @@ public sealed class VfsDirectory : VfsNode
 
     // Names the store may still list but this directory no longer has (removed, renamed away) or never had.
     private HashSet<string>? absent;
+    private Dictionary<string, long>? linkIds;
     private bool listed;
     private int count;
 
@@ -163,6 +197,13 @@ public sealed class VfsDirectory : VfsNode
     }
 
     public IReadOnlyDictionary<string, VfsNode> Children => Entries;
+
+    /// <summary>Row ids of the names here that are hard links to a shared file (see <see cref="VfsFile.Shared"/>).</summary>
+    internal Dictionary<string, long> LinkIds => linkIds ??= new(StringComparer.Ordinal);
+
+    internal long? TakeLinkId(string name) => linkIds is not null && linkIds.Remove(name, out var id) ? id : null;
+
+    internal long? LinkIdOf(string name) => linkIds is not null && linkIds.TryGetValue(name, out var id) ? id : null;
 
     /// <summary>Number of entries, known without reading the listing.</summary>
     public int Count => count;
@@ -205,6 +246,11 @@ public sealed class VfsDirectory : VfsNode
 
         absent?.Remove(name);
         node.Parent = this;
+        if (node is VfsFile file)
+        {
+            file.LinkCount++;
+        }
+
         count++;
     }
 
@@ -217,6 +263,11 @@ public sealed class VfsDirectory : VfsNode
         }
 
         entries.Remove(name);
+        if (node is VfsFile file)
+        {
+            file.LinkCount--;
+        }
+
         if (!listed)
         {
             (absent ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);

@@ -1,3 +1,4 @@
+using System.Text;
 using MyOwnCluster.Files;
 
 namespace MyOwnCluster.Execution.Wasm.Wasi;
@@ -15,12 +16,23 @@ internal sealed class VfsTreeSource(IFileTreeStore store, string tree)
         VfsNode node = row.Kind switch
         {
             FileNodeKind.Directory => new VfsDirectory(row, this),
-            FileNodeKind.File => new VfsFile(row, this),
+            FileNodeKind.File => new VfsFile(row, this) { LinkCount = 1 },
+            FileNodeKind.Symlink => new VfsSymlink(row, Encoding.UTF8.GetString(ReadContent(row.ContentHash, (int)row.Size))),
+            FileNodeKind.Link when parent is not null => Owner.MaterializeLink(row, parent, this),
             _ => throw new InvalidDataException($"node {row.Id} of the files of '{tree}' has an unknown kind {row.Kind}"),
         };
-        node.Parent = parent;
+        node.Parent ??= parent;
         return node;
     }
+
+    /// <summary>The tree these nodes are read for (it keeps the shared files and link rows it has read).</summary>
+    public Vfs Owner { get; set; } = null!;
+
+    /// <summary>A shared file's own row, kept under parent -id (never a directory) with its link count as its name.</summary>
+    public FileNodeRow SharedFileRow(long id) =>
+        store.List(tree, -id) is [var row] && row.Kind == FileNodeKind.File
+            ? row
+            : throw new InvalidDataException($"the files of '{tree}' have a link to file {id}, which is missing");
 
     /// <summary>
     /// A file's bytes. Missing or of another length, they were dropped by a save that changed the tree after this call

@@ -40,6 +40,10 @@ internal static class WasiTypes
     public const byte FileTypeCharacterDevice = 2;
     public const byte FileTypeDirectory = 3;
     public const byte FileTypeRegularFile = 4;
+    public const byte FileTypeSymbolicLink = 7;
+
+    /// <summary>lookupflags: follow a symbolic link at the end of the path.</summary>
+    public const int LookupSymlinkFollow = 1;
 
     public const ushort FdFlagAppend = 1;
     public const ushort FdFlagNonBlock = 4;
@@ -69,7 +73,21 @@ internal static class WasiTypes
     public const ulong RightFdWrite = 1UL << 6;
     public const ulong RightFdAdvise = 1UL << 7;
     public const ulong RightFdAllocate = 1UL << 8;
+    public const ulong RightPathCreateDirectory = 1UL << 9;
+    public const ulong RightPathCreateFile = 1UL << 10;
+    public const ulong RightPathLinkSource = 1UL << 11;
+    public const ulong RightPathLinkTarget = 1UL << 12;
+    public const ulong RightPathOpen = 1UL << 13;
     public const ulong RightFdReaddir = 1UL << 14;
+    public const ulong RightPathReadlink = 1UL << 15;
+    public const ulong RightPathRenameSource = 1UL << 16;
+    public const ulong RightPathRenameTarget = 1UL << 17;
+    public const ulong RightPathFilestatGet = 1UL << 18;
+    public const ulong RightPathFilestatSetSize = 1UL << 19;
+    public const ulong RightPathFilestatSetTimes = 1UL << 20;
+    public const ulong RightPathSymlink = 1UL << 24;
+    public const ulong RightPathRemoveDirectory = 1UL << 25;
+    public const ulong RightPathUnlinkFile = 1UL << 26;
     public const ulong RightFdFilestatGet = 1UL << 21;
     public const ulong RightFdFilestatSetSize = 1UL << 22;
     public const ulong RightFdFilestatSetTimes = 1UL << 23;

@@ -71,7 +71,8 @@ internal static class WasiFdCalls
         });
         linker.DefineFunction(module, "fd_filestat_set_size", (Caller caller, int fd, long size) =>
         {
-            var errno = WasiState.For(WasmCall.Of(caller)).Get(fd, WasiTypes.RightFdWrite, out var descriptor);
+            // ftruncate needs the descriptor's fd_filestat_set_size right (what wasi-libc asks for when opening to write).
+            var errno = WasiState.For(WasmCall.Of(caller)).Get(fd, WasiTypes.RightFdFilestatSetSize, out var descriptor);
             if (errno != WasiErrno.Success)
             {
                 return errno;

@@ -53,14 +53,16 @@ internal static class WasiMemory
         BinaryPrimitives.WriteInt64LittleEndian(span[8..], node?.Inode ?? 0);
         span[16] = fileType;
         var timesAt = preview0 ? 32 : 40;
+        // A file unlinked everywhere but still open has no names left, as fstat(2) says.
+        var links = node is VfsFile file ? file.LinkCount : 1;
         if (preview0)
         {
-            BinaryPrimitives.WriteUInt32LittleEndian(span[20..], 1);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[20..], (uint)links);
             BinaryPrimitives.WriteInt64LittleEndian(span[24..], size);
         }
         else
         {
-            BinaryPrimitives.WriteUInt64LittleEndian(span[24..], 1);
+            BinaryPrimitives.WriteUInt64LittleEndian(span[24..], (ulong)links);
             BinaryPrimitives.WriteInt64LittleEndian(span[32..], size);
         }
 
@@ -72,6 +74,10 @@ internal static class WasiMemory
         }
     }
 
-    public static byte FileTypeOf(VfsNode node) =>
-        node is VfsDirectory ? WasiTypes.FileTypeDirectory : WasiTypes.FileTypeRegularFile;
+    public static byte FileTypeOf(VfsNode node) => node switch
+    {
+        VfsDirectory => WasiTypes.FileTypeDirectory,
+        VfsSymlink => WasiTypes.FileTypeSymbolicLink,
+        _ => WasiTypes.FileTypeRegularFile,
+    };
 }

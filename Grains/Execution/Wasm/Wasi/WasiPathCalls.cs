@@ -1,10 +1,12 @@
+using System.Text;
 using Wasmtime;
 
 namespace MyOwnCluster.Execution.Wasm.Wasi;
 
 /// <summary>
-/// path_* calls other than path_open, all resolved inside the tree below a directory descriptor. Symbolic and hard
-/// links are not supported by the tree (ENOTSUP): nothing can point outside it.
+/// path_* calls other than path_open, all resolved inside the tree below a directory descriptor that holds the right the
+/// call needs (ENOTCAPABLE otherwise). Symbolic links are followed as <see cref="Vfs.Walk(VfsDirectory, string, bool, out VfsDirectory, out string?, out VfsNode?)"/>
+/// says: inside the tree only; hard links name the same file from several directories.
 /// </summary>
 internal static class WasiPathCalls
 {
@@ -12,7 +14,8 @@ internal static class WasiPathCalls
     {
         linker.DefineFunction(module, "path_create_directory", (Caller caller, int fd, int pathPtr, int pathLength) =>
         {
-            var errno = Resolve(caller, "path_create_directory", fd, pathPtr, pathLength, out var state, out var parent, out var name, out var node);
+            var errno = Resolve(caller, "path_create_directory", WasiTypes.RightPathCreateDirectory, fd, pathPtr, pathLength, false,
+                out var state, out var parent, out var name, out var node);
             if (errno != WasiErrno.Success)
             {
                 return errno;
@@ -22,10 +25,11 @@ internal static class WasiPathCalls
         });
         linker.DefineFunction(module, "path_remove_directory", (Caller caller, int fd, int pathPtr, int pathLength) =>
         {
-            var errno = Resolve(caller, "path_remove_directory", fd, pathPtr, pathLength, out var state, out var parent, out var name, out var node);
+            var errno = Resolve(caller, "path_remove_directory", WasiTypes.RightPathRemoveDirectory, fd, pathPtr, pathLength, false,
+                out var state, out var parent, out var name, out var node);
             errno = errno != WasiErrno.Success ? errno
                 : node is null ? WasiErrno.NoEnt
-                : node is not VfsDirectory directory ? WasiErrno.NotDir
+                : node is not VfsDirectory directory || EndsInSymlink(state, fd, caller, "path_remove_directory", pathPtr, pathLength) ? WasiErrno.NotDir
                 : name is null ? WasiErrno.Inval
                 : directory.Count > 0 ? WasiErrno.NotEmpty
                 : WasiErrno.Success;
@@ -38,7 +42,8 @@ internal static class WasiPathCalls
         });
         linker.DefineFunction(module, "path_unlink_file", (Caller caller, int fd, int pathPtr, int pathLength) =>
         {
-            var errno = Resolve(caller, "path_unlink_file", fd, pathPtr, pathLength, out var state, out var parent, out var name, out var node);
+            var errno = Resolve(caller, "path_unlink_file", WasiTypes.RightPathUnlinkFile, fd, pathPtr, pathLength, false,
+                out var state, out var parent, out var name, out var node);
             errno = errno != WasiErrno.Success ? errno
                 : node is null ? WasiErrno.NoEnt
                 : node is VfsDirectory ? WasiErrno.IsDir
@@ -52,7 +57,8 @@ internal static class WasiPathCalls
         });
         linker.DefineFunction(module, "path_filestat_get", (Caller caller, int fd, int lookupFlags, int pathPtr, int pathLength, int resultPtr) =>
         {
-            var errno = Resolve(caller, "path_filestat_get", fd, pathPtr, pathLength, out var state, out _, out _, out var node);
+            var errno = Resolve(caller, "path_filestat_get", WasiTypes.RightPathFilestatGet, fd, pathPtr, pathLength, Follows(lookupFlags),
+                out _, out _, out _, out var node);
             errno = errno == WasiErrno.Success && node is null ? WasiErrno.NoEnt : errno;
             if (errno == WasiErrno.Success)
             {
@@ -64,27 +70,41 @@ internal static class WasiPathCalls
         });
         linker.DefineFunction(module, "path_filestat_set_times", (Caller caller, int fd, int lookupFlags, int pathPtr, int pathLength, long atim, long mtim, int flags) =>
         {
-            var errno = Resolve(caller, "path_filestat_set_times", fd, pathPtr, pathLength, out var state, out _, out _, out var node);
+            var errno = Resolve(caller, "path_filestat_set_times", WasiTypes.RightPathFilestatSetTimes, fd, pathPtr, pathLength, Follows(lookupFlags),
+                out var state, out _, out _, out var node);
             errno = errno == WasiErrno.Success && node is null ? WasiErrno.NoEnt : errno;
             return errno == WasiErrno.Success ? WasiFdCalls.SetTimes(state.FileSystem, node!, atim, mtim, flags) : errno;
         });
-        linker.DefineFunction(module, "path_readlink", (Caller caller, int fd, int pathPtr, int pathLength, int _, int _, int _) =>
+        linker.DefineFunction(module, "path_readlink", (Caller caller, int fd, int pathPtr, int pathLength, int bufferPtr, int bufferLength, int resultPtr) =>
         {
-            var errno = Resolve(caller, "path_readlink", fd, pathPtr, pathLength, out _, out _, out _, out var node);
-            // Nothing in the tree is a symbolic link, so an existing entry is EINVAL as readlink(2) says.
-            return errno != WasiErrno.Success ? errno : node is null ? WasiErrno.NoEnt : WasiErrno.Inval;
+            var errno = Resolve(caller, "path_readlink", WasiTypes.RightPathReadlink, fd, pathPtr, pathLength, false, out _, out _, out _, out var node);
+            errno = errno != WasiErrno.Success ? errno : node is null ? WasiErrno.NoEnt : node is not VfsSymlink ? WasiErrno.Inval : WasiErrno.Success;
+            if (errno != WasiErrno.Success)
+            {
+                return errno;
+            }
+
+            // As readlink(2): no terminating NUL, cut to the buffer, the count of bytes placed.
+            var target = Encoding.UTF8.GetBytes(((VfsSymlink)node!).Target);
+            var count = Math.Min(target.Length, Math.Max(0, bufferLength));
+            var memory = GuestMemory.Of(caller, "path_readlink");
+            target.AsSpan(0, count).CopyTo(GuestMemory.Span(memory, "path_readlink", bufferPtr, count));
+            WasiMemory.WriteU32(memory, "path_readlink", resultPtr, (uint)count);
+            return WasiErrno.Success;
         });
-        linker.DefineFunction(module, "path_symlink", (Caller caller, int _, int _, int fd, int pathPtr, int pathLength) =>
-            LinkNotSupported(caller, "path_symlink", fd, pathPtr, pathLength));
-        linker.DefineFunction(module, "path_link", (Caller caller, int _, int _, int _, int _, int fd, int pathPtr, int pathLength) =>
-            LinkNotSupported(caller, "path_link", fd, pathPtr, pathLength));
+        linker.DefineFunction(module, "path_symlink", (Caller caller, int targetPtr, int targetLength, int fd, int pathPtr, int pathLength) =>
+            Symlink(caller, targetPtr, targetLength, fd, pathPtr, pathLength));
+        linker.DefineFunction(module, "path_link", (Caller caller, int oldFd, int oldFlags, int oldPtr, int oldLength, int newFd, int newPtr, int newLength) =>
+            Link(caller, oldFd, oldFlags, oldPtr, oldLength, newFd, newPtr, newLength));
         linker.DefineFunction(module, "path_rename", (Caller caller, int fd, int oldPtr, int oldLength, int newFd, int newPtr, int newLength) =>
             Rename(caller, fd, oldPtr, oldLength, newFd, newPtr, newLength));
     }
 
-    /// <summary>Reads the path and walks it from the directory descriptor; errno for bad descriptors and paths.</summary>
-    internal static int Resolve(Caller caller, string hostFunction, int fd, int pathPtr, int pathLength, out WasiState state,
-        out VfsDirectory parent, out string? name, out VfsNode? node)
+    private static bool Follows(int lookupFlags) => (lookupFlags & WasiTypes.LookupSymlinkFollow) != 0;
+
+    /// <summary>Reads the path and walks it from the directory descriptor; errno for bad descriptors, missing rights and bad paths.</summary>
+    internal static int Resolve(Caller caller, string hostFunction, ulong right, int fd, int pathPtr, int pathLength, bool followLast,
+        out WasiState state, out VfsDirectory parent, out string? name, out VfsNode? node)
     {
         state = WasiState.For(WasmCall.Of(caller));
         parent = null!;
@@ -96,31 +116,85 @@ internal static class WasiPathCalls
             return descriptor is null ? WasiErrno.BadF : WasiErrno.NotDir;
         }
 
+        if (!directory.Has(right))
+        {
+            return WasiErrno.NotCapable;
+        }
+
         var path = WasiMemory.ReadPath(GuestMemory.Of(caller, hostFunction), hostFunction, pathPtr, pathLength);
-        return path is null ? WasiErrno.NameTooLong : Vfs.Walk(directory.Directory, path, out parent, out name, out node);
+        return path is null ? WasiErrno.NameTooLong : Vfs.Walk(directory.Directory, path, followLast, out parent, out name, out node);
     }
 
-    private static int LinkNotSupported(Caller caller, string hostFunction, int fd, int pathPtr, int pathLength)
+    /// <summary>
+    /// True when the path's last entry (trailing slashes ignored) is a symbolic link: rmdir and rename act on entries,
+    /// so "link/" to a directory is ENOTDIR rather than the directory the link points to.
+    /// </summary>
+    private static bool EndsInSymlink(WasiState state, int fd, Caller caller, string hostFunction, int pathPtr, int pathLength)
     {
-        var errno = Resolve(caller, hostFunction, fd, pathPtr, pathLength, out _, out _, out _, out var node);
-        return errno != WasiErrno.Success ? errno : node is not null ? WasiErrno.Exist : WasiErrno.NotSup;
+        var path = WasiMemory.ReadPath(GuestMemory.Of(caller, hostFunction), hostFunction, pathPtr, pathLength);
+        return path is not null && path.EndsWith('/') && state.Get(fd) is WasiDirectoryFd directory
+            && path.TrimEnd('/') is { Length: > 0 } trimmed
+            && Vfs.Walk(directory.Directory, trimmed, false, out _, out _, out var node) == WasiErrno.Success && node is VfsSymlink;
     }
 
-    private static int Rename(Caller caller, int fd, int oldPtr, int oldLength, int newFd, int newPtr, int newLength)
+    private static int Symlink(Caller caller, int targetPtr, int targetLength, int fd, int pathPtr, int pathLength)
     {
-        var errno = Resolve(caller, "path_rename", fd, oldPtr, oldLength, out var state, out var fromParent, out var fromName, out var source);
+        var target = WasiMemory.ReadPath(GuestMemory.Of(caller, "path_symlink"), "path_symlink", targetPtr, targetLength);
+        var errno = Resolve(caller, "path_symlink", WasiTypes.RightPathSymlink, fd, pathPtr, pathLength, false,
+            out var state, out var parent, out var name, out var node);
+        errno = errno != WasiErrno.Success ? errno
+            : target is null ? WasiErrno.NameTooLong
+            : target.Length == 0 ? WasiErrno.NoEnt
+            : target.Contains('\0', StringComparison.Ordinal) ? WasiErrno.Inval
+            : node is not null || name is null ? WasiErrno.Exist
+            : EndsWithSlash(caller, "path_symlink", pathPtr, pathLength) ? WasiErrno.NoEnt
+            : WasiErrno.Success;
+        return errno == WasiErrno.Success ? state.FileSystem.CreateSymlink(parent, name!, target!, out _) : errno;
+    }
+
+    private static int Link(Caller caller, int oldFd, int oldFlags, int oldPtr, int oldLength, int newFd, int newPtr, int newLength)
+    {
+        var errno = Resolve(caller, "path_link", WasiTypes.RightPathLinkSource, oldFd, oldPtr, oldLength, Follows(oldFlags),
+            out var state, out var oldParent, out var oldName, out var source);
         if (errno != WasiErrno.Success)
         {
             return errno;
         }
 
-        errno = Resolve(caller, "path_rename", newFd, newPtr, newLength, out _, out var toParent, out var toName, out var target);
+        errno = Resolve(caller, "path_link", WasiTypes.RightPathLinkTarget, newFd, newPtr, newLength, false,
+            out _, out var newParent, out var newName, out var existing);
         errno = errno != WasiErrno.Success ? errno
             : source is null ? WasiErrno.NoEnt
+            : source is VfsDirectory ? WasiErrno.Perm
+            : existing is not null || newName is null ? WasiErrno.Exist
+            : source is not VfsFile ? WasiErrno.NotSup // a hard link to a symbolic link itself
+            : EndsWithSlash(caller, "path_link", newPtr, newLength) ? WasiErrno.NoEnt
+            : WasiErrno.Success;
+        return errno == WasiErrno.Success ? state.FileSystem.Link(oldParent, oldName!, (VfsFile)source!, newParent, newName!) : errno;
+    }
+
+    private static bool EndsWithSlash(Caller caller, string hostFunction, int pathPtr, int pathLength) =>
+        WasiMemory.ReadPath(GuestMemory.Of(caller, hostFunction), hostFunction, pathPtr, pathLength)?.EndsWith('/') == true;
+
+    private static int Rename(Caller caller, int fd, int oldPtr, int oldLength, int newFd, int newPtr, int newLength)
+    {
+        var errno = Resolve(caller, "path_rename", WasiTypes.RightPathRenameSource, fd, oldPtr, oldLength, false,
+            out var state, out var fromParent, out var fromName, out var source);
+        if (errno != WasiErrno.Success)
+        {
+            return errno;
+        }
+
+        errno = Resolve(caller, "path_rename", WasiTypes.RightPathRenameTarget, newFd, newPtr, newLength, false,
+            out _, out var toParent, out var toName, out var target);
+        errno = errno != WasiErrno.Success ? errno
+            : source is null ? WasiErrno.NoEnt
+            : source is not VfsDirectory && (EndsWithSlash(caller, "path_rename", oldPtr, oldLength) || EndsWithSlash(caller, "path_rename", newPtr, newLength))
+                ? WasiErrno.NotDir
             : fromName is null || toName is null ? WasiErrno.Inval
             : ReferenceEquals(source, target) ? WasiErrno.Success
-            : source is VfsDirectory && target is VfsFile ? WasiErrno.NotDir
-            : source is VfsFile && target is VfsDirectory ? WasiErrno.IsDir
+            : source is VfsDirectory && target is not null and not VfsDirectory ? WasiErrno.NotDir
+            : source is not VfsDirectory && target is VfsDirectory ? WasiErrno.IsDir
             : target is VfsDirectory { Count: > 0 } ? WasiErrno.NotEmpty
             : IsWithin(toParent, source) ? WasiErrno.Inval
             : WasiErrno.Success;

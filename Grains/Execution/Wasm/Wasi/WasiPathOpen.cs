@@ -12,11 +12,11 @@ internal static class WasiPathOpen
 {
     public static void Define(Linker linker, string module) =>
         linker.DefineFunction(module, "path_open",
-            (Caller caller, int fd, int _, int pathPtr, int pathLength, int oflags, long rights, long inheriting, int fdflags, int resultPtr) =>
+            (Caller caller, int fd, int lookupFlags, int pathPtr, int pathLength, int oflags, long rights, long inheriting, int fdflags, int resultPtr) =>
             {
                 var state = WasiState.For(WasmCall.Of(caller));
                 var memory = GuestMemory.Of(caller, "path_open");
-                var errno = Open(state, memory, fd, pathPtr, pathLength, oflags, (ulong)rights, (ulong)inheriting, (ushort)fdflags, out var opened);
+                var errno = Open(state, memory, fd, lookupFlags, pathPtr, pathLength, oflags, (ulong)rights, (ulong)inheriting, (ushort)fdflags, out var opened);
                 if (errno != WasiErrno.Success)
                 {
                     return errno;
@@ -31,7 +31,7 @@ internal static class WasiPathOpen
                 return errno;
             });
 
-    private static int Open(WasiState state, Memory memory, int fd, int pathPtr, int pathLength, int oflags, ulong rights,
+    private static int Open(WasiState state, Memory memory, int fd, int lookupFlags, int pathPtr, int pathLength, int oflags, ulong rights,
         ulong inheriting, ushort fdflags, out WasiFd opened)
     {
         opened = null!;
@@ -39,6 +39,11 @@ internal static class WasiPathOpen
         if (descriptor is not WasiDirectoryFd directory)
         {
             return descriptor is null ? WasiErrno.BadF : WasiErrno.NotDir;
+        }
+
+        if (!directory.Has(WasiTypes.RightPathOpen))
+        {
+            return WasiErrno.NotCapable;
         }
 
         var path = WasiMemory.ReadPath(memory, "path_open", pathPtr, pathLength);
@@ -60,10 +65,26 @@ internal static class WasiPathOpen
             return specialErrno;
         }
 
-        var errno = Vfs.Walk(directory.Directory, path, out var parent, out var name, out var node);
+        var needed = ((oflags & WasiTypes.OFlagCreate) != 0 ? WasiTypes.RightPathCreateFile : 0)
+            | ((oflags & WasiTypes.OFlagTruncate) != 0 ? WasiTypes.RightPathFilestatSetSize : 0);
+        if (!directory.Has(needed))
+        {
+            return WasiErrno.NotCapable;
+        }
+
+        // O_CREAT|O_EXCL never follows a link at the end: an existing link, even a dangling one, is EEXIST (open(2)).
+        var exclusive = (oflags & (WasiTypes.OFlagCreate | WasiTypes.OFlagExclusive)) == (WasiTypes.OFlagCreate | WasiTypes.OFlagExclusive);
+        var follow = (lookupFlags & WasiTypes.LookupSymlinkFollow) != 0 && !exclusive;
+        var errno = Vfs.Walk(directory.Directory, path, follow, out var parent, out var name, out var node);
         if (errno != WasiErrno.Success)
         {
             return errno;
+        }
+
+        if (node is VfsSymlink && !exclusive)
+        {
+            // O_NOFOLLOW on a link (open(2)).
+            return WasiErrno.Loop;
         }
 
         if (node is null)
@@ -86,7 +107,7 @@ internal static class WasiPathOpen
 
             node = created;
         }
-        else if ((oflags & (WasiTypes.OFlagCreate | WasiTypes.OFlagExclusive)) == (WasiTypes.OFlagCreate | WasiTypes.OFlagExclusive))
+        else if (exclusive)
         {
             return WasiErrno.Exist;
         }

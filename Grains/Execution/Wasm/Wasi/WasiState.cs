@@ -15,7 +15,7 @@ public interface IWasiUrlFetcher
 
 /// <summary>
 /// The WASI side of one invocation: argv/environ blobs, the descriptor table (0-2 standard streams, 3 the preopened
-/// <c>/</c>) and the file tree. Lives in <see cref="WasmCall.Wasi"/>; created up front in posix mode, lazily otherwise.
+/// <c>/</c>, 4 and 5 the same tree preopened as <c>./</c> and <c>../</c> for old binaries) and the file tree. Lives in <see cref="WasmCall.Wasi"/>; created up front in posix mode, lazily otherwise.
 /// </summary>
 public sealed class WasiState
 {
@@ -45,6 +45,10 @@ public sealed class WasiState
         descriptors[1] = new WasiOutputFd(guest, guest.Output) { Flags = WasiTypes.FdFlagAppend };
         descriptors[2] = new WasiOutputFd(guest, null) { Flags = WasiTypes.FdFlagAppend };
         descriptors[PreopenFd] = new WasiDirectoryFd(fileSystem.Root, "/", WasiTypes.DirectoryRights, WasiTypes.AllRights);
+        // As the founding host did: wasi-libc before its working-directory support (2020 and older) only resolves a
+        // relative path such as "api://input" when some preopen is named "." or "./"; "../" serves "../x" the same way.
+        descriptors[PreopenFd + 1] = new WasiDirectoryFd(fileSystem.Root, "./", WasiTypes.DirectoryRights, WasiTypes.AllRights);
+        descriptors[PreopenFd + 2] = new WasiDirectoryFd(fileSystem.Root, "../", WasiTypes.DirectoryRights, WasiTypes.AllRights);
     }
 
     public GuestContext Guest { get; }
