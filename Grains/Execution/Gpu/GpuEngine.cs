@@ -216,12 +216,9 @@ public sealed class GpuEngine : IFunctionEngine, IDisposable
     public void Dispose()
     {
         queue?.Dispose();
-        // A retired worker still running a kernel keeps its device, and the device needs the instance: at shutdown
-        // such an instance is left to the process's end rather than destroyed under it.
-        if (DevicesDestroyed == DevicesCreated)
-        {
-            instance?.Dispose();
-        }
+        // The Vulkan instance is left to the process's end: a retired worker still running a kernel keeps its device,
+        // which needs the instance, and destroying lavapipe's instance as the silo stopped aborted the process (exit
+        // 134 instead of the silo's own exit code on every stop).
     }
 
     /// <summary>Runs on the queue's thread: the device is used there only.</summary>
