@@ -97,10 +97,10 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
         }
 
         function.Touch();
-        if (!function.HasIdle)
+        if (!function.HasIsolates)
         {
-            // Making an isolate is the platform's cost, not the call's: a call that needs one waits for it before its
-            // clock starts (the first call of a function, mostly; a blank one is then made ahead for the next).
+            // Making a function's first isolate is the platform's cost, not the call's: the first call waits for it
+            // before its clock starts. Later calls that need one more adopt the blank one made ahead, on their clock.
             try
             {
                 await JsSpareIsolate.Shared.Prepare(limits.Value);

@@ -60,8 +60,8 @@ internal sealed partial class JsFunction(string source, string? cacheFile = null
         }
     }
 
-    /// <summary>Whether an isolate of this function is idle now (a call would not need a new one).</summary>
-    public bool HasIdle => !idle.IsEmpty;
+    /// <summary>Whether the function has an isolate, idle or serving a call.</summary>
+    public bool HasIsolates => !idle.IsEmpty || slots.CurrentCount < MaxIsolates;
 
     /// <summary>Ends a call's use of an isolate: kept for the next call, or disposed when it cannot be trusted.</summary>
     public void Return(JsIsolate isolate, bool keep)

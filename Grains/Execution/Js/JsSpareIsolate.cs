@@ -12,12 +12,19 @@ internal sealed class JsSpareIsolate
     private readonly object sync = new();
     private Task<JsIsolate>? next;
 
+    /// <summary>
+    /// Made on a thread of its own, not the pool's: runaway scripts can hold every pool thread, and a call waiting for
+    /// its isolate would then wait for one of them to end.
+    /// </summary>
+    private static Task<JsIsolate> Make(ExecutionOptions limits) =>
+        Task.Factory.StartNew(() => new JsIsolate(limits), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
     /// <summary>Starts making the blank isolate unless one is made or being made; completes when it is ready.</summary>
     public Task Prepare(ExecutionOptions limits)
     {
         lock (sync)
         {
-            next ??= Task.Run(() => new JsIsolate(limits));
+            next ??= Make(limits);
             return next;
         }
     }
@@ -29,7 +36,7 @@ internal sealed class JsSpareIsolate
         lock (sync)
         {
             ready = next;
-            next = Task.Run(() => new JsIsolate(limits));
+            next = Make(limits);
         }
 
         if (ready is not null)
