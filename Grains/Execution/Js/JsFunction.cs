@@ -28,7 +28,7 @@ internal sealed partial class JsFunction(string source, string? cacheFile = null
     public static int MaxIsolates { get; } = Math.Max(2, 2 * Environment.ProcessorCount);
 
     /// <summary>An isolate for one call, idle or adopted from <paramref name="blank"/>; null when none is free within <paramref name="timeoutMs"/>.</summary>
-    public JsIsolate? Rent(int timeoutMs, Func<JsIsolate> blank, IReadOnlyList<IJsApiExtension> extensions)
+    public JsIsolate? Rent(int timeoutMs, Func<JsIsolate?> blank, IReadOnlyList<IJsApiExtension> extensions)
     {
         if (!slots.Wait(Math.Max(0, timeoutMs)))
         {
@@ -42,7 +42,12 @@ internal sealed partial class JsFunction(string source, string? cacheFile = null
                 return isolate;
             }
 
-            var made = blank();
+            if (blank() is not { } made)
+            {
+                slots.Release();
+                return null;
+            }
+
             try
             {
                 return made.Adopt(this, extensions);

@@ -13,7 +13,7 @@ internal sealed class JsInvocation(GuestContext guest, JsFunction function, IRea
     public InvocationResult Run()
     {
         var limits = guest.Limits;
-        if (function.Rent(guest.RemainingMs, () => JsSpareIsolate.Shared.Take(limits), extensions) is not { } isolate)
+        if (function.Rent(guest.RemainingMs, () => JsSpareIsolate.Shared.Take(limits, guest.RemainingMs), extensions) is not { } isolate)
         {
             return Failed(JsLimits.Timeout(limits));
         }

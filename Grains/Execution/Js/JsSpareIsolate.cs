@@ -29,35 +29,59 @@ internal sealed class JsSpareIsolate
         }
     }
 
-    /// <summary>A blank isolate for <paramref name="limits"/>: the one made ahead when it fits, else a new one; either way the next is started.</summary>
-    public JsIsolate Take(ExecutionOptions limits)
+    /// <summary>
+    /// A blank isolate for <paramref name="limits"/>: the one made ahead, or one made now on the spare's thread; null
+    /// when none is ready within <paramref name="timeoutMs"/> (making one cannot be interrupted; the caller's deadline
+    /// can: the isolate, once made, is kept for the next call). The next blank one is started once this one is taken.
+    /// </summary>
+    public JsIsolate? Take(ExecutionOptions limits, int timeoutMs)
     {
-        Task<JsIsolate>? ready;
+        Task<JsIsolate> ready;
         lock (sync)
         {
-            ready = next;
-            next = Make(limits);
+            ready = next ?? Make(limits);
+            next = null;
         }
 
-        if (ready is not null)
+        bool done;
+        try
         {
-            try
-            {
-                // Waiting for one being made costs no more than making another.
-                var isolate = ready.GetAwaiter().GetResult();
-                if (isolate.Fits(limits))
-                {
-                    return isolate;
-                }
-
-                isolate.Dispose();
-            }
-            catch (Exception)
-            {
-                // Made under other conditions (or failed): this call makes its own below.
-            }
+            done = ready.Wait(Math.Max(0, timeoutMs));
+        }
+        catch (AggregateException)
+        {
+            done = true;
         }
 
+        if (!done)
+        {
+            lock (sync)
+            {
+                if (next is null)
+                {
+                    next = ready;
+                }
+                else
+                {
+                    ready.ContinueWith(static t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion);
+                }
+            }
+
+            return null;
+        }
+
+        lock (sync)
+        {
+            next ??= Make(limits);
+        }
+
+        var isolate = ready.GetAwaiter().GetResult();
+        if (isolate.Fits(limits))
+        {
+            return isolate;
+        }
+
+        isolate.Dispose();
         return new JsIsolate(limits);
     }
 }
