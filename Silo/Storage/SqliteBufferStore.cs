@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using MyOwnCluster.Buffers;
 
@@ -9,12 +8,13 @@ public sealed class SqliteBufferStore : IBufferStore
 {
     private readonly string connectionString;
     private readonly SqliteCommitQueue writes;
-    private readonly ConcurrentBag<SqliteConnection> readers = [];
+    private readonly SqliteReaders readers;
 
     public SqliteBufferStore(string databasePath, SqliteCommitQueue writes)
     {
         connectionString = SqliteStore.ConnectionString(databasePath);
         this.writes = writes;
+        readers = new SqliteReaders(connectionString);
         using var connection = SqliteStore.Open(connectionString);
         SqliteStore.Execute(connection, """
             PRAGMA journal_mode=WAL;
@@ -119,23 +119,5 @@ public sealed class SqliteBufferStore : IBufferStore
         return save.ExecuteNonQuery();
     }
 
-    private Task<T> ReadAsync<T>(Func<SqliteConnection, T> read)
-    {
-        if (!readers.TryTake(out var connection))
-        {
-            connection = SqliteStore.Open(connectionString);
-        }
-
-        try
-        {
-            var result = read(connection);
-            readers.Add(connection);
-            return Task.FromResult(result);
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+    private Task<T> ReadAsync<T>(Func<SqliteConnection, T> read) => readers.ReadAsync(read);
 }
