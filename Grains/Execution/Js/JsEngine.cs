@@ -114,7 +114,14 @@ public sealed class JsEngine(IOptions<ExecutionOptions> limits, ILogger<JsEngine
 
         var guest = target.CreateGuest(request, limits.Value, logger);
         var fresh = !function.IsModule || target.JsFreshContext;
-        var result = await GuestThreads.Shared.RunAsync(new JsInvocation(guest, function, extensions, fresh), static call => call.Run());
+        var invocation = new JsInvocation(guest, function, extensions, fresh);
+        if (!await function.WaitForSlotAsync(guest.RemainingMs))
+        {
+            return invocation.TimedOut();
+        }
+
+        var result = await GuestThreads.Shared.RunAsync(invocation, static call => call.Run());
+
         if (Interlocked.Exchange(ref sweeping, 1) == 0)
         {
             _ = SweepAsync();

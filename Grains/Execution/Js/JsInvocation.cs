@@ -10,10 +10,14 @@ internal sealed class JsInvocation(GuestContext guest, JsFunction function, IRea
     public const string DefaultStartFunction = "main";
 
 
+    /// <summary>The answer of a call that found no isolate free before its deadline.</summary>
+    public InvocationResult TimedOut() => Failed(JsLimits.Timeout(guest.Limits));
+
+    /// <summary>Runs the call; the caller holds one of the function's slots (<see cref="JsFunction.WaitForSlotAsync"/>), which this gives back.</summary>
     public InvocationResult Run()
     {
         var limits = guest.Limits;
-        if (function.Rent(guest.RemainingMs, () => JsSpareIsolate.Shared.Take(limits, guest.RemainingMs), extensions) is not { } isolate)
+        if (function.Rent(() => JsSpareIsolate.Shared.Take(limits, guest.RemainingMs), extensions) is not { } isolate)
         {
             return Failed(JsLimits.Timeout(limits));
         }
