@@ -22,10 +22,11 @@ internal sealed partial class JsFunction(string source, string? cacheFile = null
     public bool IsModule { get; } = ModuleSyntax().IsMatch(source);
 
     /// <summary>
-    /// Isolates of one function at once; more concurrent calls wait for one (within their deadline). More would not
-    /// run faster on the silo's cores, and isolates made and dropped under load cost more than the wait.
+    /// Isolates of one function at once, one per core: more concurrent calls wait for one (within their deadline)
+    /// without holding a thread. More would not run faster on the silo's cores; they would overflow the guest threads'
+    /// inline slots (a thread hop per call) and isolates made and dropped under load cost more than the wait.
     /// </summary>
-    public static int MaxIsolates { get; } = Math.Max(2, 2 * Environment.ProcessorCount);
+    public static int MaxIsolates { get; } = Math.Max(2, Environment.ProcessorCount);
 
     /// <summary>
     /// Waits, without holding a thread, until one of the function's isolates may serve a call; false when none is free
