@@ -84,6 +84,49 @@ fib_fresh=$(rps -t1 -c1 -d"${duration}s" https://127.0.0.1:19543/fresh/fib)
 fib_workerd_p50=$(p50 -t1 -c1 -d"${duration}s" https://127.0.0.1:19545/fib)
 fib_moc_p50=$(p50 -t1 -c1 -d"${duration}s" https://127.0.0.1:19543/fib)
 
+# The first call of a new 100 KB script (registered, never called): the time from the request sent over an open TLS
+# connection to its answer, against a warm call of the same script. Five scripts, each new; the median.
+script100k() { # $1: the file number, $2: a marker that makes the script new
+  { echo "// script $2"
+    for i in $(seq 1 1100); do echo "const table$i = [$i, $((i * 7 % 13)), 'entry number $i of the lookup table'];"; done
+    for i in $(seq 1 400); do echo "function helper$i(x) { return x * $i + table$i[0] + table$i[1]; }"; done
+    echo "export default { async fetch(request) { return new Response(String(helper1(1) + helper400(2))); } };"
+  } >"$work/big-$1.js"
+}
+after_tls() { curl -sk -o /dev/null -w '%{time_appconnect} %{time_total}\n' "$1" | awk '{ printf "%.1f", ($2 - $1) * 1000 }'; }
+first_calls=(); warm_calls=()
+for n in 1 2 3 4 5; do
+  script100k "$n" "$RANDOM-$(date +%s%N)"
+  printf '{"name":"big%s","content_type":"text/javascript","bytes":"%s"}' "$n" "$(base64 -w0 "$work/big-$n.js")" >"$work/big.json"
+  api blob/register "@$work/big.json"
+  api function/plug "{\"method\":\"GET\",\"path\":\"/big$n\",\"name\":\"big$n\",\"start_function\":\"fetch\"}"
+  sleep 1
+  first_calls+=("$(after_tls https://127.0.0.1:19543/big$n)")
+  warm_calls+=("$(after_tls https://127.0.0.1:19543/big$n)")
+done
+big_bytes=$(stat -c %s "$work/big-1.js")
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+first_call=$(median "${first_calls[@]}"); warm_call=$(median "${warm_calls[@]}")
+
+# Idle functions: 100 small workers registered and called once each; the silo's RSS before, just after (their isolates
+# alive), and once the idle isolates have been disposed (35 s later).
+rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
+silo_pid=$(pgrep -f "MyOwnCluster.Silo.dll.*--https-port 19543" | head -1)
+idle_count=100
+sleep 10
+rss_before=$(rss_kib "$silo_pid")
+for n in $(seq 1 $idle_count); do
+  printf 'export default { async fetch() { return new Response("idle %s"); } };\n' "$n" >"$work/idle.js"
+  api blob/register "{\"name\":\"idle$n\",\"content_type\":\"text/javascript\",\"bytes\":\"$(base64 -w0 "$work/idle.js")\"}"
+  api function/plug "{\"method\":\"GET\",\"path\":\"/idle$n\",\"name\":\"idle$n\",\"start_function\":\"fetch\"}"
+  curl -skf "https://127.0.0.1:19543/idle$n" >/dev/null
+done
+rss_called=$(rss_kib "$silo_pid")
+sleep 65
+rss_idle=$(rss_kib "$silo_pid")
+per_function() { awk -v a="$1" -v b="$2" -v n="$idle_count" 'BEGIN { printf "%.2f", (b - a) / 1024 / n }'; }
+idle_alive=$(per_function "$rss_before" "$rss_called"); idle_trimmed=$(per_function "$rss_before" "$rss_idle")
+
 section="$work/section.md"
 cat >"$section" <<MD
 ## JavaScript on V8 (bench/js-v8.sh)
@@ -98,6 +141,12 @@ as a Workers-style module plugged with start function \`fetch\` (pooled context)
 | JS hello, 32 connections (req/s) | $hello_workerd | $hello_moc | $(ratio "$hello_moc" "$hello_workerd") | $hello_fresh | $hello_raw |
 | fib(22) per request, 1 connection (req/s) | $fib_workerd | $fib_moc | $(ratio "$fib_moc" "$fib_workerd") | $fib_fresh | |
 | fib(22), 1 connection, p50 (µs) | $fib_workerd_p50 | $fib_moc_p50 | | | |
+
+| MyOwnCluster alone | measured | floor in the same run | goal |
+|---|---|---|---|
+| first call of a new ${big_bytes}-byte script, after TLS (median of 5, ms) | $first_call (all: ${first_calls[*]}) | warm call of the same: $warm_call | ≤ 20 |
+| silo RSS per idle JS function, isolates alive ($idle_count functions called once, MiB) | $idle_alive | | |
+| silo RSS per idle JS function, 65 s later, idle isolates disposed (MiB) | $idle_trimmed | | ≤ 1 |
 MD
 cat "$section"
 bench/replace-section "$root/bench/RESULTS.md" "$section"
