@@ -144,7 +144,7 @@ public sealed class DistributedExecutionTests
     private static Task WaitForLoadReportsAsync() => Task.Delay(TimeSpan.FromSeconds(2));
 
     /// <summary>One number of each silo's execution report, by silo port (-1 when the silo did not report).</summary>
-    private static async Task<Dictionary<int, long>> StatusAsync(HttpClient client, string field)
+    internal static async Task<Dictionary<int, long>> StatusAsync(HttpClient client, string field)
     {
         var status = JsonNode.Parse(await client.GetStringAsync(Api.Prefix + "status"))!;
         return status["silos"]!.AsArray().ToDictionary(

@@ -67,7 +67,7 @@ public sealed class GpuFunctionTests(ServerFixture fixture)
     }
 
     /// <summary>Puts the integers 1, 2, 3, 4 in a buffer and calls <paramref name="kernel"/>'s main over one workgroup, into its own output.</summary>
-    private static string Offloader(string kernel) => $$"""
+    internal static string Offloader(string kernel) => $$"""
         (module
           (import "my-own-cluster" "get_output_buffer_id" (func $out (result i32)))
           (import "my-own-cluster" "register_buffer" (func $register (param i32 i32) (result i32)))
