@@ -202,7 +202,7 @@ internal sealed partial class GuestThreads : IDisposable
         inGuest = true;
         // Below the pool's threads (nice 10 is a ninth of their CPU weight): guests that overflow here are the ones a
         // busy silo can wait for; the gateway and Orleans answering is not. Lowering one's own priority needs no right.
-        _ = SetPriority(PrioProcess, GetTid(), GuestNice);
+        LowerCurrentThreadPriority();
         while (Next() is { } work)
         {
             work.Execute();
@@ -271,6 +271,9 @@ internal sealed partial class GuestThreads : IDisposable
             }
         }
     }
+
+    /// <summary>Puts the calling thread at nice 10, below the pool's threads (work that a busy silo can make wait).</summary>
+    internal static void LowerCurrentThreadPriority() => _ = SetPriority(PrioProcess, GetTid(), GuestNice);
 
     [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
     private static partial int SetPriority(int which, int who, int priority);

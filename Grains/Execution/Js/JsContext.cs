@@ -21,18 +21,18 @@ public sealed partial class JsContext : IDisposable
     // The prelude's helpers are called by name on the object holding them. A function read off an object and called
     // with InvokeAsFunction goes through ClearScript's "invoke with holder" path instead: the arguments cross as a
     // .NET array the script enumerates by reflection, which cost a third of the engine's time per call.
-    private readonly ScriptObject helpers, adopt;
-    private readonly IReadOnlyList<IJsApiExtension> extensions;
+    private readonly ScriptObject helpers;
+    /// <summary>The API extensions of the function the context serves (set when a blank isolate adopts one).</summary>
+    internal IReadOnlyList<IJsApiExtension> Extensions { get; set; }
     private readonly Dictionary<string, JsApi> apis = new(StringComparer.Ordinal);
     private GuestContext? guest;
     private (string Start, IReadOnlyList<long> Arguments) invocation = ("", []);
 
     internal JsContext(V8Runtime runtime, V8Script prelude, long capBytes, IReadOnlyList<IJsApiExtension> extensions)
     {
-        this.extensions = extensions;
+        Extensions = extensions;
         engine = runtime.CreateScriptEngine(V8ScriptEngineFlags.DisableGlobalMembers);
         helpers = (ScriptObject)((ScriptObject)engine.Evaluate(prelude)).InvokeAsFunction(new V8FastHostFunction(Bridge), (double)capBytes);
-        adopt = (ScriptObject)helpers.GetProperty("adopt");
     }
 
     /// <summary>
@@ -94,18 +94,11 @@ public sealed partial class JsContext : IDisposable
     /// <summary>Evaluates an ES module and adopts its default export as the handler whose methods are start functions.</summary>
     internal void LoadModule(string source)
     {
+        // The web helper also defines globalThis.__moc_adopt, which removes itself when the wrapper module calls it.
         helpers.InvokeMethod("web");
         engine.DocumentSettings.AddSystemDocument(JsEngine.SourceName, ModuleCategory.Standard, source);
-        engine.Script.__moc_adopt = adopt;
-        try
-        {
-            engine.Execute(new DocumentInfo("platform-module.js") { Category = ModuleCategory.Standard },
-                $"import worker from '{JsEngine.SourceName}'; globalThis.__moc_adopt(worker ?? null);");
-        }
-        finally
-        {
-            engine.Execute("delete globalThis.__moc_adopt");
-        }
+        engine.Execute(new DocumentInfo("platform-module.js") { Category = ModuleCategory.Standard },
+            $"import worker from '{JsEngine.SourceName}'; globalThis.__moc_adopt(worker ?? null);");
 
         Loaded = true;
     }
@@ -235,7 +228,7 @@ public sealed partial class JsContext : IDisposable
             return null;
         }
 
-        foreach (var extension in extensions)
+        foreach (var extension in Extensions)
         {
             extension.Extend(name, api);
         }

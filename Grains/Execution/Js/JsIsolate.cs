@@ -21,6 +21,9 @@ internal sealed class JsIsolate : IDisposable
     private IReadOnlyList<IJsApiExtension> extensions = [];
     private JsContext? pooled;
 
+    /// <summary>A context made with the isolate (prelude run), for its first call: made ahead, off that call's clock.</summary>
+    private JsContext? ready;
+
     /// <summary>A blank isolate: the platform prelude compiled, no function's code yet (<see cref="Adopt"/> gives it one).</summary>
     public JsIsolate(ExecutionOptions limits)
     {
@@ -38,6 +41,7 @@ internal sealed class JsIsolate : IDisposable
             MaxStackUsage = (UIntPtr)StackBytes,
         };
         prelude = runtime.Compile(PreludeDocument, JsPrelude.Source);
+        ready = new JsContext(runtime, prelude, capBytes, extensions);
     }
 
     /// <summary>The heap cap the isolate was made with.</summary>
@@ -59,6 +63,11 @@ internal sealed class JsIsolate : IDisposable
 
         function = owner;
         extensions = apiExtensions;
+        if (ready is not null)
+        {
+            ready.Extensions = apiExtensions;
+        }
+
         if (!owner.IsModule)
         {
             script = owner.Compile(runtime, Document);
@@ -73,12 +82,19 @@ internal sealed class JsIsolate : IDisposable
     /// <summary>A context for one call: the pooled one (created and loaded on first use) unless a fresh one is asked for.</summary>
     public JsContext Context(bool fresh)
     {
-        if (fresh)
+        if (!fresh && pooled is not null)
         {
-            return new JsContext(runtime, prelude, capBytes, extensions);
+            return pooled;
         }
 
-        return pooled ??= new JsContext(runtime, prelude, capBytes, extensions);
+        var context = ready ?? new JsContext(runtime, prelude, capBytes, extensions);
+        ready = null;
+        if (!fresh)
+        {
+            pooled = context;
+        }
+
+        return context;
     }
 
     /// <summary>Runs the function's top level in the context (a classic script, or a module whose default export is adopted).</summary>
@@ -111,6 +127,7 @@ internal sealed class JsIsolate : IDisposable
     public void Dispose()
     {
         pooled?.Dispose();
+        ready?.Dispose();
         script?.Dispose();
         prelude.Dispose();
         runtime.Dispose();

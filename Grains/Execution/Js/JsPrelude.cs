@@ -173,8 +173,15 @@ internal static class JsPrelude
               return run(invocation.slice(0, cut), JSON.parse(invocation.slice(cut + 1)));
             },
             settled: () => settled,
-            adopt: (w) => { worker = w; },
-            web: () => { handle = web(); },
+            // Before a module is evaluated: the web API, and the one-shot global the wrapper module hands the
+            // module's default export to (defined here, not from the host: a host-side global write goes through
+            // ClearScript's dynamic binder, and deleting it again cost a script compile of its own).
+            web: () => {
+              handle = web();
+              Object.defineProperty(g, '__moc_adopt', {
+                value: (w) => { worker = w; delete g.__moc_adopt; }, writable: true, configurable: true,
+              });
+            },
             bytes: (n) => new NativeUint8Array(n),
             parse: (text) => JSON.parse(text),
             stringify: (v) => JSON.stringify(v),

@@ -16,8 +16,17 @@ internal sealed class JsSpareIsolate
     /// Made on a thread of its own, not the pool's: runaway scripts can hold every pool thread, and a call waiting for
     /// its isolate would then wait for one of them to end.
     /// </summary>
-    private static Task<JsIsolate> Make(ExecutionOptions limits) =>
-        Task.Factory.StartNew(() => new JsIsolate(limits), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    private static Task<JsIsolate> Make(ExecutionOptions limits, bool background = false) =>
+        Task.Factory.StartNew(() =>
+        {
+            if (background)
+            {
+                // The next spare, made while the call that took this one runs: it must not take that call's CPU.
+                GuestThreads.LowerCurrentThreadPriority();
+            }
+
+            return new JsIsolate(limits);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>Starts making the blank isolate unless one is made or being made; completes when it is ready.</summary>
     public Task Prepare(ExecutionOptions limits)
@@ -72,7 +81,7 @@ internal sealed class JsSpareIsolate
 
         lock (sync)
         {
-            next ??= Make(limits);
+            next ??= Make(limits, background: true);
         }
 
         var isolate = ready.GetAwaiter().GetResult();
