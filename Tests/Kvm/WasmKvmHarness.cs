@@ -33,9 +33,10 @@ public static class WasmKvmHarness
     public static InvocationRequest Request(string export, long[]? arguments = null, string input = "") =>
         new("under-test", export, InvocationMode.Direct, arguments ?? [], ExchangeBufferData.FromBody(Encoding.UTF8.GetBytes(input)));
 
-    public static FunctionTarget Target(string wat, bool inKvm = false)
+    public static FunctionTarget Target(string wat, bool inKvm = false) => Target(Wat.ToWasm(wat), inKvm);
+
+    public static FunctionTarget Target(byte[] wasm, bool inKvm = false)
     {
-        var wasm = Wat.ToWasm(wat);
         return new FunctionTarget("under-test", MyOwnCluster.Files.TechIds.Of(wasm), () => ValueTask.FromResult(wasm)) { WasmInKvm = inKvm };
     }
 
@@ -43,19 +44,25 @@ public static class WasmKvmHarness
         result.Outcome, result.Outcome == InvocationOutcome.Ok ? result.Result : 0, Encoding.UTF8.GetString(result.Output.Body),
         result.Output.Headers.GetValueOrDefault("content-type"), result.Error);
 
-    public static async Task<CallAnswer> OnWasmtimeAsync(string wat, string export, long[]? arguments = null, string input = "")
+    public static Task<CallAnswer> OnWasmtimeAsync(string wat, string export, long[]? arguments = null, string input = "") =>
+        OnWasmtimeAsync(Wat.ToWasm(wat), export, arguments, input);
+
+    public static async Task<CallAnswer> OnWasmtimeAsync(byte[] wasm, string export, long[]? arguments = null, string input = "")
     {
         using var engine = Wasmtime();
-        return Answer(await engine.InvokeAsync(Target(wat), Request(export, arguments, input)));
+        return Answer(await engine.InvokeAsync(Target(wasm), Request(export, arguments, input)));
     }
 
+    public static CallAnswer OnHostedShim(string wat, string export, long[]? arguments = null, string input = "") =>
+        OnHostedShim(Wat.ToWasm(wat), export, arguments, input);
+
     /// <summary>The module translated and linked with the hosted shim, run once as a process.</summary>
-    public static CallAnswer OnHostedShim(string wat, string export, long[]? arguments = null, string input = "")
+    public static CallAnswer OnHostedShim(byte[] wasm, string export, long[]? arguments = null, string input = "")
     {
-        var program = Hosted.GetOrAdd(wat, w => new Lazy<string>(() => BuildHosted(w))).Value;
+        var program = Hosted.GetOrAdd(MyOwnCluster.Files.TechIds.Of(wasm), _ => new Lazy<string>(() => BuildHosted(wasm))).Value;
         var run = Path.Combine(Root, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(run);
-        File.WriteAllText(Path.Combine(run, "input"), input);
+        File.WriteAllText(Path.Combine(run, "input"), input, new UTF8Encoding(false));
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { export, Path.Combine(run, "input"), Path.Combine(run, "output"), MemoryCap.ToString() }
             .Concat((arguments ?? []).Select(a => a.ToString())))
@@ -83,13 +90,26 @@ public static class WasmKvmHarness
         }
     }
 
-    private static string BuildHosted(string wat)
+    /// <summary>Samples/c/NAME.c compiled for wasm32 as Samples/build.sh compiles it (clang, no libc).</summary>
+    public static byte[] CSample(string name)
+    {
+        var dir = Path.Combine(Root, "c-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var samples = Path.Combine(KvmGuests.RepositoryRoot(), "Samples", "c");
+        var output = Path.Combine(dir, name + ".wasm");
+        var run = ToolProcess.Run("clang", ["--target=wasm32", "-nostdlib", "-O2", "-Wall", "-Wextra", "-Werror", "-Wl,--no-entry",
+            "-Wl,--export=_start", "-Wl,--strip-debug", "-I" + samples, "-o", output, Path.Combine(samples, name + ".c")],
+            TimeSpan.FromMinutes(2), "clang, lld");
+        return run.ExitCode == 0 ? File.ReadAllBytes(output) : throw new InvalidOperationException($"clang failed: {run.Error ?? run.Output}");
+    }
+
+    private static string BuildHosted(byte[] wasm)
     {
         var dir = Path.Combine(Root, "build-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         var shim = Path.Combine(KvmGuests.RepositoryRoot(), "Tests", "Kvm", "WasmShim", "moc_hosted_shim.c");
         var program = Path.Combine(dir, "hosted");
-        var error = WasmTranslator.Build(Wat.ToWasm(wat), WasmBuildTarget.Hosted, dir, program, [shim]);
+        var error = WasmTranslator.Build(wasm, WasmBuildTarget.Hosted, dir, program, [shim]);
         return error is null ? program : throw new InvalidOperationException("hosted build failed: " + error);
     }
 }

@@ -176,6 +176,25 @@ public sealed class WasmTranslationTests
         Assert.Equal(new CallAnswer(InvocationOutcome.Ok, 0, "", null, null), missing);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(55)]
+    [InlineData(56)]
+    [InlineData(64)]
+    [InlineData(200_003)]
+    public async Task The_sha256_sample_hashes_as_dotnet_does_in_the_translation_and_on_Wasmtime(int size)
+    {
+        var wasm = WasmKvmHarness.CSample("sha256");
+        var input = new string(Enumerable.Range(0, size).Select(i => (char)('a' + (i * 7 % 26))).ToArray());
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(input)));
+
+        var translated = WasmKvmHarness.OnHostedShim(wasm, "_start", input: input);
+        var wasmtime = await WasmKvmHarness.OnWasmtimeAsync(wasm, "_start", input: input);
+
+        Assert.Equal(new CallAnswer(InvocationOutcome.Ok, 0, expected, "text/plain; charset=utf-8", null), translated);
+        Assert.Equal(wasmtime, translated);
+    }
+
     internal static string Source(string module) => module switch
     {
         nameof(Wat.Hello) => Wat.Hello,

@@ -35,15 +35,29 @@ internal static partial class WasmGlue
             + "#ifdef MOC_HOSTED\n#define MOC_SYMBOL(name)\n#else\n#define MOC_SYMBOL(name) __asm__(name)\n#endif\n\n");
         var imports = new List<WasmGuestImport>();
         var importComments = Regex.Count(header, @"/\* import: ");
+        var unavailable = new List<string>();
         foreach (Match match in Import().Matches(header))
         {
-            var bound = BindImport(match, source, out error);
-            if (bound is null)
+            var (module, name) = (match.Groups["module"].Value, match.Groups["name"].Value);
+            if (!WasmGuestImports.All.TryGetValue((module, name), out var import))
+            {
+                unavailable.Add($"{module}.{name}");
+                continue;
+            }
+
+            if (!BindImport(match, import, source, out error))
             {
                 return null;
             }
 
-            imports.Add(bound);
+            imports.Add(import);
+        }
+
+        if (unavailable.Count > 0)
+        {
+            error = $"imports not available with isolation kvm: {string.Join(", ", unavailable.Order(StringComparer.Ordinal))} (the "
+                + "my-own-cluster module and core's buffer, key-value, call_function and time calls are; see docs/kvm.md)";
+            return null;
         }
 
         if (imports.Count != importComments)
@@ -80,24 +94,17 @@ internal static partial class WasmGlue
         return new WasmGlueSource(source.ToString(), entry, exports, imports);
     }
 
-    private static WasmGuestImport? BindImport(Match match, StringBuilder source, out string? error)
+    private static bool BindImport(Match match, WasmGuestImport import, StringBuilder source, out string? error)
     {
         error = null;
-        var (module, name) = (match.Groups["module"].Value, match.Groups["name"].Value);
-        if (!WasmGuestImports.All.TryGetValue((module, name), out var import))
-        {
-            error = $"import {module}.{name} is not available with isolation kvm (the my-own-cluster module and core's "
-                + "buffer, key-value, call_function and time calls are; see docs/kvm.md)";
-            return null;
-        }
-
+        var (module, name) = (import.Module, import.Name);
         var prototype = Prototype().Match(match.Groups["decl"].Value.Trim());
         var parameters = prototype.Success ? prototype.Groups["params"].Value.Split(',', StringSplitOptions.TrimEntries) : [];
         if (!prototype.Success || prototype.Groups["ret"].Value != "u32" || parameters.Length != import.Parameters + 1
             || parameters.Skip(1).Any(p => p != "u32"))
         {
             error = $"import {module}.{name} has the wrong signature (it takes {import.Parameters} i32 and returns an i32)";
-            return null;
+            return false;
         }
 
         var names = Enumerable.Range(0, import.Parameters).Select(i => $"a{i}").ToArray();
@@ -113,7 +120,7 @@ internal static partial class WasmGlue
             source.Append($"    return moc_core({(int)import.Core}, {import.Parameters}, args);\n}}\n\n");
         }
 
-        return import;
+        return true;
     }
 
     /// <summary>A trampoline for an exported function with integer parameters; null for other exports (memory, globals...).</summary>
