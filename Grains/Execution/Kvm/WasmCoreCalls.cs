@@ -50,7 +50,7 @@ internal static class WasmCoreCalls
             GuestKeyValue.Delete(guest, m.Read("persistence_ns_delete", a[2], a[3]), m.String("persistence_ns_delete", a[0], a[1])),
         WasmCoreFunction.CallFunction when a.Length == 14 => CallFunction(a, m, guest),
         WasmCoreFunction.ReadExchangeBuffer when a.Length == 3 => ReadExchangeBuffer(guest, m, a[0], a[1], a[2]),
-        WasmCoreFunction.WriteStatusCode when a.Length == 2 => WriteStatusCode(guest, a[0], a[1]),
+        WasmCoreFunction.WriteStatusCode when a.Length == 2 => guest.TrySetStatusCode("write_exchange_buffer_status_code", a[0], a[1]) ? 0 : Failure,
         WasmCoreFunction.ReadHeaders when a.Length == 1 => guest.FindBuffer("read_exchange_buffer_headers", a[0]) is { } buffer
             ? guest.RegisterBuffer(ExchangeBuffer.EncodeMap(buffer.Headers))
             : 0,
@@ -95,19 +95,6 @@ internal static class WasmCoreCalls
         }
 
         return buffer.Length;
-    }
-
-    private static int WriteStatusCode(GuestContext guest, int id, int code)
-    {
-        var buffer = guest.GetBuffer(id);
-        if (buffer is null || code < 100 || code > 999)
-        {
-            guest.LogGuestError("write_exchange_buffer_status_code", $"unknown buffer {id} or invalid status {code}");
-            return Failure;
-        }
-
-        buffer.StatusCode = code;
-        return 0;
     }
 
     private static int GetTime(GuestContext guest, LinearMemory m, int pointer, int length)

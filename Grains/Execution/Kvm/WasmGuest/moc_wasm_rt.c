@@ -120,68 +120,41 @@ uint64_t moc_linear(const char *host_function, uint32_t offset, uint32_t length)
 
 /* ---- tables and function types ---- */
 
-#define MOC_FUNCREFS 16384
-#define MOC_EXTERNREFS 4096
-static wasm_rt_funcref_t moc_funcrefs[MOC_FUNCREFS];
-static uint32_t moc_funcrefs_used;
-static wasm_rt_externref_t moc_externrefs[MOC_EXTERNREFS];
-static uint32_t moc_externrefs_used;
+/* Tables come from fixed pools, one after another; only the last one made can grow. */
+#define MOC_TABLE(kind, type, capacity)                                                                          \
+    static type moc_##kind##_pool[capacity];                                                                    \
+    static uint32_t moc_##kind##_used;                                                                          \
+                                                                                                                \
+    void wasm_rt_allocate_##kind##_table(wasm_rt_##kind##_table_t *table, uint32_t elements, uint32_t max_elements) \
+    {                                                                                                           \
+        if (elements > (capacity) - moc_##kind##_used) {                                                        \
+            moc_trap(MOC_TRAP_TABLES);                                                                          \
+        }                                                                                                       \
+        table->data = moc_##kind##_pool + moc_##kind##_used;                                                    \
+        table->size = elements;                                                                                 \
+        table->max_size = max_elements;                                                                         \
+        moc_##kind##_used += elements;                                                                          \
+    }                                                                                                           \
+                                                                                                                \
+    uint32_t wasm_rt_grow_##kind##_table(wasm_rt_##kind##_table_t *table, uint32_t delta, type init)            \
+    {                                                                                                           \
+        uint32_t old = table->size;                                                                             \
+        bool last = table->data + table->size == moc_##kind##_pool + moc_##kind##_used;                        \
+        if (!last || (uint64_t)old + delta > table->max_size || delta > (capacity) - moc_##kind##_used) {       \
+            return FAILURE;                                                                                     \
+        }                                                                                                       \
+        for (uint32_t i = 0; i < delta; i++) {                                                                  \
+            table->data[old + i] = init;                                                                        \
+        }                                                                                                       \
+        table->size += delta;                                                                                   \
+        moc_##kind##_used += delta;                                                                             \
+        return old;                                                                                             \
+    }                                                                                                           \
+                                                                                                                \
+    void wasm_rt_free_##kind##_table(wasm_rt_##kind##_table_t *table) { (void)table; }
 
-void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *table, uint32_t elements, uint32_t max_elements)
-{
-    if (elements > MOC_FUNCREFS - moc_funcrefs_used) {
-        moc_trap(MOC_TRAP_TABLES);
-    }
-    table->data = moc_funcrefs + moc_funcrefs_used;
-    table->size = elements;
-    table->max_size = max_elements;
-    moc_funcrefs_used += elements;
-}
-
-uint32_t wasm_rt_grow_funcref_table(wasm_rt_funcref_table_t *table, uint32_t delta, wasm_rt_funcref_t init)
-{
-    uint32_t old = table->size;
-    bool last = table->data + table->size == moc_funcrefs + moc_funcrefs_used;
-    if (!last || (uint64_t)old + delta > table->max_size || delta > MOC_FUNCREFS - moc_funcrefs_used) {
-        return FAILURE;
-    }
-    for (uint32_t i = 0; i < delta; i++) {
-        table->data[old + i] = init;
-    }
-    table->size += delta;
-    moc_funcrefs_used += delta;
-    return old;
-}
-
-void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t *table) { (void)table; }
-
-void wasm_rt_allocate_externref_table(wasm_rt_externref_table_t *table, uint32_t elements, uint32_t max_elements)
-{
-    if (elements > MOC_EXTERNREFS - moc_externrefs_used) {
-        moc_trap(MOC_TRAP_TABLES);
-    }
-    table->data = moc_externrefs + moc_externrefs_used;
-    table->size = elements;
-    table->max_size = max_elements;
-    moc_externrefs_used += elements;
-}
-
-uint32_t wasm_rt_grow_externref_table(wasm_rt_externref_table_t *table, uint32_t delta, wasm_rt_externref_t init)
-{
-    uint32_t old = table->size;
-    bool last = table->data + table->size == moc_externrefs + moc_externrefs_used;
-    if (!last || (uint64_t)old + delta > table->max_size || delta > MOC_EXTERNREFS - moc_externrefs_used) {
-        return FAILURE;
-    }
-    for (uint32_t i = 0; i < delta; i++) {
-        table->data[old + i] = init;
-    }
-    table->size += delta;
-    moc_externrefs_used += delta;
-    return old;
-}
-
-void wasm_rt_free_externref_table(wasm_rt_externref_table_t *table) { (void)table; }
+MOC_TABLE(funcref, wasm_rt_funcref_t, 16384)
+MOC_TABLE(externref, wasm_rt_externref_t, 4096)
 
 /* A type is its parameter and result counts and kinds; call_indirect compares the indexes handed out here. */
 #define MOC_TYPES 1024
@@ -343,14 +316,42 @@ int memcmp(const void *a, const void *b, size_t n)
 }
 #endif
 
-/* libm's rounding functions, which wasm2c calls for f32/f64 floor, ceil, trunc and nearest. Below 2^52 (2^23 for
- * floats) a value fits an integer conversion; above it every value is already integral. NaNs never get here: wasm2c
- * quiets them first. */
+/* libm's sign and rounding functions, which wasm2c calls for f32/f64 abs, copysign, floor, ceil, trunc and nearest:
+ * with -ffreestanding gcc may turn its own builtins back into these calls, so they work on the bits. Below 2^52
+ * (2^23 for floats) a value fits an integer conversion; above it every value is already integral. NaNs never reach
+ * the rounding functions: wasm2c quiets them first. */
 #define TWO52 4503599627370496.0
 #define TWO23 8388608.0f
 
-double trunc(double x) { return __builtin_fabs(x) < TWO52 ? __builtin_copysign((double)(int64_t)x, x) : x; }
-float truncf(float x) { return __builtin_fabsf(x) < TWO23 ? __builtin_copysignf((float)(int32_t)x, x) : x; }
+union moc_f64 {
+    double value;
+    uint64_t bits;
+};
+
+union moc_f32 {
+    float value;
+    uint32_t bits;
+};
+
+double copysign(double x, double y)
+{
+    union moc_f64 a = {x}, b = {y};
+    a.bits = (a.bits & ~(1ull << 63)) | (b.bits & (1ull << 63));
+    return a.value;
+}
+
+float copysignf(float x, float y)
+{
+    union moc_f32 a = {x}, b = {y};
+    a.bits = (a.bits & ~(1u << 31)) | (b.bits & (1u << 31));
+    return a.value;
+}
+
+double fabs(double x) { return copysign(x, 0.0); }
+float fabsf(float x) { return copysignf(x, 0.0f); }
+
+double trunc(double x) { return fabs(x) < TWO52 ? copysign((double)(int64_t)x, x) : x; }
+float truncf(float x) { return fabsf(x) < TWO23 ? copysignf((float)(int32_t)x, x) : x; }
 
 double floor(double x)
 {
@@ -379,31 +380,28 @@ float ceilf(float x)
 /* Round half to even, the default rounding mode: adding and removing 2^52 leaves the nearest integer. */
 double nearbyint(double x)
 {
-    volatile double y = __builtin_fabs(x);
+    volatile double y = fabs(x);
     if (y >= TWO52) {
         return x;
     }
     y = y + TWO52;
     y = y - TWO52;
-    return __builtin_copysign(y, x);
+    return copysign(y, x);
 }
 
 float nearbyintf(float x)
 {
-    volatile float y = __builtin_fabsf(x);
+    volatile float y = fabsf(x);
     if (y >= TWO23) {
         return x;
     }
     y = y + TWO23;
     y = y - TWO23;
-    return __builtin_copysignf(y, x);
+    return copysignf(y, x);
 }
 
-/* -ffreestanding makes these calls, not instructions: they are the instructions here. */
-double fabs(double x) { return __builtin_fabs(x); }
-float fabsf(float x) { return __builtin_fabsf(x); }
-double copysign(double x, double y) { return __builtin_copysign(x, y); }
-float copysignf(float x, float y) { return __builtin_copysignf(x, y); }
+double rint(double x) { return nearbyint(x); }
+float rintf(float x) { return nearbyintf(x); }
 
 double sqrt(double x)
 {
@@ -416,6 +414,3 @@ float sqrtf(float x)
     __asm__("sqrtss %1, %0" : "=x"(x) : "x"(x));
     return x;
 }
-
-double rint(double x) { return nearbyint(x); }
-float rintf(float x) { return nearbyintf(x); }
