@@ -33,6 +33,51 @@ internal static partial class WasmGlue
         var source = new StringBuilder("#include <stdint.h>\n#include <stddef.h>\n#include \"guest.h\"\n#include \"moc_wasm_rt.h\"\n\n"
             // Hosted (tests), the trampolines keep their C names: a Linux process has a _start of its own.
             + "#ifdef MOC_HOSTED\n#define MOC_SYMBOL(name)\n#else\n#define MOC_SYMBOL(name) __asm__(name)\n#endif\n\n");
+        var imports = BindImports(header, source, out error);
+        if (imports is null)
+        {
+            return null;
+        }
+
+        var instanceType = instantiate.Groups["instance"].Value;
+        var importInstances = instantiate.Groups["params"].Value.Split(',').Length - 1;
+        source.Append($"static {instanceType} moc_instance;\n\n");
+        source.Append("static void moc_instantiate(void)\n{\n    moc_runtime_begin();\n");
+        source.Append($"    {init.Groups["fn"].Value}();\n");
+        source.Append($"    {instantiate.Groups["fn"].Value}(&moc_instance{string.Concat(Enumerable.Repeat(", NULL", importInstances))});\n}}\n\n");
+        source.Append($"void {NoStart}(void) {{ moc_trap(MOC_TRAP_NO_START); }}\n\n");
+
+        var exports = AppendExports(header, source);
+        var entry = exports.Any(e => e.Name == "_start") ? "_start" : NoStart;
+        return new WasmGlueSource(source.ToString(), entry, exports, imports);
+    }
+
+    /// <summary>A trampoline per callable export, and (hosted builds) the table the shim finds them in by name.</summary>
+    private static List<WasmGuestExport> AppendExports(string header, StringBuilder source)
+    {
+        var exports = new List<WasmGuestExport>();
+        foreach (Match match in Export().Matches(header))
+        {
+            if (Trampoline(match, exports.Count, source) is { } export)
+            {
+                exports.Add(export);
+            }
+        }
+
+        source.Append("#ifdef MOC_HOSTED\nconst struct { const char *name; void *function; int parameters; } moc_exports[] = {\n");
+        for (var i = 0; i < exports.Count; i++)
+        {
+            source.Append($"    {{\"{exports[i].Name}\", (void *)moc_export_{i}, {exports[i].Parameters}}},\n");
+        }
+
+        source.Append("    {NULL, NULL, 0},\n};\n#endif\n");
+        return exports;
+    }
+
+    /// <summary>Every import bound to the runtime, or null with the reason (all unavailable ones named at once).</summary>
+    private static List<WasmGuestImport>? BindImports(string header, StringBuilder source, out string? error)
+    {
+        error = null;
         var imports = new List<WasmGuestImport>();
         var importComments = Regex.Count(header, @"/\* import: ");
         var unavailable = new List<string>();
@@ -60,38 +105,13 @@ internal static partial class WasmGlue
             return null;
         }
 
-        if (imports.Count != importComments)
+        if (imports.Count + unavailable.Count != importComments)
         {
             error = "the module imports something other than functions (a memory, table or global): not available with isolation kvm";
             return null;
         }
 
-        var instanceType = instantiate.Groups["instance"].Value;
-        var importInstances = instantiate.Groups["params"].Value.Split(',').Length - 1;
-        source.Append($"static {instanceType} moc_instance;\n\n");
-        source.Append("static void moc_instantiate(void)\n{\n    moc_runtime_begin();\n");
-        source.Append($"    {init.Groups["fn"].Value}();\n");
-        source.Append($"    {instantiate.Groups["fn"].Value}(&moc_instance{string.Concat(Enumerable.Repeat(", NULL", importInstances))});\n}}\n\n");
-        source.Append($"void {NoStart}(void) {{ moc_trap(MOC_TRAP_NO_START); }}\n\n");
-
-        var exports = new List<WasmGuestExport>();
-        foreach (Match match in Export().Matches(header))
-        {
-            if (Trampoline(match, exports.Count, source) is { } export)
-            {
-                exports.Add(export);
-            }
-        }
-
-        source.Append("#ifdef MOC_HOSTED\nconst struct { const char *name; void *function; int parameters; } moc_exports[] = {\n");
-        for (var i = 0; i < exports.Count; i++)
-        {
-            source.Append($"    {{\"{exports[i].Name}\", (void *)moc_export_{i}, {exports[i].Parameters}}},\n");
-        }
-
-        source.Append("    {NULL, NULL, 0},\n};\n#endif\n");
-        var entry = exports.Any(e => e.Name == "_start") ? "_start" : NoStart;
-        return new WasmGlueSource(source.ToString(), entry, exports, imports);
+        return imports;
     }
 
     private static bool BindImport(Match match, WasmGuestImport import, StringBuilder source, out string? error)

@@ -24,16 +24,21 @@ internal sealed class WasmTranslator(string? cacheDirectory)
     private static readonly string[] RuntimeFiles = ["moc_wasm_rt.h", "moc_wasm_rt.c", "wasm_guest.ld"];
     private static readonly Lazy<string> Tag = new(ToolchainTag);
 
-    private static readonly string[] CommonFlags =
+    /// <summary>
+    /// Code generation, the same for the micro-VM and the hosted test build, so that the tests run the code the guest
+    /// runs: freestanding (gcc may not assume libc; the runtime provides what it calls), explicit bounds checks, a
+    /// counted call depth.
+    /// </summary>
+    private static readonly string[] CompileFlags =
     [
         "-O2", "-fno-math-errno", "-DNDEBUG", "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0", "-DWASM_RT_USE_STACK_DEPTH_COUNT=1", "-w", "-I.",
+        "-ffreestanding", "-mno-red-zone", "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-fcf-protection=none",
+        "-fno-tree-loop-distribute-patterns", "-fvisibility=hidden",
     ];
 
-    private static readonly string[] MicroVmFlags =
+    private static readonly string[] MicroVmLinkFlags =
     [
-        "-ffreestanding", "-nostdlib", "-static", "-fno-pie", "-no-pie", "-mno-red-zone", "-fno-stack-protector",
-        "-fno-asynchronous-unwind-tables", "-fcf-protection=none", "-fno-tree-loop-distribute-patterns", "-fvisibility=hidden",
-        "-Wl,-T,wasm_guest.ld", "-Wl,--build-id=none", "-Wl,--no-warn-rwx-segments",
+        "-nostdlib", "-static", "-fno-pie", "-no-pie", "-Wl,-T,wasm_guest.ld", "-Wl,--build-id=none", "-Wl,--no-warn-rwx-segments",
     ];
 
     /// <summary>The ELF of a module, from the disk cache or translated now; null with the reason when it cannot be.</summary>
@@ -93,11 +98,14 @@ internal sealed class WasmTranslator(string? cacheDirectory)
             File.WriteAllText(Path.Combine(workDirectory, file), RuntimeFile(file));
         }
 
-        var arguments = new List<string>(CommonFlags);
-        arguments.AddRange(target == WasmBuildTarget.MicroVm ? [.. MicroVmFlags, "-Wl,-e," + glue.EntrySymbol] : ["-DMOC_HOSTED"]);
+        var arguments = new List<string>(CompileFlags);
+        arguments.AddRange(target == WasmBuildTarget.MicroVm ? [.. MicroVmLinkFlags, "-Wl,-e," + glue.EntrySymbol] : ["-DMOC_HOSTED"]);
         arguments.AddRange(["-o", output, "guest.c", "glue.c", "moc_wasm_rt.c", .. extraSources]);
-        // libgcc: what gcc itself calls for some operations (64-bit popcount...); it needs no OS.
-        arguments.Add(target == WasmBuildTarget.Hosted ? "-lm" : "-lgcc");
+        if (target == WasmBuildTarget.MicroVm)
+        {
+            // libgcc: what gcc itself calls for some operations (64-bit popcount...); it needs no OS.
+            arguments.Add("-lgcc");
+        }
 
         var compiled = ToolProcess.Run("gcc", arguments, Timeout, Packages, workDirectory);
         if (compiled.Error is not null || compiled.ExitCode != 0)
