@@ -21,7 +21,7 @@ internal sealed class WasmTranslator(string? cacheDirectory)
     public const string Packages = "wabt, gcc, binutils";
     private const string ModuleName = "guest";
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
-    private static readonly string[] RuntimeFiles = ["moc_wasm_rt.h", "moc_wasm_rt.c", "wasm_guest.ld"];
+    private static readonly string[] RuntimeFiles = ["moc_wasm_rt.h", "moc_wasm_rt.c", "moc_wasm_libm.c", "wasm_guest.ld"];
     private static readonly Lazy<string> Tag = new(ToolchainTag);
 
     /// <summary>
@@ -100,7 +100,7 @@ internal sealed class WasmTranslator(string? cacheDirectory)
 
         var arguments = new List<string>(CompileFlags);
         arguments.AddRange(target == WasmBuildTarget.MicroVm ? [.. MicroVmLinkFlags, "-Wl,-e," + glue.EntrySymbol] : ["-DMOC_HOSTED"]);
-        arguments.AddRange(["-o", output, "guest.c", "glue.c", "moc_wasm_rt.c", .. extraSources]);
+        arguments.AddRange(["-o", output, "guest.c", "glue.c", "moc_wasm_rt.c", "moc_wasm_libm.c", .. extraSources]);
         if (target == WasmBuildTarget.MicroVm)
         {
             // libgcc: what gcc itself calls for some operations (64-bit popcount...); it needs no OS.
