@@ -9,23 +9,24 @@ namespace MyOwnCluster.Contracts;
 /// </summary>
 public sealed record RegisterBlobBody(
     string? Name, string? ContentType, string? Bytes, List<string>? KvNamespaces = null, bool? Idempotent = null, List<string>? Capabilities = null,
-    bool? JsFreshContext = null, int? MaxConcurrency = null, string? UnknownImports = null);
+    bool? JsFreshContext = null, int? MaxConcurrency = null, string? UnknownImports = null, string? Isolation = null);
 
 /// <summary>
 /// A registered function or file as listed and returned by register. <c>capabilities</c>: what the current version may
-/// do to the platform (every one for versions stored before grants existed).
+/// do to the platform (every one for versions stored before grants existed). <c>isolation</c> (wasm only):
+/// "wasmtime" or "kvm" (docs/kvm.md).
 /// </summary>
 public sealed record BlobSummary(
     string Name, string Kind, string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, int Versions, bool Idempotent,
-    IReadOnlyList<string>? Capabilities = null, int? MaxConcurrency = null);
+    IReadOnlyList<string>? Capabilities = null, int? MaxConcurrency = null, string? Isolation = null);
 
 /// <summary>
 /// One version in <c>GET function/{name}</c>, with its grants by name; <c>unknown_imports</c> is "refuse" or "trap"
-/// (see docs/posix.md).
+/// (see docs/posix.md); <c>isolation</c> (wasm only) is "wasmtime" or "kvm".
 /// </summary>
 public sealed record VersionSummary(
     string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string> KvNamespaces, bool Idempotent,
-    IReadOnlyList<string> Capabilities, int? MaxConcurrency = null, string UnknownImports = "refuse");
+    IReadOnlyList<string> Capabilities, int? MaxConcurrency = null, string UnknownImports = "refuse", string? Isolation = null);
 
 /// <summary>
 /// <c>POST function/call</c> (and <c>function/call-async</c>): <c>input</c> is base64; <c>arguments</c> are direct

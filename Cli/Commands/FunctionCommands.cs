@@ -31,9 +31,14 @@ internal static class FunctionCommands
         {
             Description = "WebAssembly: accept function imports nothing provides; each traps, naming the import, only if called",
         };
+        var isolation = new Option<string?>("--isolation")
+        {
+            Description = "WebAssembly: where it runs: wasmtime (the default) or kvm (translated, in a KVM micro-VM; docs/kvm.md)",
+        };
+        isolation.AcceptOnlyFromAmong("wasmtime", "kvm");
         var command = new Command("push", "Register FILE as the current version of function NAME")
         {
-            name, file, contentType, idempotent, capabilities, maxConcurrency, trapUnknownImports,
+            name, file, contentType, idempotent, capabilities, maxConcurrency, trapUnknownImports, isolation,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -45,11 +50,12 @@ internal static class FunctionCommands
                 Idempotent: parse.GetValue(idempotent),
                 Capabilities: parse.GetValue(capabilities) is { Length: > 0 } granted ? granted.SelectMany(g => g.Split(',')).ToList() : null,
                 MaxConcurrency: parse.GetValue(maxConcurrency),
-                UnknownImports: parse.GetValue(trapUnknownImports) ? "trap" : null);
+                UnknownImports: parse.GetValue(trapUnknownImports) ? "trap" : null,
+                Isolation: parse.GetValue(isolation));
             using var api = context.CreateClient(parse);
             var blob = await api.RegisterBlobAsync(request, ct);
             await context.Out.WriteLineAsync(
-                $"pushed {blob.Name}: {blob.Kind ?? blob.ContentType}, {blob.Size} bytes, tech id {blob.TechId}");
+                $"pushed {blob.Name}: {blob.Kind ?? blob.ContentType}{(blob.Isolation == "kvm" ? " (isolation kvm)" : "")}, {blob.Size} bytes, tech id {blob.TechId}");
             return ExitCodes.Ok;
         });
         return command;

@@ -41,8 +41,14 @@ public static class BlobEndpoints
             return ApiJson.Error(400, $"unknown_imports must be \"refuse\" (the default) or \"trap\", not '{body.UnknownImports}'");
         }
 
+        if (body.Isolation is not (null or "wasmtime" or "kvm"))
+        {
+            return ApiJson.Error(400, $"isolation must be \"wasmtime\" (the default) or \"kvm\", not '{body.Isolation}'");
+        }
+
         var result = await grains.GetGrain<IFunctionGrain>(name).RegisterAsync(new RegisterBlobRequest(name, contentType, bytes)
         {
+            Isolation = body.Isolation == "kvm" ? FunctionIsolation.Kvm : FunctionIsolation.Default,
             TrapUnknownImports = body.UnknownImports == "trap",
             KvNamespaces = body.KvNamespaces ?? [],
             Idempotent = body.Idempotent ?? false,

@@ -13,6 +13,16 @@ public enum FunctionKind
     GpuCompute = 4,
 }
 
+/// <summary>Where a wasm function runs: Wasmtime in the silo's process, or translated to native code in a KVM micro-VM.</summary>
+public enum FunctionIsolation
+{
+    /// <summary>The kind's own engine (Wasmtime for wasm).</summary>
+    Default = 0,
+
+    /// <summary>Wasm translated to a native guest and run in a KVM micro-VM: the wasm sandbox inside a hardware VM.</summary>
+    Kvm = 1,
+}
+
 /// <summary>Maps content types to function kinds.</summary>
 public static class ContentTypes
 {

@@ -35,8 +35,19 @@ public sealed record BlobVersion(
     /// </summary>
     [Id(9)] public bool TrapUnknownImports { get; init; }
 
+    /// <summary>WebAssembly: where it runs (registered with <c>"isolation": "kvm"</c>: in a KVM micro-VM).</summary>
+    [Id(10)] public FunctionIsolation Isolation { get; init; }
+
     /// <summary>The powers in force: granted ones, or all for a version stored before capabilities existed.</summary>
     public FunctionCapabilities Granted => Capabilities ?? FunctionCapabilities.All;
+
+    /// <summary>The engine this version runs on, given its kind: wasm with isolation kvm runs on the KVM engine.</summary>
+    public FunctionKind EngineFor(FunctionKind kind) =>
+        kind == FunctionKind.Wasm && Isolation == FunctionIsolation.Kvm ? FunctionKind.KvmElf : kind;
+
+    /// <summary>The wire name of <see cref="Isolation"/> for a function of <paramref name="kind"/>: null unless it is wasm.</summary>
+    public string? IsolationName(FunctionKind kind) =>
+        kind != FunctionKind.Wasm ? null : Isolation == FunctionIsolation.Kvm ? "kvm" : "wasmtime";
 }
 
 /// <summary>A named blob: a function when its content type is executable, a file otherwise.</summary>
@@ -45,7 +56,11 @@ public sealed record FunctionInfo(
     [property: Id(0)] string Name,
     [property: Id(1)] FunctionKind Kind,
     [property: Id(2)] BlobVersion Current,
-    [property: Id(3)] IReadOnlyList<BlobVersion> Versions);
+    [property: Id(3)] IReadOnlyList<BlobVersion> Versions)
+{
+    /// <summary>The engine its current version needs: wasm with isolation kvm runs on the KVM engine.</summary>
+    public FunctionKind Engine => Current.EngineFor(Kind);
+}
 
 /// <summary>What the register call hands to the function grain (bytes already stored by tech id).</summary>
 [GenerateSerializer, Immutable]
@@ -71,6 +86,9 @@ public sealed record RegisterBlobRequest(
 
     /// <summary>See <see cref="BlobVersion.TrapUnknownImports"/>.</summary>
     [Id(8)] public bool TrapUnknownImports { get; init; }
+
+    /// <summary>See <see cref="BlobVersion.Isolation"/>.</summary>
+    [Id(9)] public FunctionIsolation Isolation { get; init; }
 }
 
 /// <summary>Outcome of a registration: either the new current version, or why the blob was refused.</summary>

@@ -67,7 +67,7 @@ public sealed class ArchiveExporter(IGrainFactory grains)
                 functions[info.Name] = info.Versions
                     .Select(v => new ArchiveVersion(v.TechId, v.ContentType, v.Size, v.RegisteredAt, v.KvNamespaces, v.Idempotent,
                         v.Capabilities is { } granted ? CapabilityNames.Names(granted) : null, v.JsFreshContext, v.MaxConcurrency,
-                        v.TrapUnknownImports ? "trap" : null)).ToList();
+                        v.TrapUnknownImports ? "trap" : null, v.Isolation == FunctionIsolation.Kvm ? "kvm" : null)).ToList();
             }
         }
 

@@ -50,6 +50,7 @@ public sealed partial class ArchiveImporter
                     JsFreshContext = v.JsFreshContext,
                     MaxConcurrency = v.MaxConcurrency is >= 1 ? v.MaxConcurrency : null,
                     TrapUnknownImports = v.UnknownImports == "trap",
+                    Isolation = v.Isolation == "kvm" ? FunctionIsolation.Kvm : FunctionIsolation.Default,
                     Capabilities = v.Capabilities is null ? null : CapabilityNames.Parse(v.Capabilities).Capabilities,
                 })
                 .ToArray();

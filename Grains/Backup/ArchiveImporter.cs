@@ -132,6 +132,11 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
                 throw new ArchiveException($"functions.json: version {version.TechId}: {badCapability}");
             }
 
+            if (version.Isolation is not (null or "wasmtime" or "kvm"))
+            {
+                throw new ArchiveException($"functions.json: version {version.TechId}: isolation must be \"wasmtime\" or \"kvm\", not '{version.Isolation}'");
+            }
+
             if (!blobs.ContainsKey(version.TechId))
             {
                 blobs[version.TechId] = ReadBlob(entries, version.TechId);

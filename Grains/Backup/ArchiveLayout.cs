@@ -64,10 +64,12 @@ public sealed record ArchiveCounts(int Functions, int Blobs, int Plugs, int KvNa
 /// every one, the powers functions had then).
 /// <c>js_fresh_context</c>: a JavaScript function asked for a fresh context per call (absent: no).
 /// <c>unknown_imports</c>: "trap" when registered so (absent: "refuse").
+/// <c>isolation</c>: "kvm" for wasm registered to run in micro-VMs (absent: Wasmtime).
 /// </summary>
 public sealed record ArchiveVersion(
     string TechId, string ContentType, long Size, DateTimeOffset RegisteredAt, IReadOnlyList<string>? KvNamespaces = null, bool Idempotent = false,
-    IReadOnlyList<string>? Capabilities = null, bool JsFreshContext = false, int? MaxConcurrency = null, string? UnknownImports = null);
+    IReadOnlyList<string>? Capabilities = null, bool JsFreshContext = false, int? MaxConcurrency = null, string? UnknownImports = null,
+    string? Isolation = null);
 
 public sealed record ArchiveBlobInfo(string ContentType);
 

@@ -216,9 +216,10 @@ public sealed class FunctionInvoker(
             return InvocationResult.Failed(InvocationOutcome.BadRequest, $"'{request.Function}' is a file, not a function");
         }
 
-        if (!byKind.TryGetValue(kind, out var engine))
+        var engineKind = resolved.Engine;
+        if (!byKind.TryGetValue(engineKind, out var engine))
         {
-            return InvocationResult.Failed(InvocationOutcome.Unavailable, $"this silo cannot run {kind} functions");
+            return InvocationResult.Failed(InvocationOutcome.Unavailable, $"this silo cannot run {engineKind} functions");
         }
 
         var target = new FunctionTarget(name, techId, async () =>
@@ -232,6 +233,7 @@ public sealed class FunctionInvoker(
             Capabilities = capabilities,
             LocalKeyValue = localKeyValue,
             JsFreshContext = resolved.JsFreshContext,
+            WasmInKvm = engineKind != kind,
         };
         // A first call waits for a slot when its function has a concurrency limit; nested calls run on their caller's
         // thread inside its slot (making them wait could hold every slot of a chain of functions at once).
@@ -254,7 +256,7 @@ public sealed class FunctionInvoker(
         var topLevel = firstCall && load is not null;
         if (topLevel)
         {
-            load!.EnterKind(kind);
+            load!.EnterKind(engineKind);
         }
 
         try
@@ -265,7 +267,7 @@ public sealed class FunctionInvoker(
         {
             if (topLevel)
             {
-                load!.LeaveKind(kind);
+                load!.LeaveKind(engineKind);
             }
 
             slot?.Dispose();
@@ -297,6 +299,7 @@ public sealed class FunctionInvoker(
         {
             JsFreshContext = info.Current.JsFreshContext,
             MaxConcurrency = info.Current.MaxConcurrency,
+            Engine = info.Engine,
         };
     }
 
@@ -307,5 +310,8 @@ public sealed class FunctionInvoker(
         public bool JsFreshContext { get; init; }
 
         public int? MaxConcurrency { get; init; }
+
+        /// <summary>The engine that runs it: its kind's, or KVM for wasm with isolation kvm.</summary>
+        public FunctionKind Engine { get; init; } = Kind;
     }
 }

@@ -125,6 +125,22 @@ public sealed class GuestContext
     }
 
     /// <summary>
+    /// Sets a buffer's HTTP status (100 to 999); false (and a log line) for an unknown buffer or status.
+    /// </summary>
+    public bool TrySetStatusCode(string hostFunction, int id, int code)
+    {
+        var buffer = GetBuffer(id);
+        if (buffer is null || code < 100 || code > 999)
+        {
+            LogGuestError(hostFunction, $"unknown buffer {id} or invalid status {code}");
+            return false;
+        }
+
+        buffer.StatusCode = code;
+        return true;
+    }
+
+    /// <summary>
     /// Sets a header when the name is token-like, the value has no CR/LF, and it fits the header caps and the tree's
     /// memory budget; false (and a log line) otherwise.
     /// </summary>

@@ -32,6 +32,9 @@ public sealed record FunctionTarget(string Name, string TechId, Func<ValueTask<b
     /// <summary>JavaScript: a fresh V8 context per call even for a handler module (registered with js_fresh_context).</summary>
     public bool JsFreshContext { get; init; }
 
+    /// <summary>The bytes are a wasm module to run in a KVM micro-VM (isolation kvm), not a native ELF.</summary>
+    public bool WasmInKvm { get; init; }
+
     /// <summary>The silo's outbound HTTP, handed to <see cref="GuestContext.Egress"/>; null where there is none.</summary>
     public Egress.EgressClient? Egress { get; init; }
 }

@@ -16,9 +16,14 @@ public sealed class ModuleValidator(IEnumerable<IFunctionEngine> engines)
         FunctionKind kind, byte[] bytes, string techId, Func<string, Task<bool>> isRegistered, bool trapUnknownImports = false) =>
         (await CheckAsync(kind, bytes, techId, isRegistered, trapUnknownImports)).Error;
 
-    /// <summary>As <see cref="ValidateAsync"/>, with the form to store when the engine translates the bytes (GLSL to SPIR-V).</summary>
+    /// <summary>
+    /// As <see cref="ValidateAsync"/>, with the form to store when the engine translates the bytes (GLSL to SPIR-V).
+    /// With <see cref="FunctionIsolation.Kvm"/> a wasm module must also translate into a micro-VM guest (which needs
+    /// wasm2c and gcc on this silo, not /dev/kvm: calls go to silos that have it).
+    /// </summary>
     public async Task<ModuleCheck> CheckAsync(
-        FunctionKind kind, byte[] bytes, string techId, Func<string, Task<bool>> isRegistered, bool trapUnknownImports = false)
+        FunctionKind kind, byte[] bytes, string techId, Func<string, Task<bool>> isRegistered, bool trapUnknownImports = false,
+        FunctionIsolation isolation = FunctionIsolation.Default)
     {
         if (!byKind.TryGetValue(kind, out var engine))
         {
@@ -26,6 +31,11 @@ public sealed class ModuleValidator(IEnumerable<IFunctionEngine> engines)
         }
 
         var validation = engine.Validate(bytes, techId);
+        if (isolation == FunctionIsolation.Kvm)
+        {
+            validation = ForKvm(kind, bytes, techId, validation);
+        }
+
         var registered = new HashSet<string>(StringComparer.Ordinal);
         if (validation.Error is null && !trapUnknownImports)
         {
@@ -45,6 +55,27 @@ public sealed class ModuleValidator(IEnumerable<IFunctionEngine> engines)
         }
 
         return new ModuleCheck(error, error is null ? validation.Compiled : null);
+    }
+
+    private FunctionValidation ForKvm(FunctionKind kind, byte[] bytes, string techId, FunctionValidation validation)
+    {
+        if (kind != FunctionKind.Wasm)
+        {
+            return "isolation kvm applies to wasm modules only (kvm-elf functions always run in micro-VMs)";
+        }
+
+        if (validation.Error is not null)
+        {
+            return validation;
+        }
+
+        if (!byKind.TryGetValue(FunctionKind.KvmElf, out var engine) || engine is not Kvm.KvmEngine kvm)
+        {
+            return "isolation kvm needs the KVM engine, which this platform does not have";
+        }
+
+        // Imports bound to other functions are refused by the translation: only the guest API crosses the VM boundary.
+        return kvm.ValidateWasm(bytes, techId) is { } refused ? refused : validation with { BoundImports = [] };
     }
 }
 

@@ -35,7 +35,8 @@ public sealed class FunctionGrain(
                 // The catalog, not the module's FunctionGrain: two functions registering with imports bound to each
                 // other would otherwise wait on each other.
                 async module => await GrainFactory.ShardFor(module).GetAsync(module) is { Kind: not FunctionKind.File },
-                request.TrapUnknownImports);
+                request.TrapUnknownImports,
+                request.Isolation);
             if (check.Error is not null)
             {
                 return new RegisterBlobResult(null, check.Error);
@@ -61,6 +62,7 @@ public sealed class FunctionGrain(
             JsFreshContext = request.JsFreshContext,
             MaxConcurrency = request.MaxConcurrency is >= 1 ? request.MaxConcurrency : null,
             TrapUnknownImports = request.TrapUnknownImports,
+            Isolation = request.Isolation,
             Capabilities = request.Capabilities & FunctionCapabilities.All,
         };
         state.State.Versions.Add(version);

@@ -84,7 +84,7 @@ public sealed class KvmGuests : IDisposable
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

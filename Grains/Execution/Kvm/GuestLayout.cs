@@ -38,6 +38,12 @@ internal sealed class GuestLayout
     /// <summary>Host code: a <c>hlt</c> at the start (the return address of every call), then one stub per exception vector.</summary>
     public static readonly GuestRegion Stubs = new("stubs", 0x6000, 0x1000);
 
+    /// <summary>
+    /// What a guest may want to know about its machine: RAM bytes, then the cap on a translated wasm module's linear
+    /// memory (struct moc_boot_info in Grains/Execution/Kvm/WasmGuest/moc_wasm_rt.h).
+    /// </summary>
+    public static readonly GuestRegion BootInfo = new("boot info", 0x7000, 0x1000);
+
     public static readonly GuestRegion Reserved = new("reserved low area", 0, 0x100000);
     public const ulong StackBytes = 256 * 1024;
 
@@ -58,6 +64,9 @@ internal sealed class GuestLayout
 
     public long MemoryBytes { get; }
 
+    /// <summary>Translated wasm: the most its linear memory may grow to (<c>Limits:MemoryBytes</c>); 0 for native guests.</summary>
+    public long LinearMemoryCap { get; init; }
+
     public ulong ImageBase => Reserved.End;
 
     public ulong ImageLimit => StackTop - StackBytes;
@@ -69,7 +78,7 @@ internal sealed class GuestLayout
     /// <summary>The whole table, for diagnostics and documentation.</summary>
     public IReadOnlyList<GuestRegion> Regions =>
     [
-        Reserved, Gdt, Idt, Pml4, Pdpt, PageDirectory, Stubs,
+        Reserved, Gdt, Idt, Pml4, Pdpt, PageDirectory, Stubs, BootInfo,
         new("image", ImageBase, ImageLimit - ImageBase),
         new("stack", ImageLimit, StackBytes),
     ];
@@ -83,6 +92,7 @@ internal sealed class GuestLayout
         write(Pdpt.Address, Qwords(PageDirectory.Address | PageTableFlags));
         write(PageDirectory.Address, Qwords([.. Enumerable.Range(0, 512).Select(i => ((ulong)i * LargePage) | LargePageFlags)]));
         write(Stubs.Address, Stubcode());
+        write(BootInfo.Address, Qwords((ulong)MemoryBytes, (ulong)LinearMemoryCap));
         write(StackTop - 8, Qwords(Stubs.Address));
     }
 

@@ -2,8 +2,14 @@ using System.Text;
 
 namespace MyOwnCluster.Execution.Kvm;
 
-/// <summary>A hypercall's misuse of the guest API (bad pointer, unknown hypercall): ends the call naming the hypercall.</summary>
-internal sealed class HypercallFault(string message) : Exception(message);
+/// <summary>
+/// A hypercall's misuse of the guest API (bad pointer, unknown hypercall), or a wasm trap: ends the call naming the
+/// hypercall, as <paramref name="outcome"/> (a guest error unless said otherwise).
+/// </summary>
+internal sealed class HypercallFault(string message, InvocationOutcome outcome = InvocationOutcome.GuestError) : Exception(message)
+{
+    public InvocationOutcome Outcome { get; } = outcome;
+}
 
 /// <summary>Bounds-checked views of a machine's guest memory for hypercalls; writes are recorded for the reset.</summary>
 internal readonly ref struct GuestRam(KvmMachine machine)

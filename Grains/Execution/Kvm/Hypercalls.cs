@@ -1,3 +1,5 @@
+using MyOwnCluster.Execution.Kvm.WasmGuest;
+
 namespace MyOwnCluster.Execution.Kvm;
 
 /// <summary>Hypercall numbers (EAX of the <c>out</c> to <see cref="GuestLayout.HypercallPort"/>); frozen like GUEST-API.md.</summary>
@@ -14,6 +16,12 @@ internal enum Hypercall
     GetInputBufferId = 8,
     GetOutputBufferId = 9,
     GetUrl = 10,
+
+    /// <summary>Translated wasm (isolation kvm): RDI = trap code, RSI = linear memory size; ends the call.</summary>
+    WasmTrap = 11,
+
+    /// <summary>Translated wasm: RDI = a <c>struct moc_core_call</c> (Grains/Execution/Kvm/WasmGuest/moc_wasm_rt.h).</summary>
+    WasmCore = 12,
 }
 
 /// <summary>
@@ -48,6 +56,8 @@ internal static class Hypercalls
             Hypercall.GetInputBufferId => (uint)guest.InputBufferId,
             Hypercall.GetOutputBufferId => (uint)guest.OutputBufferId,
             Hypercall.GetUrl => GetUrl(guest, ram, a, b),
+            Hypercall.WasmTrap => throw WasmTraps.Fault(a, b, guest.Limits.MemoryBytes),
+            Hypercall.WasmCore => WasmCoreCalls.Dispatch(ram, guest, a),
             _ => throw new HypercallFault($"unknown hypercall {number} (see Samples/kvm/moc_guest.h)"),
         };
     }

@@ -51,7 +51,7 @@ internal static class KvmCall
         }
         catch (HypercallFault fault)
         {
-            return GuestFault(fault.Message);
+            return CallOutcome.Fail(fault.Outcome, fault.Message);
         }
         catch (KvmException e)
         {

@@ -23,6 +23,7 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
     private readonly VcpuThreads? threads;
     private readonly VersionCache<GuestSnapshot> snapshots;
     private readonly VmPool pool;
+    private readonly WasmGuest.WasmTranslator translator;
     private int machinesCreated;
     private int machinesRunning;
 
@@ -40,6 +41,9 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         this.limits = limits.Value;
         this.logger = logger;
         layout = new GuestLayout(this.limits.KvmMemoryBytes);
+        translator = new WasmGuest.WasmTranslator(this.limits.CompiledCacheDirectory is { } compiled
+            ? Path.GetFullPath(Path.Combine(compiled, "..", "kvm-wasm"))
+            : null);
         var threadCount = Math.Max(4, Environment.ProcessorCount * 2);
         pool = new VmPool(pooledPerFunction ?? threadCount);
         // A version that leaves the cache takes its warm VMs with it: the pool holds VMs of cached versions only.
@@ -105,14 +109,39 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         }
     }
 
+    /// <summary>
+    /// Registration of a wasm module with isolation kvm: it must translate into a guest this engine loads (the ELF is
+    /// kept in the translation cache, so the first call does not translate again). Works without /dev/kvm.
+    /// </summary>
+    public string? ValidateWasm(byte[] wasm, string techId)
+    {
+        var elf = translator.GetElf(wasm, techId, out var error);
+        if (elf is null)
+        {
+            return $"cannot run this module with isolation kvm: {error}";
+        }
+
+        try
+        {
+            WasmGuestLayout(elf);
+            return null;
+        }
+        catch (ElfException e)
+        {
+            return $"cannot run this module with isolation kvm: {e.Message}";
+        }
+    }
+
     public async Task<InvocationResult> InvokeAsync(FunctionTarget target, InvocationRequest request)
     {
         if (system is null || threads is null)
         {
-            return InvocationResult.Failed(InvocationOutcome.Unavailable, $"KVM is not available on this silo: {unavailable}");
+            return InvocationResult.Failed(InvocationOutcome.Unavailable, target.WasmInKvm
+                ? $"this function runs with isolation kvm, and KVM is not available on this silo: {unavailable}"
+                : $"KVM is not available on this silo: {unavailable}");
         }
 
-        var refusal = CheckRequest(request);
+        var refusal = CheckRequest(target, request);
         if (refusal is not null)
         {
             return InvocationResult.Failed(InvocationOutcome.BadRequest, refusal);
@@ -148,8 +177,9 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         system?.Dispose();
     }
 
-    private static string? CheckRequest(InvocationRequest request) => request switch
+    private static string? CheckRequest(FunctionTarget target, InvocationRequest request) => request switch
     {
+        { Mode: InvocationMode.Posix } when target.WasmInKvm => "posix mode is not supported with isolation kvm yet (use direct mode)",
         { Mode: InvocationMode.Posix } => "posix mode is not supported for kvm-elf functions (use direct mode)",
         { Arguments.Count: > MaxArguments } => $"a kvm-elf function takes at most {MaxArguments} integer arguments, {request.Arguments.Count} given",
         _ => null,
@@ -159,8 +189,37 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         snapshots.GetOrLoad(target.TechId, async () =>
         {
             var bytes = await target.LoadBytes();
-            return GuestSnapshot.Build(ElfImage.Parse(bytes, layout), layout);
+            if (!target.WasmInKvm)
+            {
+                return GuestSnapshot.Build(ElfImage.Parse(bytes, layout), layout);
+            }
+
+            var elf = translator.GetElf(bytes, target.TechId, out var error) ?? throw new ElfException(error!);
+            var (image, wasmLayout) = WasmGuestLayout(elf);
+            return GuestSnapshot.Build(image, wasmLayout);
         });
+
+    /// <summary>
+    /// A translated module's machine: RAM for its image, linear memory up to <c>Limits:MemoryBytes</c> and the stack
+    /// (moc_wasm_rt.c keeps the same reserve), in 2 MiB steps; pages the module never touches cost nothing.
+    /// </summary>
+    private (ElfImage Image, GuestLayout Layout) WasmGuestLayout(byte[] elf)
+    {
+        const ulong linearAlignment = 64 * 1024;
+        const ulong stackReserve = GuestLayout.StackBytes + (64 * 1024);
+        var image = ElfImage.Parse(elf, new GuestLayout((long)GuestLayout.MappedBytes));
+        var imageEnd = image.Segments.Max(s => s.Address + s.MemorySize);
+        var linearStart = (imageEnd + linearAlignment - 1) / linearAlignment * linearAlignment;
+        var needed = linearStart + (ulong)limits.MemoryBytes + stackReserve;
+        var ram = (needed + GuestLayout.LargePage - 1) / GuestLayout.LargePage * GuestLayout.LargePage;
+        if (ram > GuestLayout.MappedBytes)
+        {
+            throw new ElfException($"Limits:MemoryBytes ({limits.MemoryBytes} bytes) is more than a micro-VM's 1 GiB holds with the module");
+        }
+
+        var wasmLayout = new GuestLayout((long)ram) { LinearMemoryCap = limits.MemoryBytes };
+        return (ElfImage.Parse(elf, wasmLayout), wasmLayout);
+    }
 
     public int CachedVersions => snapshots.Count;
 

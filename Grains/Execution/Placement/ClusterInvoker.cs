@@ -281,7 +281,8 @@ public sealed class ClusterInvoker : IDisposable
                 : null;
         }
 
-        return string.IsNullOrEmpty(function) ? null : (await directory.GetAsync(function))?.Kind;
+        // The engine it needs, not its kind: wasm with isolation kvm goes only to silos with a usable KVM engine.
+        return string.IsNullOrEmpty(function) ? null : (await directory.GetAsync(function))?.Engine;
     }
 
     private void EnsureRefreshing()

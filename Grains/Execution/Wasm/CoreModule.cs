@@ -21,18 +21,7 @@ public sealed class CoreModule : IWasmHostModule
         linker.DefineFunction(Name, "write_exchange_buffer_header", (Caller caller, int id, int namePtr, int nameLen, int valuePtr, int valueLen) =>
             GuestBufferCalls.WriteHeader(caller, "write_exchange_buffer_header", id, namePtr, nameLen, valuePtr, valueLen));
         linker.DefineFunction(Name, "write_exchange_buffer_status_code", (Caller caller, int id, int code) =>
-        {
-            var guest = WasmCall.Of(caller).Guest;
-            var buffer = guest.GetBuffer(id);
-            if (buffer is null || code < 100 || code > 999)
-            {
-                guest.LogGuestError("write_exchange_buffer_status_code", $"unknown buffer {id} or invalid status {code}");
-                return Failure;
-            }
-
-            buffer.StatusCode = code;
-            return 0;
-        });
+            WasmCall.Of(caller).Guest.TrySetStatusCode("write_exchange_buffer_status_code", id, code) ? 0 : Failure);
         linker.DefineFunction(Name, "read_exchange_buffer", (Caller caller, int id, int resultPtr, int resultLen) =>
         {
             var guest = WasmCall.Of(caller).Guest;

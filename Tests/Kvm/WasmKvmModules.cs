@@ -1,0 +1,102 @@
+namespace MyOwnCluster.Tests.Kvm;
+
+/// <summary>Test modules for wasm with isolation kvm: what the translation must keep (traps, memory, arithmetic).</summary>
+public static class WasmKvmModules
+{
+    /// <summary>One export per wasm trap, and calls that do not trap.</summary>
+    public const string Traps = """
+        (module
+          (import "my-own-cluster" "print_debug" (func $print (param i32 i32) (result i32)))
+          (type $ii (func (param i32) (result i32)))
+          (type $v (func (result i32)))
+          (memory (export "memory") 1)
+          (table 2 funcref)
+          (elem (i32.const 0) $seven)
+          (func $seven (result i32) (i32.const 7))
+          (func $deep (param i32) (result i32) (i32.add (call $deep (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+          (func (export "unreachable") (result i32) unreachable)
+          (func (export "divide") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+          (func (export "overflow") (result i32) (i32.div_s (i32.const 0x80000000) (i32.const -1)))
+          (func (export "convert") (result i32) (i32.trunc_f32_s (f32.div (f32.const 0) (f32.const 0))))
+          (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+          (func (export "recurse") (result i32) (call $deep (i32.const 0)))
+          (func (export "indirect_ok") (result i32) (call_indirect (type $v) (i32.const 0)))
+          (func (export "indirect_null") (result i32) (call_indirect (type $v) (i32.const 1)))
+          (func (export "indirect_type") (result i32) (call_indirect (type $ii) (i32.const 5) (i32.const 0)))
+          (func (export "host_pointer") (result i32) (call $print (i32.const 65530) (i32.const 100))))
+        """;
+
+    /// <summary>Integer and float arithmetic whose results the translation must reproduce bit for bit.</summary>
+    public const string Compute = """
+        (module
+          (memory (export "memory") 1 4)
+          (func $fib (param i64) (result i64)
+            (if (result i64) (i64.lt_u (local.get 0) (i64.const 2)) (then (local.get 0))
+              (else (i64.add (call $fib (i64.sub (local.get 0) (i64.const 1))) (call $fib (i64.sub (local.get 0) (i64.const 2)))))))
+          (func (export "fib") (param i64) (result i64) (call $fib (local.get 0)))
+          (func (export "mix") (param i32 i32) (result i32)
+            (i32.xor (i32.rotl (i32.mul (local.get 0) (i32.const 0x9e3779b1)) (local.get 1))
+                     (i32.add (i32.clz (local.get 1)) (i32.popcnt (local.get 0)))))
+          (func (export "floats") (param i32) (result i32)
+            (local $x f64)
+            (local.set $x (f64.div (f64.convert_i32_s (local.get 0)) (f64.const 7)))
+            (i32.add
+              (i32.add (i32.trunc_f64_s (f64.mul (f64.floor (local.get $x)) (f64.const 1000)))
+                       (i32.trunc_f64_s (f64.mul (f64.ceil (local.get $x)) (f64.const 100))))
+              (i32.add
+                (i32.add (i32.trunc_f64_s (f64.nearest (f64.mul (local.get $x) (f64.const 10))))
+                         (i32.trunc_f64_s (f64.mul (f64.sqrt (f64.abs (local.get $x))) (f64.const 1000))))
+                (i32.add (i32.trunc_f32_s (f32.trunc (f32.demote_f64 (f64.mul (local.get $x) (f64.const 3)))))
+                         (i32.trunc_f32_s (f32.nearest (f32.floor (f32.ceil (f32.const 2.5)))))))))
+          (func (export "round4") (param i32) (result i32)
+            (local $q f64) (local $f f32)
+            (local.set $q (f64.div (f64.convert_i32_s (local.get 0)) (f64.const 4)))
+            (local.set $f (f32.div (f32.convert_i32_s (local.get 0)) (f32.const 4)))
+            (i32.add (i32.add (i32.mul (i32.trunc_f64_s (f64.nearest (local.get $q))) (i32.const 1000000))
+                              (i32.mul (i32.trunc_f64_s (f64.floor (local.get $q))) (i32.const 10000)))
+                     (i32.add (i32.add (i32.mul (i32.trunc_f64_s (f64.ceil (local.get $q))) (i32.const 100))
+                                       (i32.trunc_f64_s (f64.trunc (local.get $q))))
+                              (i32.mul (i32.trunc_f32_s (f32.nearest (local.get $f))) (i32.const 7)))))
+          (func (export "minmax") (param i32 i32) (result i32)
+            (i32.trunc_f64_s (f64.add (f64.min (f64.convert_i32_s (local.get 0)) (f64.convert_i32_s (local.get 1)))
+                                      (f64.mul (f64.max (f64.convert_i32_s (local.get 0)) (f64.convert_i32_s (local.get 1))) (f64.const 2)))))
+          (func (export "memory_sum") (param i32) (result i32)
+            (local $i i32) (local $sum i32)
+            (loop $fill
+              (i32.store8 (local.get $i) (i32.and (i32.mul (local.get $i) (i32.const 31)) (i32.const 255)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $fill (i32.lt_u (local.get $i) (local.get 0))))
+            (local.set $i (i32.const 0))
+            (loop $add
+              (local.set $sum (i32.add (local.get $sum) (i32.load (i32.and (local.get $i) (i32.const -4)))))
+              (local.set $i (i32.add (local.get $i) (i32.const 4)))
+              (br_if $add (i32.lt_u (local.get $i) (local.get 0))))
+            (local.get $sum)))
+        """;
+
+    /// <summary>memory.grow and memory.size against the module's maximum and the platform's cap.</summary>
+    public const string Memory = """
+        (module
+          (memory (export "memory") 1 8)
+          (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+          (func (export "grow_twice") (param i32 i32) (result i32)
+            (drop (memory.grow (local.get 0)))
+            (i32.add (i32.mul (memory.grow (local.get 1)) (i32.const 100)) (memory.size)))
+          (func (export "touch_last") (result i32)
+            (drop (memory.grow (i32.const 7)))
+            (i32.store (i32.const 524284) (i32.const 1234))
+            (i32.load (i32.const 524284))))
+        """;
+
+    /// <summary>A memory with no maximum, grown until the platform's cap refuses (a memory bomb).</summary>
+    public const string Unbounded = """
+        (module
+          (memory (export "memory") 1)
+          (func (export "bomb") (result i32)
+            (loop $l (br_if $l (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
+            unreachable)
+          (func (export "pages_until_cap") (result i32)
+            (loop $l (br_if $l (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
+            (memory.size)))
+        """;
+}
