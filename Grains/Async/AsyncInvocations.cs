@@ -177,7 +177,7 @@ public sealed partial class AsyncInvocations : BackgroundService
     /// <summary>Ids are 32 lowercase hex digits; anything else is unknown without asking the store.</summary>
     public static bool IsId(string id) => id.Length == 32 && id.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Took over asynchronous invocation {Id} from silo {Owner}: now {State}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Took over asynchronous invocation {Id} from silo {Owner}: now {State}")]
     private partial void LogTakenOver(string id, string owner, AsyncInvocationState state);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queued {Count} unfinished asynchronous invocations of silos that are gone")]
