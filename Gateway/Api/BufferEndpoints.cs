@@ -38,7 +38,11 @@ public static class BufferEndpoints
     private static async Task<IResult> GetAsync(string id, IGrainFactory grains) =>
         ApiJson.Ok(Summary(await FindAsync(grains, id)));
 
-    /// <summary>The request body goes to the buffer a chunk at a time as it arrives: one chunk is in memory at once.</summary>
+    /// <summary>
+    /// The request body goes to the buffer a chunk at a time as it arrives, each read into the same array (the grain
+    /// takes it without a copy and is done with it once the append returned): one chunk is in memory at once, and a
+    /// body of any size allocates one array, not one per chunk.
+    /// </summary>
     private static async Task<IResult> AppendAsync(string id, HttpRequest request, IGrainFactory grains)
     {
         var info = await FindAsync(grains, id);
@@ -58,7 +62,7 @@ public static class BufferEndpoints
                 break;
             }
 
-            switch (await buffer.AppendAsync(chunk[..filled]))
+            switch (await buffer.AppendAsync(filled == chunk.Length ? chunk : chunk[..filled]))
             {
                 case BufferAppendOutcome.TooLarge:
                     return ApiJson.Error(413, $"buffer '{id}' would pass its size cap (Limits:MaxStoredBufferBytes); {appended} bytes of this request were appended");

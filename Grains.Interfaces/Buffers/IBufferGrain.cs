@@ -41,11 +41,19 @@ public interface IBufferGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<BufferInfo?> GetAsync();
 
+    /// <summary>
+    /// Appends <paramref name="chunk"/> as the body's next chunk. It is not copied on a call inside a silo: the caller
+    /// may fill it again once the call has returned, not before.
+    /// </summary>
     [Alias("Append")]
-    Task<BufferAppendOutcome> AppendAsync(byte[] chunk);
+    Task<BufferAppendOutcome> AppendAsync([Immutable] byte[] chunk);
 
-    /// <summary>Chunk <paramref name="index"/> (0-based) of the body; null past the end or when there is no such buffer.</summary>
+    /// <summary>
+    /// Chunk <paramref name="index"/> (0-based) of the body; null past the end or when there is no such buffer. The
+    /// array is the caller's alone (it is not copied on a call inside a silo), not to be changed by it.
+    /// </summary>
     [Alias("ReadChunk")]
+    [return: Immutable]
     Task<byte[]?> ReadChunkAsync(int index);
 
     [Alias("Delete")]

@@ -22,7 +22,7 @@ public sealed partial class AsyncInvocations : BackgroundService
     private static readonly TimeSpan SweepEvery = TimeSpan.FromSeconds(5);
     private const int SweepBatch = 10_000;
 
-    private readonly Channel<string> queue = Channel.CreateUnbounded<string>();
+    private readonly Channel<QueuedInvocation> queue = Channel.CreateUnbounded<QueuedInvocation>();
 
     // Ids queued or running here: the sweep leaves them alone.
     private readonly ConcurrentDictionary<string, byte> inHand = new();
@@ -72,10 +72,11 @@ public sealed partial class AsyncInvocations : BackgroundService
         var id = Guid.NewGuid().ToString("N");
         var now = DateTimeOffset.UtcNow;
         var record = InvocationRecord.From(id, request, callback, now);
+        var stored = new StoredInvocation(id, Owner, false, 1, now, record.ToBytes());
         inHand[id] = 0; // before the row exists, so the sweep never queues it a second time
         try
         {
-            await store.InsertAsync(new StoredInvocation(id, Owner, false, 1, now, record.ToBytes()));
+            await store.InsertAsync(stored);
         }
         catch
         {
@@ -83,7 +84,7 @@ public sealed partial class AsyncInvocations : BackgroundService
             throw;
         }
 
-        Enqueue(id);
+        Enqueue(new QueuedInvocation(id, stored, null));
         return new AsyncSubmission(id, null);
     }
 
@@ -135,246 +136,6 @@ public sealed partial class AsyncInvocations : BackgroundService
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // Workers mostly wait on store commits: many of them share each fsync (group commit). CPU-heavy functions are
-        // held back by their own max_concurrency, not by this.
-        var concurrency = options.Value.AsyncConcurrency > 0 ? options.Value.AsyncConcurrency : Math.Max(32, 4 * Environment.ProcessorCount);
-        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => WorkAsync(stoppingToken), stoppingToken)).ToArray();
-        using var timer = new PeriodicTimer(SweepEvery);
-        try
-        {
-            do
-            {
-                try
-                {
-                    await SweepAsync();
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    logger.LogWarning(e, "Sweeping the asynchronous invocations failed; trying again in {Seconds} s", SweepEvery.TotalSeconds);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        queue.Writer.TryComplete();
-        await Task.WhenAll(workers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
-
-    private void Enqueue(string id)
-    {
-        inHand[id] = 0;
-        Interlocked.Increment(ref queued);
-        if (!queue.Writer.TryWrite(id))
-        {
-            // Shutting down: the row stays in the store, owned by this silo's old address, and is taken over on restart.
-            Interlocked.Decrement(ref queued);
-            inHand.TryRemove(id, out _);
-        }
-    }
-
-    private async Task WorkAsync(CancellationToken stoppingToken)
-    {
-        await foreach (var id in queue.Reader.ReadAllAsync(CancellationToken.None))
-        {
-            Interlocked.Decrement(ref queued);
-            if (stoppingToken.IsCancellationRequested)
-            {
-                inHand.TryRemove(id, out _);
-                continue;
-            }
-
-            var again = false;
-            try
-            {
-                again = await RunAsync(id);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // The store failed under it: the row is unchanged or half-way (running); the sweep takes it up again.
-                logger.LogWarning(e, "Asynchronous invocation {Id} could not be run now", id);
-            }
-
-            if (again)
-            {
-                Enqueue(id);
-            }
-            else
-            {
-                inHand.TryRemove(id, out _);
-            }
-        }
-    }
-
-    /// <summary>One attempt; true when the invocation is to be tried again.</summary>
-    private async Task<bool> RunAsync(string id)
-    {
-        StoredInvocation running;
-        InvocationRecord record;
-        while (true)
-        {
-            if (await store.GetAsync(id) is not { } stored || stored.Finished || stored.Owner != Owner)
-            {
-                return false;
-            }
-
-            record = InvocationRecord.Read(stored);
-            if (record.State != AsyncInvocationState.Pending)
-            {
-                return false;
-            }
-
-            record.State = AsyncInvocationState.Running;
-            record.Attempts.Add(new AsyncAttempt(record.Attempts.Count + 1, Owner, DateTimeOffset.UtcNow, null, null, null));
-            running = Next(stored, record, Owner);
-            if (await store.ReplaceAsync(running))
-            {
-                break;
-            }
-        }
-
-        var started = Stopwatch.GetTimestamp();
-        InvocationResult result;
-        try
-        {
-            result = await Task.Run(() => invoker.InvokeAsync(record.ToRequest()));
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            result = InvocationResult.Failed(InvocationOutcome.Unavailable, e.Message);
-        }
-
-        return await EndAttemptAsync(running, result, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-    }
-
-    /// <summary>Records how the attempt ended and what follows: done, failed, another attempt, or still cancelled.</summary>
-    private async Task<bool> EndAttemptAsync(StoredInvocation stored, InvocationResult result, double ms)
-    {
-        while (true)
-        {
-            var record = InvocationRecord.Read(stored);
-            var attempt = record.Attempts[^1];
-            record.Attempts[^1] = attempt with { DurationMs = ms, Outcome = result.Outcome, Error = result.Error };
-            var retry = false;
-            if (record.State == AsyncInvocationState.Running)
-            {
-                retry = result.Outcome != InvocationOutcome.Ok && IsRetriable(result.Outcome) && record.Attempts.Count <= Retries;
-                if (retry)
-                {
-                    record.State = AsyncInvocationState.Pending;
-                }
-                else
-                {
-                    Finish(record, result);
-                }
-            }
-
-            if (await ReplaceAsync(stored, record, Owner))
-            {
-                if (record.Finished)
-                {
-                    Ended(record);
-                }
-
-                return retry;
-            }
-
-            if (await store.GetAsync(stored.Id) is not { } latest)
-            {
-                return false;
-            }
-
-            stored = latest;
-        }
-    }
-
-    private static void Finish(InvocationRecord record, InvocationResult result)
-    {
-        record.FinishedAt = DateTimeOffset.UtcNow;
-        record.Result = result.Result;
-        record.Error = result.Error;
-        record.Stderr = result.Stderr.Length > 0 ? result.Stderr : null;
-        if (result.Outcome == InvocationOutcome.Ok)
-        {
-            record.State = AsyncInvocationState.Done;
-            record.Output = result.Output.Body;
-            record.OutputStatus = result.Output.StatusCode;
-            record.OutputHeaders = new(result.Output.Headers);
-        }
-        else
-        {
-            record.State = AsyncInvocationState.Failed;
-        }
-    }
-
-    /// <summary>Failures a later attempt may not repeat; a missing function or a bad start function would.</summary>
-    private static bool IsRetriable(InvocationOutcome outcome) =>
-        outcome is not (InvocationOutcome.BadRequest or InvocationOutcome.NotFound);
-
-    /// <summary>
-    /// Queues this silo's unfinished invocations it does not hold (a worker failed on the store), takes over those of
-    /// silos that are gone, and deletes ended ones past their keeping time.
-    /// </summary>
-    private async Task SweepAsync()
-    {
-        var alive = membership.CurrentSnapshot.Members.Values
-            .Where(m => m.Status != SiloStatus.Dead)
-            .Select(m => m.SiloAddress.ToParsableString())
-            .ToHashSet(StringComparer.Ordinal);
-        foreach (var (id, owner) in await store.UnfinishedAsync(SweepBatch))
-        {
-            if (owner == Owner ? !inHand.ContainsKey(id) : !alive.Contains(owner))
-            {
-                await TakeOverAsync(id);
-            }
-        }
-
-        await store.DeleteFinishedAsync(DateTimeOffset.UtcNow - TimeSpan.FromHours(options.Value.AsyncKeepHours), SweepBatch);
-    }
-
-    private async Task TakeOverAsync(string id)
-    {
-        if (await store.GetAsync(id) is not { Finished: false } stored)
-        {
-            return;
-        }
-
-        var record = InvocationRecord.Read(stored);
-        if (record.State == AsyncInvocationState.Running)
-        {
-            var lost = record.Attempts[^1];
-            record.Attempts[^1] = lost with { Outcome = InvocationOutcome.Unavailable, Error = $"silo {lost.Silo} stopped before the attempt ended" };
-            if (record.Attempts.Count > Retries)
-            {
-                Finish(record, InvocationResult.Failed(InvocationOutcome.Unavailable,
-                    $"{record.Attempts.Count} attempts, the last one lost with its silo"));
-            }
-            else
-            {
-                record.State = AsyncInvocationState.Pending;
-            }
-        }
-
-        if (!await ReplaceAsync(stored, record, Owner))
-        {
-            return;
-        }
-
-        LogTakenOver(id, stored.Owner, record.State);
-        if (record.Finished)
-        {
-            Ended(record);
-        }
-        else
-        {
-            Enqueue(id);
-        }
-    }
-
     private async Task<bool> ReplaceAsync(StoredInvocation stored, InvocationRecord record, string owner) =>
         await store.ReplaceAsync(Next(stored, record, owner));
 
@@ -416,8 +177,11 @@ public sealed partial class AsyncInvocations : BackgroundService
     /// <summary>Ids are 32 lowercase hex digits; anything else is unknown without asking the store.</summary>
     public static bool IsId(string id) => id.Length == 32 && id.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Took over asynchronous invocation {Id} from silo {Owner}: now {State}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Took over asynchronous invocation {Id} from silo {Owner}: now {State}")]
     private partial void LogTakenOver(string id, string owner, AsyncInvocationState state);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queued {Count} unfinished asynchronous invocations of silos that are gone")]
+    private partial void LogTakingOver(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Callback of asynchronous invocation {Id} to {Url}: {Answer}")]
     private partial void LogCallback(string id, string url, string answer);
