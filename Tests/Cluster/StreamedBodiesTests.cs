@@ -14,25 +14,6 @@ namespace MyOwnCluster.Tests.Cluster;
 /// </summary>
 public sealed class StreamedBodiesTests
 {
-    /// <summary>Copies the whole input to the output, growing its memory to hold it.</summary>
-    private const string EchoAnySize = """
-        (module
-          (import "my-own-cluster" "get_input_buffer_id" (func $in (result i32)))
-          (import "my-own-cluster" "get_output_buffer_id" (func $out (result i32)))
-          (import "my-own-cluster" "get_buffer_size" (func $size (param i32) (result i32)))
-          (import "my-own-cluster" "get_buffer" (func $get (param i32 i32 i32) (result i32)))
-          (import "my-own-cluster" "write_buffer" (func $write (param i32 i32 i32) (result i32)))
-          (memory (export "memory") 1)
-          (func (export "_start") (result i32)
-            (local $n i32)
-            (local.set $n (call $size (call $in)))
-            (if (i32.eq (memory.grow (i32.add (i32.shr_u (local.get $n) (i32.const 16)) (i32.const 1))) (i32.const -1))
-              (then (return (i32.const -1))))
-            (local.set $n (call $get (call $in) (i32.const 1024) (local.get $n)))
-            (drop (call $write (call $out) (i32.const 1024) (local.get $n)))
-            (i32.const 0)))
-        """;
-
     private const string JsCaller = """
         const core = requireApi('core');
         function main() { return core.call_function('echo', '_start', [], 'direct', core.get_input_buffer_id(), core.get_output_buffer_id()); }
@@ -48,7 +29,7 @@ public sealed class StreamedBodiesTests
         await using var worker = await ServerProcess.StartWorkerAsync([.. storage]);
         using var client = gateway.CreateClient();
         await PostgresClusterTests.WaitForActiveSilosAsync(client, 2);
-        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("echo", Wat.ToWasm(EchoAnySize))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("echo", Wat.ToWasm(File.ReadAllText(Path.Combine(Samples.SampleToolchain.RepositoryRoot, "Samples", "wat", "echo.wat"))))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("js-echo", System.Text.Encoding.UTF8.GetBytes(JsCaller), "text/javascript")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("function/plug", new { method = "POST", path = "/echo", name = "echo" })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("function/plug", new { method = "POST", path = "/js-echo", name = "js-echo" })).StatusCode);

@@ -18,7 +18,7 @@ public sealed class SiloExecutorGrain(
     {
         if (request.InputTransfer is { } transfer)
         {
-            if (await transfers.FetchAsync(request.Input, transfer, options.Value.MaxBufferBytes) is not { } input)
+            if (await FetchInputAsync(request.Input, transfer) is not { } input)
             {
                 return InvocationResult.Failed(InvocationOutcome.Unavailable,
                     $"the call's input of {transfer.Length} bytes could not be read from silo {transfer.Silo}; retry shortly") with { Silo = silo.Name };
@@ -29,6 +29,19 @@ public sealed class SiloExecutorGrain(
 
         var result = await Task.Run(() => invoker.InvokeAsync(request));
         return transfers.Offer(result, OutputKeptFor) with { Silo = silo.Name };
+    }
+
+    /// <summary>Null when it cannot be read, for whatever reason: this silo is fine, and says so with a result.</summary>
+    private async Task<Buffers.ExchangeBufferData?> FetchInputAsync(Buffers.ExchangeBufferData data, BodyTransfer transfer)
+    {
+        try
+        {
+            return await transfers.FetchAsync(data, transfer, options.Value.MaxBufferBytes);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
     }
 
     public Task<byte[]?> ReadBodyChunkAsync(Guid transfer, int index) => Task.FromResult(transfers.ReadChunk(transfer, index));
