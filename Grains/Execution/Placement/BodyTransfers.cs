@@ -16,6 +16,9 @@ public sealed class BodyTransfers
     /// <summary>The size of a chunk read in one grain call (a buffer grain's chunk).</summary>
     public const int ChunkBytes = IBufferGrain.MaxChunkBytes;
 
+    /// <summary>Chunks asked for ahead of the one being copied: a round trip per chunk would bound the speed otherwise.</summary>
+    private const int ReadAhead = 3;
+
     private readonly ConcurrentDictionary<Guid, Held> held = new();
     private readonly IGrainFactory grains;
     private readonly ILocalSiloDetails self;
@@ -41,8 +44,8 @@ public sealed class BodyTransfers
         }
 
         var id = Guid.NewGuid();
-        held[id] = new Held(data.Body, new Timer(_ => Drop(id), null, keepFor, Timeout.InfiniteTimeSpan));
         var chunks = (data.Body.Length + ChunkBytes - 1) / ChunkBytes;
+        held[id] = new Held(data.Body, chunks, new Timer(_ => Drop(id), null, keepFor, Timeout.InfiniteTimeSpan));
         return (data with { Body = [] }, new BodyTransfer(self.SiloAddress.ToParsableString(), id, data.Body.Length, chunks));
     }
 
@@ -53,7 +56,7 @@ public sealed class BodyTransfers
         return transfer is null ? result : result with { Output = output, OutputTransfer = transfer };
     }
 
-    /// <summary>A copy of one chunk of a held body; reading the last chunk drops the body.</summary>
+    /// <summary>A copy of one chunk of a held body; once as many chunks as it has were read, the body is dropped.</summary>
     public byte[]? ReadChunk(Guid id, int index)
     {
         if (!held.TryGetValue(id, out var body) || index < 0 || (long)index * ChunkBytes >= body.Bytes.Length)
@@ -64,7 +67,7 @@ public sealed class BodyTransfers
         var start = index * ChunkBytes;
         var chunk = body.Bytes.AsSpan(start, Math.Min(ChunkBytes, body.Bytes.Length - start)).ToArray();
         Interlocked.Add(ref sent, chunk.Length);
-        if (start + chunk.Length == body.Bytes.Length)
+        if (Interlocked.Increment(ref body.Served) == body.Chunks)
         {
             Drop(id);
         }
@@ -92,7 +95,7 @@ public sealed class BodyTransfers
         }
 
         var holder = grains.GetGrain<ISiloExecutorGrain>(transfer.Silo);
-        var body = await ChunkedBody.ReadAsync(transfer.Length, transfer.Chunks, index => holder.ReadBodyChunkAsync(transfer.Id, index));
+        var body = await ChunkedBody.ReadAsync(transfer.Length, transfer.Chunks, index => holder.ReadBodyChunkAsync(transfer.Id, index), ReadAhead);
         if (body is null)
         {
             return null;
@@ -102,5 +105,14 @@ public sealed class BodyTransfers
         return data with { Body = body };
     }
 
-    private sealed record Held(byte[] Bytes, Timer Expiry);
+    private sealed class Held(byte[] bytes, int chunks, Timer expiry)
+    {
+        public int Served;
+
+        public byte[] Bytes => bytes;
+
+        public int Chunks => chunks;
+
+        public Timer Expiry => expiry;
+    }
 }
