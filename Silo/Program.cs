@@ -138,6 +138,7 @@ static async Task RunAsync(string[] args)
     builder.Services.AddSingleton<ModuleValidator>();
     builder.Services.AddSingleton<FunctionInvoker>();
     builder.Services.AddSingleton<MyOwnCluster.Execution.Placement.ExecutionLoad>();
+    builder.Services.AddSingleton<MyOwnCluster.Execution.Placement.BodyTransfers>();
     builder.Services.AddSingleton<MyOwnCluster.Execution.Placement.ClusterInvoker>();
     builder.Services.AddPlacementDirector<MyOwnCluster.Execution.Placement.SiloBoundPlacement, MyOwnCluster.Execution.Placement.SiloBoundPlacementDirector>();
     builder.Services.AddSingleton<MyOwnCluster.KeyValue.LocalKeyValue>();

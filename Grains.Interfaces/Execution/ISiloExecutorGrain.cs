@@ -15,6 +15,13 @@ public interface ISiloExecutorGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<SiloLoad> GetLoadAsync();
 
+    /// <summary>
+    /// Chunk <paramref name="index"/> (0-based) of a body this silo holds for a placed call (<see cref="BodyTransfer"/>);
+    /// null when it holds no such body (never offered, already read, or unclaimed for too long) or past its end.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<byte[]?> ReadBodyChunkAsync(Guid transfer, int index);
+
     /// <summary>Drops what this silo's engines keep for these versions (their function was deleted).</summary>
     [AlwaysInterleave]
     Task ForgetAsync(IReadOnlyList<string> techIds);

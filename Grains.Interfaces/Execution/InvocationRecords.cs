@@ -74,6 +74,12 @@ public sealed record InvocationRequest(
     /// call starts; its body must fit <c>Limits:MaxBufferBytes</c>).
     /// </summary>
     [Id(10)] public string? InputBuffer { get; init; }
+
+    /// <summary>
+    /// A call placed on another silo with a large input: its body stays on the placing silo and is read from there a
+    /// chunk at a time (<see cref="Input"/> then has an empty body).
+    /// </summary>
+    [Id(11)] public BodyTransfer? InputTransfer { get; init; }
 }
 
 /// <summary>What a call produced: result code, output buffer and, when it failed, why.</summary>
@@ -89,6 +95,12 @@ public sealed record InvocationResult(
 
     /// <summary>The name of the silo the call ran on when it was placed on another silo than its caller's; else null.</summary>
     [Id(5)] public string? Silo { get; init; }
+
+    /// <summary>
+    /// A large output of a call that ran on another silo: its body stays there and is read a chunk at a time
+    /// (<see cref="Output"/> then has an empty body).
+    /// </summary>
+    [Id(6)] public BodyTransfer? OutputTransfer { get; init; }
 
     public static InvocationResult Failed(InvocationOutcome outcome, string error) =>
         new(outcome, -1, ExchangeBufferData.Empty, error);

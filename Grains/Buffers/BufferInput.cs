@@ -19,18 +19,10 @@ public static class BufferInput
                 $"buffer '{id}' holds {info.Length} bytes, more than a call's input may ({maxBytes}, Limits:MaxBufferBytes)"));
         }
 
-        var body = new byte[info.Length];
-        var at = 0;
-        for (var index = 0; index < info.Chunks; index++)
+        var body = await ChunkedBody.ReadAsync(info.Length, info.Chunks, buffer.ReadChunkAsync);
+        if (body is null)
         {
-            var chunk = await buffer.ReadChunkAsync(index);
-            if (chunk is null || at + chunk.Length > body.Length)
-            {
-                return (null, InvocationResult.Failed(InvocationOutcome.Unavailable, $"buffer '{id}' changed while it was read"));
-            }
-
-            chunk.CopyTo(body, at);
-            at += chunk.Length;
+            return (null, InvocationResult.Failed(InvocationOutcome.Unavailable, $"buffer '{id}' changed while it was read"));
         }
 
         return (new ExchangeBufferData(info.StatusCode, info.Headers, body), null);

@@ -82,6 +82,16 @@ public sealed class PlatformMetrics : IDisposable
             "1", "CPU use of each silo over its last second, 0 to 1 of all its cores");
     }
 
+    /// <summary>Bytes of placed calls' bodies streamed between this silo and others (<see cref="Placement.BodyTransfers"/>), by direction.</summary>
+    public void ObserveStreamedBodies(Func<long> sent, Func<long> received) =>
+        meter.CreateObservableCounter("moc.bodies.streamed",
+            () => new[]
+            {
+                new Measurement<long>(sent(), new KeyValuePair<string, object?>("direction", "sent")),
+                new Measurement<long>(received(), new KeyValuePair<string, object?>("direction", "received")),
+            },
+            "By", "Bytes of placed calls' inputs and outputs streamed in chunks between this silo and others");
+
     private static IEnumerable<Measurement<long>> Each(IReadOnlyList<SiloLoad> loads, Func<SiloLoad, long> value) =>
         loads.Select(l => new Measurement<long>(value(l), new KeyValuePair<string, object?>("silo", l.Silo)));
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MyOwnCluster.Fabric;
 using Orleans.Configuration;
+using Orleans.Runtime;
 
 namespace MyOwnCluster.Tests.Cluster;
 
@@ -11,6 +12,21 @@ public static class ClusterInspector
 {
     /// <summary>How many of the platform's grains are active on each silo, by silo port.</summary>
     public static async Task<Dictionary<int, int>> ActivationsBySiloPortAsync(string connectionString, string clientCertificate)
+    {
+        var (silos, statistics) = await GrainStatisticsAsync(connectionString, clientCertificate);
+        return silos.ToDictionary(
+            silo => silo.Endpoint.Port,
+            silo => statistics.Count(s => s.SiloAddress.Equals(silo) && s.GrainType.Contains("MyOwnCluster", StringComparison.Ordinal)));
+    }
+
+    /// <summary>The ports of the silos where a grain whose class name contains <paramref name="grainClass"/> is active.</summary>
+    public static async Task<IReadOnlyList<int>> SiloPortsHostingAsync(string connectionString, string clientCertificate, string grainClass)
+    {
+        var (_, statistics) = await GrainStatisticsAsync(connectionString, clientCertificate);
+        return statistics.Where(s => s.GrainType.Contains(grainClass, StringComparison.Ordinal)).Select(s => s.SiloAddress.Endpoint.Port).Distinct().ToList();
+    }
+
+    private static async Task<(SiloAddress[] Silos, DetailedGrainStatistic[] Statistics)> GrainStatisticsAsync(string connectionString, string clientCertificate)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -34,10 +50,7 @@ public static class ClusterInspector
         {
             var management = host.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0);
             var silos = (await management.GetHosts(onlyActive: true)).Keys.ToArray();
-            var statistics = await management.GetDetailedGrainStatistics(null, silos);
-            return silos.ToDictionary(
-                silo => silo.Endpoint.Port,
-                silo => statistics.Count(s => s.SiloAddress.Equals(silo) && s.GrainType.Contains("MyOwnCluster", StringComparison.Ordinal)));
+            return (silos, await management.GetDetailedGrainStatistics(null, silos));
         }
         finally
         {

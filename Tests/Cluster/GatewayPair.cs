@@ -3,49 +3,61 @@ using MyOwnCluster.Tests.Support;
 namespace MyOwnCluster.Tests.Cluster;
 
 /// <summary>
-/// Two gateway silos on one private PostgreSQL, with the same TLS certificate (the second starts on a copy of the
-/// first's <c>tls/</c> directory), as two gateways behind one address would be deployed.
+/// Two or more gateway silos on one private PostgreSQL, with the same TLS certificate (the others start on a copy of
+/// the first's <c>tls/</c> directory), as gateways behind one address would be deployed.
 /// </summary>
 public sealed class GatewayPair : IAsyncDisposable
 {
-    private readonly PostgresServer postgres;
-    private readonly string secondData;
+    private readonly List<string> copiedData;
 
-    private GatewayPair(PostgresServer postgres, ServerProcess first, ServerProcess second, string secondData)
+    private GatewayPair(PostgresServer postgres, IReadOnlyList<ServerProcess> all, List<string> copiedData)
     {
-        this.postgres = postgres;
-        First = first;
-        Second = second;
-        this.secondData = secondData;
+        Postgres = postgres;
+        All = all;
+        this.copiedData = copiedData;
     }
 
-    public ServerProcess First { get; }
+    public PostgresServer Postgres { get; }
 
-    public ServerProcess Second { get; }
+    public IReadOnlyList<ServerProcess> All { get; }
+
+    public ServerProcess First => All[0];
+
+    public ServerProcess Second => All[1];
 
     public IReadOnlyList<ServerProcess> Both => [First, Second];
 
-    public static async Task<GatewayPair> StartAsync(IDictionary<string, string>? environment = null)
+    public static async Task<GatewayPair> StartAsync(IDictionary<string, string>? environment = null, int gateways = 2)
     {
         var postgres = await PostgresServer.StartAsync("moc");
         var storage = postgres.SiloArguments("moc");
         var first = await ServerProcess.StartAsync(environment: environment, extraArguments: storage);
-        var secondData = TempDirectory.Create("moc-gateway");
-        var tls = Directory.CreateDirectory(Path.Combine(secondData, "tls")).FullName;
-        foreach (var file in Directory.GetFiles(Path.Combine(first.DataDirectory, "tls")))
+        List<ServerProcess> all = [first];
+        List<string> copiedData = [];
+        for (var n = 1; n < gateways; n++)
         {
-            File.Copy(file, Path.Combine(tls, Path.GetFileName(file)));
+            var data = TempDirectory.Create("moc-gateway");
+            copiedData.Add(data);
+            var tls = Directory.CreateDirectory(Path.Combine(data, "tls")).FullName;
+            foreach (var file in Directory.GetFiles(Path.Combine(first.DataDirectory, "tls")))
+            {
+                File.Copy(file, Path.Combine(tls, Path.GetFileName(file)));
+            }
+
+            all.Add(await ServerProcess.StartAsync(data, environment, storage));
         }
 
-        var second = await ServerProcess.StartAsync(secondData, environment, storage);
-        return new GatewayPair(postgres, first, second, secondData);
+        return new GatewayPair(postgres, all, copiedData);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await First.DisposeAsync();
-        await Second.DisposeAsync();
-        TempDirectory.Delete(secondData);
-        await postgres.DisposeAsync();
+        foreach (var gateway in All)
+        {
+            await gateway.DisposeAsync();
+        }
+
+        copiedData.ForEach(TempDirectory.Delete);
+        await Postgres.DisposeAsync();
     }
 }

@@ -17,9 +17,9 @@ public sealed class SeveralGatewaysTests
     /// <see cref="NoPolling"/> ms and renew their subscriptions every <c>TableSubscription.RenewEvery</c>: without the
     /// push, most edits would wait for one of those.
     /// </summary>
-    private static readonly TimeSpan PushBound = TimeSpan.FromSeconds(3);
+    internal static readonly TimeSpan PushBound = TimeSpan.FromSeconds(3);
 
-    private const string NoPolling = "600000";
+    internal const string NoPolling = "600000";
 
     /// <summary>How long after the kill requests through haproxy may fail (docs/cluster.md).</summary>
     private static readonly TimeSpan FailoverWindow = TimeSpan.FromSeconds(10);
@@ -212,21 +212,21 @@ public sealed class SeveralGatewaysTests
         }
     }
 
-    private static async Task<HttpStatusCode> StatusAsync(HttpClient client, string path)
+    internal static async Task<HttpStatusCode> StatusAsync(HttpClient client, string path)
     {
         using var response = await client.GetAsync(path);
         return response.StatusCode;
     }
 
-    /// <summary>Polls until the gateway answers the path with the status; fails past <see cref="PushBound"/>.</summary>
-    private static async Task ServedWithinBoundAsync(HttpClient client, string path, HttpStatusCode expected, string edit)
+    /// <summary>Polls until the gateway answers the path with the status; fails past <paramref name="bound"/> (<see cref="PushBound"/>).</summary>
+    internal static async Task ServedWithinBoundAsync(HttpClient client, string path, HttpStatusCode expected, string edit, TimeSpan? bound = null)
     {
         var clock = Stopwatch.StartNew();
         var last = await StatusAsync(client, path);
         while (last != expected)
         {
-            Assert.True(clock.Elapsed < PushBound,
-                $"{edit}: {client.BaseAddress} still answered {(int)last} on {path} after {PushBound.TotalSeconds} s (expected {(int)expected})");
+            Assert.True(clock.Elapsed < (bound ?? PushBound),
+                $"{edit}: {client.BaseAddress} still answered {(int)last} on {path} after {(bound ?? PushBound).TotalSeconds} s (expected {(int)expected})");
             await Task.Delay(20);
             last = await StatusAsync(client, path);
         }

@@ -60,6 +60,7 @@ public class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<PlatformMetrics>();
                 services.AddSingleton<FunctionInvoker>();
                 services.AddSingleton<Execution.Placement.ExecutionLoad>();
+                services.AddSingleton<Execution.Placement.BodyTransfers>();
                 services.AddSingleton<Execution.Placement.ClusterInvoker>();
                 services.AddPlacementDirector<Execution.Placement.SiloBoundPlacement, Execution.Placement.SiloBoundPlacementDirector>();
                 services.AddSingleton<KeyValue.LocalKeyValue>();

@@ -38,6 +38,7 @@ public sealed class ClusterInvoker : IDisposable
     private readonly ILocalSiloDetails self;
     private readonly IClusterMembershipService membership;
     private readonly PlatformMetrics metrics;
+    private readonly BodyTransfers transfers;
     private readonly IOptions<ExecutionOptions> options;
     private readonly ILogger<ClusterInvoker> logger;
     private int refreshing;
@@ -45,10 +46,11 @@ public sealed class ClusterInvoker : IDisposable
 
     public ClusterInvoker(
         FunctionInvoker local, FunctionDirectory directory, IGrainFactory grains, ExecutionLoad load, ILocalSiloDetails self,
-        IClusterMembershipService membership, PlatformMetrics metrics, IOptions<ExecutionOptions> options, ILogger<ClusterInvoker> logger)
+        IClusterMembershipService membership, PlatformMetrics metrics, BodyTransfers transfers, IOptions<ExecutionOptions> options,
+        ILogger<ClusterInvoker> logger)
     {
         (this.local, this.directory, this.grains, this.load, this.self) = (local, directory, grains, load, self);
-        (this.membership, this.metrics, this.options, this.logger) = (membership, metrics, options, logger);
+        (this.membership, this.metrics, this.transfers, this.options, this.logger) = (membership, metrics, transfers, options, logger);
         metrics.ObserveSilos(() => KnownLoads);
         local.PlaceNested = PlaceNested;
         EnsureRefreshing();
@@ -246,9 +248,12 @@ public sealed class ClusterInvoker : IDisposable
         var budget = request.DeadlineMs ?? options.Value.CallTimeoutMs;
         var started = Environment.TickCount64;
         Interlocked.Increment(ref peer.InFlight);
+        // A large input stays here, read from there a chunk at a time; a large output likewise stays there.
+        var (input, inputTransfer) = transfers.Offer(request.Input, TimeSpan.FromMilliseconds(budget + 2000));
         try
         {
-            var call = grains.GetGrain<ISiloExecutorGrain>(silo.ToParsableString()).InvokeAsync(request with { DeadlineMs = budget });
+            var executor = grains.GetGrain<ISiloExecutorGrain>(silo.ToParsableString());
+            var call = CallAndReadOutputAsync(executor, request with { DeadlineMs = budget, Input = input, InputTransfer = inputTransfer });
             // The remote tree keeps the deadline itself; this bound is for a silo that stops answering altogether.
             return (await call.WaitAsync(TimeSpan.FromMilliseconds(budget + 1000)), false);
         }
@@ -268,7 +273,25 @@ public sealed class ClusterInvoker : IDisposable
         finally
         {
             Interlocked.Decrement(ref peer.InFlight);
+            if (inputTransfer is not null)
+            {
+                transfers.Drop(inputTransfer.Id);
+            }
         }
+    }
+
+    private async Task<InvocationResult> CallAndReadOutputAsync(ISiloExecutorGrain executor, InvocationRequest request)
+    {
+        var result = await executor.InvokeAsync(request);
+        if (result.OutputTransfer is not { } transfer)
+        {
+            return result;
+        }
+
+        return await transfers.FetchAsync(result.Output, transfer, options.Value.MaxBufferBytes) is { } output
+            ? result with { Output = output, OutputTransfer = null }
+            : InvocationResult.Failed(InvocationOutcome.Unavailable,
+                $"the call's output of {transfer.Length} bytes could not be read from silo {transfer.Silo}; retry shortly") with { Silo = result.Silo };
     }
 
     private async ValueTask<FunctionKind?> KindOfAsync(string function)

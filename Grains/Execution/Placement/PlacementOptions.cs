@@ -13,6 +13,12 @@ public sealed class PlacementOptions
     /// </summary>
     public string[]? Engines { get; set; }
 
+    /// <summary>
+    /// A placed call's input or output body larger than this is streamed between the silos in 1 MiB chunks rather than
+    /// sent in the call's message (<see cref="BodyTransfers"/>).
+    /// </summary>
+    public int StreamAboveBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Whether the configuration lets this silo run <paramref name="kind"/>; throws on a name no engine has.</summary>
     public bool Offers(FunctionKind kind)
     {
