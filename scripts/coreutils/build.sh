@@ -50,18 +50,13 @@ library() {
   rm -f "$build/lib/libcoreutils.a"
   find "$build/lib" -name '*.o' -print0 | xargs -0 llvm-ar rcs "$build/lib/libcoreutils.a"
 }
-if (($# == 0)); then
-  make "${make_flags[@]}" >"$build/make.log" 2>&1 || true
-  library
-  make "${make_flags[@]}" -o lib/libcoreutils.a >>"$build/make.log" 2>&1 || true
-  set -- $(sed -n 's/^bin_PROGRAMS = //p' "$build/Makefile" | tr ' ' '\n' | sed 's/\$(EXEEXT)//' | sed -n 's|^src/\([a-z].*\)|\1|p')
-else
-  # The generated headers first (make all makes them first too), then only the programs asked for.
-  make "${make_flags[@]}" -f Makefile -f <(echo 'moc-built-sources: $(BUILT_SOURCES)') moc-built-sources \
-    >"$build/make.log" 2>&1 || true
-  library
-  make "${make_flags[@]}" -o lib/libcoreutils.a $(printf 'src/%s ' "$@") >>"$build/make.log" 2>&1 || true
-fi
+# No program named: every one the Makefile installs.
+(($# > 0)) || set -- $(sed -n 's/^bin_PROGRAMS = //p' "$build/Makefile" | tr ' ' '\n' | sed 's/\$(EXEEXT)//' | sed -n 's|^src/\([a-z].*\)|\1|p')
+# The generated headers first (make all makes them first too), then only the programs asked for.
+make "${make_flags[@]}" -f Makefile -f <(echo 'moc-built-sources: $(BUILT_SOURCES)') moc-built-sources \
+  >"$build/make.log" 2>&1 || true
+library
+make "${make_flags[@]}" -o lib/libcoreutils.a $(printf 'src/%s ' "$@") >>"$build/make.log" 2>&1 || true
 # A program that does not build gets a line in OUTPUT_DIR/not-built.txt: its name, a tab, its first error.
 missing=()
 : > "$output/not-built.txt"

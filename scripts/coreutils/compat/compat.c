@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <wasi/api.h>
 
 static int unsupported(void)
 {
@@ -78,7 +79,20 @@ int fchmod(int fd, mode_t mode)
   return fstat(fd, &status);
 }
 int dup(int fd) { (void) fd; return unsupported(); }
-int dup2(int fd, int to) { (void) fd; (void) to; return unsupported(); }
+/* WASI can move a descriptor (fd_renumber), not copy one: dup2 leaves fd closed. That is what coreutils' open,
+   dup2, close sequences (dd, split, sort -o: fd_reopen) end with anyway. */
+int dup2(int fd, int to)
+{
+  if (fd == to)
+    return fcntl(fd, F_GETFD) < 0 ? -1 : to;
+  __wasi_errno_t error = __wasi_fd_renumber(fd, to);
+  if (error != 0)
+    {
+      errno = error;
+      return -1;
+    }
+  return to;
+}
 int pipe(int fds[2]) { (void) fds; return unsupported(); }
 pid_t fork(void) { return unsupported(); }
 int execvp(const char *file, char *const arguments[]) { (void) file; (void) arguments; return unsupported(); }
