@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using MyOwnCluster.Execution.Wasm.Wasi;
+using MyOwnCluster.Tests.Samples;
+
+namespace MyOwnCluster.Tests.Wasi.Coreutils;
+
+/// <summary>One run of a coreutils program: its arguments and stdin (scripts/coreutils/cases.json).</summary>
+public sealed record CoreutilsCase(string Program, IReadOnlyList<string> Arguments, string Stdin)
+{
+    /// <summary>How the case is named in cases.json's "known" and in the table: the command line.</summary>
+    public string Name => Arguments.Count == 0 ? Program : $"{Program} {string.Join(' ', Arguments)}";
+}
+
+/// <summary>What a run left: exit code, stdout and the files of its directory (path → "file:...", "dir", "link:...").</summary>
+public sealed record CoreutilsOutcome(int ExitCode, byte[] Stdout, IReadOnlyDictionary<string, string> Tree)
+{
+    /// <summary>The first way this outcome differs from <paramref name="native"/>, or null when it does not.</summary>
+    public string? DifferenceFrom(CoreutilsOutcome native)
+    {
+        if (ExitCode != native.ExitCode || !Stdout.AsSpan().SequenceEqual(native.Stdout))
+        {
+            return $"exit {ExitCode} vs {native.ExitCode}, stdout {Shown(Stdout)} vs {Shown(native.Stdout)}";
+        }
+
+        var changed = Tree.Keys.Union(native.Tree.Keys).Order(StringComparer.Ordinal)
+            .FirstOrDefault(path => Tree.GetValueOrDefault(path) != native.Tree.GetValueOrDefault(path));
+        return changed is null ? null
+            : $"file {changed}: {Tree.GetValueOrDefault(changed) ?? "absent"} vs {native.Tree.GetValueOrDefault(changed) ?? "absent"}";
+    }
+
+    private static string Shown(byte[] bytes)
+    {
+        var text = Encoding.UTF8.GetString(bytes.AsSpan(0, Math.Min(bytes.Length, 60)));
+        return JsonSerializer.Serialize(text + (bytes.Length > 60 ? "..." : ""));
+    }
+}
+
+/// <summary>scripts/coreutils/cases.json: the files each case starts from, the cases, the known differences.</summary>
+public sealed class CoreutilsCases
+{
+    /// <summary>The environment of both runs: no locale or time zone of the machine's.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Environment =
+        new Dictionary<string, string> { ["LC_ALL"] = "C", ["TZ"] = "UTC0" };
+
+    private CoreutilsCases(JsonElement root)
+    {
+        Files = root.GetProperty("files").EnumerateObject().ToDictionary(file => file.Name, file => file.Value.GetString()!);
+        Subset = root.GetProperty("subset").EnumerateArray().Select(program => program.GetString()!).ToArray();
+        Known = root.GetProperty("known").EnumerateObject().ToDictionary(known => known.Name, known => known.Value.GetString()!);
+        Cases = root.GetProperty("cases").EnumerateObject().ToDictionary(
+            program => program.Name,
+            program => (IReadOnlyList<CoreutilsCase>)program.Value.EnumerateArray().Select(run => Case(program.Name, run)).ToArray());
+    }
+
+    public IReadOnlyDictionary<string, string> Files { get; }
+
+    public IReadOnlyList<string> Subset { get; }
+
+    public IReadOnlyDictionary<string, string> Known { get; }
+
+    public IReadOnlyDictionary<string, IReadOnlyList<CoreutilsCase>> Cases { get; }
+
+    public static CoreutilsCases Load() => new(JsonDocument.Parse(
+        File.ReadAllText(Path.Combine(SampleToolchain.RepositoryRoot, "scripts", "coreutils", "cases.json"))).RootElement);
+
+    /// <summary>The case's files as the function's tree.</summary>
+    public Vfs Tree()
+    {
+        var tree = new Vfs();
+        foreach (var (path, content) in Files)
+        {
+            Assert.True(tree.TryWriteFile(path, Encoding.UTF8.GetBytes(content), out var error), error);
+        }
+
+        return tree;
+    }
+
+    /// <summary>Runs Debian's own build of the program (/usr/bin or /bin) in a directory holding the case's files.</summary>
+    public CoreutilsOutcome RunNative(string executable, CoreutilsCase run)
+    {
+        var directory = Directory.CreateTempSubdirectory("moc-coreutils-native-");
+        try
+        {
+            foreach (var (path, content) in Files)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(directory.FullName, path))!);
+                File.WriteAllText(Path.Combine(directory.FullName, path), content);
+            }
+
+            var start = new ProcessStartInfo(executable)
+            {
+                WorkingDirectory = directory.FullName,
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment.Clear();
+            foreach (var (name, value) in Environment)
+            {
+                start.Environment[name] = value;
+            }
+
+            foreach (var argument in run.Arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            var stdout = new MemoryStream();
+            var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
+            process.StandardInput.Write(run.Stdin);
+            process.StandardInput.Close();
+            copy.Wait();
+            _ = stderr.Result;
+            process.WaitForExit();
+            return new CoreutilsOutcome(process.ExitCode, stdout.ToArray(), NativeTree(directory, directory));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The files a posix-mode run left in the function's tree, in the form of <see cref="NativeTree"/>.</summary>
+    public static IReadOnlyDictionary<string, string> WasiTree(Vfs tree)
+    {
+        var entries = new Dictionary<string, string>();
+        Walk(tree.Root, "");
+        return entries;
+
+        void Walk(VfsDirectory directory, string prefix)
+        {
+            foreach (var (name, node) in directory.Children)
+            {
+                var path = prefix + name;
+                entries[path] = node switch
+                {
+                    VfsDirectory => "dir",
+                    VfsSymlink link => "link:" + link.Target,
+                    VfsFile file => "file:" + Encoding.UTF8.GetString(file.Content),
+                    _ => node.GetType().Name,
+                };
+                if (node is VfsDirectory child)
+                {
+                    Walk(child, path + "/");
+                }
+            }
+        }
+    }
+
+    private static Dictionary<string, string> NativeTree(DirectoryInfo root, DirectoryInfo directory)
+    {
+        var entries = new Dictionary<string, string>();
+        foreach (var entry in directory.EnumerateFileSystemInfos())
+        {
+            var path = Path.GetRelativePath(root.FullName, entry.FullName).Replace('\\', '/');
+            if (entry.LinkTarget is { } target)
+            {
+                entries[path] = "link:" + target;
+            }
+            else if (entry is DirectoryInfo child)
+            {
+                entries[path] = "dir";
+                foreach (var (inner, kind) in NativeTree(root, child))
+                {
+                    entries[inner] = kind;
+                }
+            }
+            else
+            {
+                entries[path] = "file:" + File.ReadAllText(entry.FullName);
+            }
+        }
+
+        return entries;
+    }
+
+    private static CoreutilsCase Case(string program, JsonElement run) => run.ValueKind == JsonValueKind.Array
+        ? new CoreutilsCase(program, Strings(run), "")
+        : new CoreutilsCase(program, Strings(run.GetProperty("args")),
+            run.TryGetProperty("stdin", out var stdin) ? stdin.GetString()! : "");
+
+    private static string[] Strings(JsonElement array) => array.EnumerateArray().Select(item => item.GetString()!).ToArray();
+}
