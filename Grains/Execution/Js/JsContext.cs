@@ -94,13 +94,27 @@ public sealed partial class JsContext : IDisposable
     /// <summary>Evaluates an ES module and adopts its default export as the handler whose methods are start functions.</summary>
     internal void LoadModule(string source)
     {
-        // The web helper also defines globalThis.__moc_adopt, which removes itself when the wrapper module calls it.
-        helpers.InvokeMethod("web");
+        InstallWebApi();
         engine.DocumentSettings.AddSystemDocument(JsEngine.SourceName, ModuleCategory.Standard, source);
         engine.Execute(new DocumentInfo("platform-module.js") { Category = ModuleCategory.Standard },
             $"import worker from '{JsEngine.SourceName}'; globalThis.__moc_adopt(worker ?? null);");
 
         Loaded = true;
+    }
+
+    private bool webApiInstalled;
+
+    /// <summary>
+    /// The web API of handler modules (Request, Response, fetch...), once per context; the web helper also defines
+    /// globalThis.__moc_adopt, which removes itself when the module wrapper calls it. Classic scripts never get it.
+    /// </summary>
+    internal void InstallWebApi()
+    {
+        if (!webApiInstalled)
+        {
+            helpers.InvokeMethod("web");
+            webApiInstalled = true;
+        }
     }
 
     /// <summary>Binds the context to a call: API calls from now on work on this guest's invocation.</summary>

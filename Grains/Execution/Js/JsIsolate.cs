@@ -21,7 +21,10 @@ internal sealed class JsIsolate : IDisposable
     private IReadOnlyList<IJsApiExtension> extensions = [];
     private JsContext? pooled;
 
-    /// <summary>A context made with the isolate (prelude run), for its first call: made ahead, off that call's clock.</summary>
+    /// <summary>
+    /// A context made with the isolate (prelude run, the web API installed), for its first call if the function is a
+    /// handler module: made ahead, off that call's clock. A classic script's isolate drops it (no web API there).
+    /// </summary>
     private JsContext? ready;
 
     /// <summary>A blank isolate: the platform prelude compiled, no function's code yet (<see cref="Adopt"/> gives it one).</summary>
@@ -42,6 +45,7 @@ internal sealed class JsIsolate : IDisposable
         };
         prelude = runtime.Compile(PreludeDocument, JsPrelude.Source);
         ready = new JsContext(runtime, prelude, capBytes, extensions);
+        ready.InstallWebApi();
     }
 
     /// <summary>The heap cap the isolate was made with.</summary>
@@ -70,6 +74,8 @@ internal sealed class JsIsolate : IDisposable
 
         if (!owner.IsModule)
         {
+            ready?.Dispose();
+            ready = null;
             script = owner.Compile(runtime, Document);
         }
 

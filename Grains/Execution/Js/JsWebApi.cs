@@ -308,7 +308,9 @@ internal static class JsWebApi
               return new Response(status === 204 || status === 304 ? null : body, { status: Math.max(200, status), headers: JSON.parse(headers) });
             };
 
-            const core = requireApi('core');
+            // Looked up at first use: the web API may be installed before any call (a blank isolate's ready context).
+            let coreApi = null;
+            const core = () => coreApi ?? (coreApi = requireApi('core'));
             const kvValue = (bytes, type) => {
               if (bytes === null) return null;
               if (type === 'arrayBuffer') return bytes.slice().buffer;
@@ -319,16 +321,16 @@ internal static class JsWebApi
             const KV = {
               async get(key, options) {
                 const type = typeof options === 'string' ? options : options?.type ?? 'text';
-                return kvValue(core.persistence_get(String(key)), type);
+                return kvValue(core().persistence_get(String(key)), type);
               },
               async put(key, value) {
-                if (core.persistence_set(String(key), typeof value === 'string' ? value : bytesOf(value)) !== 0) {
+                if (core().persistence_set(String(key), typeof value === 'string' ? value : bytesOf(value)) !== 0) {
                   throw new Error('KV put failed (the reason is in the function log)');
                 }
               },
-              async delete(key) { core.persistence_delete(String(key)); },
+              async delete(key) { core().persistence_delete(String(key)); },
               async list(options = {}) {
-                const page = core.persistence_get_subset_paged(String(options.prefix ?? ''), options.cursor ?? null, Math.min(1000, options.limit ?? 1000));
+                const page = core().persistence_get_subset_paged(String(options.prefix ?? ''), options.cursor ?? null, Math.min(1000, options.limit ?? 1000));
                 if (page === null) throw new Error('KV list failed (the reason is in the function log)');
                 const keys = Object.keys(page.entries).sort().map((name) => ({ name }));
                 return page.next === null ? { keys, list_complete: true } : { keys, list_complete: false, cursor: page.next };
