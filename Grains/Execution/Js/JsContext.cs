@@ -20,7 +20,7 @@ public sealed partial class JsContext : IDisposable
     private readonly V8ScriptEngine engine;
     // The prelude's helpers are called by name on the object holding them. A function read off an object and called
     // with InvokeAsFunction goes through ClearScript's "invoke with holder" path instead: the arguments cross as a
-    // .NET array the script enumerates by reflection, which cost a third of the engine's time per call.
+    // .NET array the script enumerates by reflection, slow enough to dominate a small call.
     private readonly ScriptObject helpers;
     /// <summary>The API extensions of the function the context serves (set when a blank isolate adopts one).</summary>
     internal IReadOnlyList<IJsApiExtension> Extensions { get; set; }

@@ -19,7 +19,7 @@ internal sealed class JsInvocation(GuestContext guest, JsFunction function, IRea
         var limits = guest.Limits;
         if (function.Rent(() => JsSpareIsolate.Shared.Take(limits, guest.RemainingMs), extensions) is not { } isolate)
         {
-            return Failed(JsLimits.Timeout(limits));
+            return TimedOut();
         }
 
         var keepIsolate = true;

@@ -67,12 +67,11 @@ internal sealed class JsIsolate : IDisposable
 
         function = owner;
         extensions = apiExtensions;
-        if (ready is not null)
+        if (owner.IsModule)
         {
-            ready.Extensions = apiExtensions;
+            ready?.Extensions = apiExtensions;
         }
-
-        if (!owner.IsModule)
+        else
         {
             ready?.Dispose();
             ready = null;
