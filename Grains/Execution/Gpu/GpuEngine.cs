@@ -177,7 +177,8 @@ public sealed class GpuEngine : IFunctionEngine, IDisposable
         {
             // Drivers that run a submission inside vkQueueSubmit never let the fence wait time out: the deadline is
             // also kept here, and a worker stuck past it is replaced.
-            done = await queue.Run(target.Name, () => RunOnQueue(work)).WaitAsync(TimeSpan.FromMilliseconds(guest.RemainingMs + FenceGraceMs));
+            var running = queue.RunAndSpin(target.Name, () => RunOnQueue(work));
+            done = running.IsCompleted ? await running : await running.WaitAsync(TimeSpan.FromMilliseconds(guest.RemainingMs + FenceGraceMs));
         }
         catch (ObjectDisposedException)
         {
