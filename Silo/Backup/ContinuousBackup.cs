@@ -5,7 +5,8 @@ namespace MyOwnCluster.Silo.Backup;
 
 /// <summary>
 /// Continuous backup of the embedded store: every committed transaction is copied out of SQLite's write-ahead log into
-/// the backup directory within <see cref="BackupOptions.ContinuousIntervalMs"/>, asynchronously (a slow or full target
+/// the backup directory within <see cref="BackupOptions.ContinuousIntervalMs"/> (each shipment as one transaction holding the
+/// last copy of every page it wrote, <see cref="WalLog.Compact"/>), asynchronously (a slow or full target
 /// never delays a write; the lag rises and the shipping resumes where it stopped).
 /// <para>
 /// The log must not restart behind the shipper's back, so while this runs SQLite's automatic checkpoints are off
@@ -205,7 +206,8 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
 
         pendingSince ??= DateTimeOffset.UtcNow;
         var length = (int)(end.Offset - position.Offset);
-        ContinuousSegments.Write(generation!, new ContinuousSegments.Segment(sequence, DateTimeOffset.UtcNow, pendingHeader, frames[..length]));
+        ContinuousSegments.Write(generation!,
+            new ContinuousSegments.Segment(sequence, DateTimeOffset.UtcNow, pendingHeader, WalLog.Compact(header, frames.AsSpan(0, length))));
         sequence++;
         pendingHeader = null;
         position = end;

@@ -71,11 +71,15 @@ public static class ContinuousRestore
             return;
         }
 
+        // Shipments are compacted (and segments of older versions were not): the checksums are made a chain again
+        // from the log's header, which SQLite's recovery requires.
+        var log = WalLog.ReadHeader(header) ?? throw new StartupException("--restore: a log segment carries a damaged log header");
+        var bytes = frames.GetBuffer().AsSpan(0, (int)frames.Length);
+        WalLog.Rechain(log, bytes);
         using (var wal = new FileStream(target + "-wal", FileMode.Create, FileAccess.Write))
         {
             wal.Write(header);
-            frames.Position = 0;
-            frames.CopyTo(wal);
+            wal.Write(bytes);
             wal.Flush(flushToDisk: true);
         }
 

@@ -82,6 +82,54 @@ internal static class WalLog
         return last;
     }
 
+    /// <summary>
+    /// The whole transactions in <paramref name="frames"/> as one: the last copy of each page, in page order, the final
+    /// frame carrying the last commit's database size. A page written many times between two shipments is shipped
+    /// once; what the log held at the end of those transactions is unchanged. The frames' checksums are left as they
+    /// were: <see cref="Rechain"/> makes them a chain again when the log is rebuilt.
+    /// </summary>
+    public static byte[] Compact(Header header, ReadOnlySpan<byte> frames)
+    {
+        var size = header.FrameSize;
+        var latest = new Dictionary<uint, int>();
+        uint pages = 0;
+        for (var i = 0; (i + 1) * size <= frames.Length; i++)
+        {
+            var frame = frames.Slice(i * size, size);
+            latest[BinaryPrimitives.ReadUInt32BigEndian(frame)] = i;
+            if (BinaryPrimitives.ReadUInt32BigEndian(frame[4..]) is var commit and not 0)
+            {
+                pages = commit;
+            }
+        }
+
+        // Pages past the database's size at the last commit were truncated away by it.
+        var kept = latest.Where(page => page.Key <= pages).OrderBy(page => page.Key).Select(page => page.Value).ToList();
+        var compacted = new byte[kept.Count * size];
+        for (var i = 0; i < kept.Count; i++)
+        {
+            var target = compacted.AsSpan(i * size, size);
+            frames.Slice(kept[i] * size, size).CopyTo(target);
+            BinaryPrimitives.WriteUInt32BigEndian(target[4..], i == kept.Count - 1 ? pages : 0);
+        }
+
+        return compacted;
+    }
+
+    /// <summary>Rewrites the frames' checksums as the chain that follows <paramref name="header"/>, in place.</summary>
+    public static void Rechain(Header header, Span<byte> frames)
+    {
+        var (s1, s2) = (header.Checksum1, header.Checksum2);
+        for (var offset = 0; offset + header.FrameSize <= frames.Length; offset += header.FrameSize)
+        {
+            var frame = frames.Slice(offset, header.FrameSize);
+            (s1, s2) = Checksum(frame[..8], header.BigEndian, s1, s2);
+            (s1, s2) = Checksum(frame[FrameHeaderSize..], header.BigEndian, s1, s2);
+            BinaryPrimitives.WriteUInt32BigEndian(frame[16..], s1);
+            BinaryPrimitives.WriteUInt32BigEndian(frame[20..], s2);
+        }
+    }
+
     /// <summary>SQLite's WAL checksum: pairs of 32-bit words in the log's byte order, each sum feeding the other.</summary>
     private static (uint, uint) Checksum(ReadOnlySpan<byte> data, bool bigEndian, uint s1, uint s2)
     {

@@ -1,0 +1,106 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using MyOwnCluster.Silo.Backup;
+using MyOwnCluster.Tests.Support;
+
+namespace MyOwnCluster.Tests.Unit;
+
+/// <summary>
+/// Continuous backup ships each batch of transactions compacted to the last copy of every page. A real SQLite log,
+/// shipped either way (compacted, or frame for frame as versions before compaction wrote it), restores to exactly the
+/// live store's content through <see cref="ContinuousRestore"/>, and the compacted shipment is smaller when pages are
+/// rewritten.
+/// </summary>
+public sealed class WalShippingTests : IDisposable
+{
+    private readonly string folder = TempDirectory.Create("moc-wal-shipping");
+
+    public void Dispose() => TempDirectory.Delete(folder);
+
+    [Fact]
+    public void A_compacted_shipment_and_an_older_frame_for_frame_one_restore_the_same_store()
+    {
+        var live = Path.Combine(folder, "live.db");
+        using var connection = Open(live);
+        Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);");
+        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
+        var baseCopy = Path.Combine(folder, "base.db");
+        File.Copy(live, baseCopy);
+
+        // Inserts that grow the table, many rewrites of the same rows, and deletes: one batch of whole transactions.
+        for (var i = 0; i < 300; i++)
+        {
+            Execute(connection, $"INSERT INTO t(k, v) VALUES ({i}, '{new string('a', 200)}{i}')");
+        }
+
+        for (var round = 0; round < 20; round++)
+        {
+            Execute(connection, $"UPDATE t SET v = 'round {round} ' || k WHERE k % 7 = {round % 7}");
+        }
+
+        Execute(connection, "DELETE FROM t WHERE k >= 250");
+        var expected = Dump(connection);
+
+        var wal = File.ReadAllBytes(live + "-wal");
+        var header = WalLog.ReadHeader(wal)!.Value;
+        var start = new WalLog.Position(WalLog.HeaderSize, header.Checksum1, header.Checksum2);
+        var end = WalLog.LastCommit(header, wal.AsSpan(WalLog.HeaderSize), start);
+        var frames = wal.AsSpan(WalLog.HeaderSize, (int)(end.Offset - WalLog.HeaderSize)).ToArray();
+        var compacted = WalLog.Compact(header, frames);
+        Assert.True(compacted.Length < frames.Length / 4, $"compacted {compacted.Length} bytes of {frames.Length}");
+        Assert.Equal(0, compacted.Length % header.FrameSize);
+
+        foreach (var (name, shipped) in new[] { ("compacted", compacted), ("frame-for-frame", frames) })
+        {
+            var backups = Path.Combine(folder, name);
+            var generation = ContinuousSegments.NewGeneration(backups, DateTimeOffset.UtcNow.AddMinutes(-1));
+            File.Copy(baseCopy, Path.Combine(generation, ContinuousSegments.BaseFile));
+            // Two segments, the second continuing the first's log, as shipping writes them.
+            var half = shipped.Length / header.FrameSize / 2 * header.FrameSize;
+            var (first, second) = name == "compacted" ? (shipped, Array.Empty<byte>()) : (shipped[..half], shipped[half..]);
+            if (name != "compacted")
+            {
+                // Frame-for-frame segments end on a commit: cut at the last commit in the first half.
+                var cut = WalLog.LastCommit(header, first, start);
+                first = shipped[..(int)(cut.Offset - WalLog.HeaderSize)];
+                second = shipped[first.Length..];
+            }
+
+            ContinuousSegments.Write(generation, new ContinuousSegments.Segment(0, DateTimeOffset.UtcNow, wal[..WalLog.HeaderSize], first));
+            ContinuousSegments.Write(generation, new ContinuousSegments.Segment(1, DateTimeOffset.UtcNow, null, second));
+
+            var restored = Path.Combine(folder, name + ".db");
+            ContinuousRestore.Restore(backups, restored, null, NullLogger.Instance);
+            using var check = Open(restored);
+            Assert.Equal(expected, Dump(check));
+        }
+    }
+
+    private static SqliteConnection Open(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static List<string> Dump(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT k, v FROM t ORDER BY k";
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add($"{reader.GetInt64(0)}={reader.GetString(1)}");
+        }
+
+        return rows;
+    }
+}
