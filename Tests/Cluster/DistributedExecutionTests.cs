@@ -37,8 +37,11 @@ public sealed class DistributedExecutionTests
         var storage = postgres.SiloArguments("exec");
         await using var gateway = await ServerProcess.StartAsync(
             environment: new Dictionary<string, string> { ["Cluster__Engines__0"] = "js", ["Limits__CallTimeoutMs"] = "30000" }, extraArguments: storage);
-        await using var first = await ServerProcess.StartWorkerAsync([.. storage]);
-        await using var second = await ServerProcess.StartWorkerAsync([.. storage]);
+        // The workers run the slow function under the same generous limit as the gateway: on a loaded machine it
+        // may take longer than the default limit.
+        var limit = new Dictionary<string, string> { ["Limits__CallTimeoutMs"] = "30000" };
+        await using var first = await ServerProcess.StartWorkerAsync([.. storage], limit);
+        await using var second = await ServerProcess.StartWorkerAsync([.. storage], limit);
         ServerProcess[] workers = [first, second];
         using var client = gateway.CreateClient();
         await PostgresClusterTests.WaitForActiveSilosAsync(client, 3);

@@ -54,10 +54,11 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>A cluster silo without the HTTPS role; <paramref name="extraArguments"/> name its storage.</summary>
-    public static async Task<ServerProcess> StartWorkerAsync(IReadOnlyList<string> extraArguments)
+    public static async Task<ServerProcess> StartWorkerAsync(IReadOnlyList<string> extraArguments,
+        IDictionary<string, string>? environment = null)
     {
         var server = new ServerProcess(TempDirectory.Create("moc-worker"), ownsData: true, worker: true);
-        await server.LaunchAsync(null, ["--role", "worker", .. extraArguments]);
+        await server.LaunchAsync(environment, ["--role", "worker", .. extraArguments]);
         return server;
     }
 
