@@ -51,8 +51,11 @@ public sealed class GuestBufferGrainTests(SmallBufferServerFixture fixture) : IC
         Assert.Equal(3000, made.Result);
         Assert.Equal(piece.Concat(piece).Concat(piece).ToArray(), await BodyAsync(Encoding.ASCII.GetString(made.Output)));
 
-        var large = RandomNumberGenerator.GetBytes(5 * SmallBufferServerFixture.MaxBufferBytes + 123);
-        var id = await CreateAsync(large);
+        // Appended in three requests: four stored chunks (the REST append cuts at 1 MiB), pieces of 1000 bytes span them.
+        var parts = new[] { RandomNumberGenerator.GetBytes(70_500), RandomNumberGenerator.GetBytes(1024 * 1024 + 5), RandomNumberGenerator.GetBytes(12_345) };
+        var large = parts.SelectMany(p => p).ToArray();
+        var id = await CreateAsync(parts);
+        Assert.Equal(4, (await (await client.GetAsync($"{Api.Prefix}buffer/{id}")).JsonAsync())["chunks"]!.GetValue<int>());
         var sum = await CallAsync("sum", Encoding.ASCII.GetBytes(id));
         Assert.Equal(large.Sum(b => (long)b), sum.Result);
         Assert.Equal(large.Length, BinaryPrimitives.ReadInt64LittleEndian(sum.Output));
@@ -198,13 +201,17 @@ public sealed class GuestBufferGrainTests(SmallBufferServerFixture fixture) : IC
         return (json["result"]!.GetValue<long>(), Convert.FromBase64String(json["output"]!.GetValue<string>()));
     }
 
-    private async Task<string> CreateAsync(byte[] body)
+    private async Task<string> CreateAsync(params byte[][] appends)
     {
         using var created = await client.PostJsonAsync("buffer", new { });
         Assert.Equal(HttpStatusCode.OK, created.StatusCode);
         var id = (await created.JsonAsync())["buffer"]!.GetValue<string>();
-        using var appended = await client.PostAsync($"{Api.Prefix}buffer/{id}/append", new ByteArrayContent(body));
-        Assert.Equal(HttpStatusCode.OK, appended.StatusCode);
+        foreach (var body in appends)
+        {
+            using var appended = await client.PostAsync($"{Api.Prefix}buffer/{id}/append", new ByteArrayContent(body));
+            Assert.Equal(HttpStatusCode.OK, appended.StatusCode);
+        }
+
         return id;
     }
 
