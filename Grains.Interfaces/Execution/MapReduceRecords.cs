@@ -54,14 +54,19 @@ public sealed record MapReduceResult(
 /// <summary>Runs one map call on the silo Orleans placed it on (random placement: map calls spread over the cluster).</summary>
 public interface IMapTaskGrain : IGrainWithGuidKey
 {
+    // A map call lasts up to its deadline (Limits:CallTimeoutMs), which may be longer than Orleans' 30 s default.
+    [ResponseTimeout("01:00:00")]
     Task<MapTaskResult> RunAsync(int index, string key, InvocationRequest request);
 
     /// <summary>As <see cref="RunAsync"/>, with a successful call's output stored in a new ephemeral buffer grain.</summary>
+    [ResponseTimeout("01:00:00")]
     Task<MapTaskResult> RunIntoBufferAsync(int index, string key, InvocationRequest request, int ttlSeconds);
 }
 
 /// <summary>Runs map-reduce plans (stateless worker: the plan is coordinated on the caller's silo, its map calls are not).</summary>
 public interface IMapReduceGrain : IGrainWithIntegerKey
 {
+    // A plan of many inputs, or of much data, runs far longer than Orleans' 30 s default response timeout.
+    [ResponseTimeout("1.00:00:00")]
     Task<MapReduceResult> RunAsync(MapReduceRequest request);
 }

@@ -74,7 +74,7 @@ public sealed class BufferGrain(IBufferStore store, Microsoft.Extensions.Options
         }
 
         var ends = await ChunkEndsAsync(current);
-        var result = new byte[wanted];
+        byte[]? result = null;
         var filled = 0;
         // The first chunk that ends after the offset holds its first byte.
         var index = ends.BinarySearch(offset);
@@ -89,6 +89,13 @@ public sealed class BufferGrain(IBufferStore store, Microsoft.Extensions.Options
                 break;
             }
 
+            // A range inside one chunk is the store's array itself: no second copy of up to a chunk per read.
+            if (filled == 0 && piece.Length == wanted)
+            {
+                return piece;
+            }
+
+            result ??= new byte[wanted];
             piece.CopyTo(result, filled);
             filled += piece.Length;
             index++;

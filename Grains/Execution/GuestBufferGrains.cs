@@ -125,6 +125,11 @@ public static class GuestBufferGrains
         var copied = 0;
         while (copied < destination.Length)
         {
+            if (PastDeadline(guest, hostFunction))
+            {
+                return -1;
+            }
+
             var at = offset + copied;
             var wanted = Math.Min(destination.Length - copied, IBufferGrain.MaxChunkBytes);
             var piece = guest.WaitForGrain(hostFunction, "the buffer store", () => grain.ReadAsync(at, wanted));
@@ -220,11 +225,28 @@ public static class GuestBufferGrains
         return grains.GetGrain<IBufferGrain>(id);
     }
 
+    /// <summary>A body moves in many grain calls: none starts once the call tree's deadline has passed.</summary>
+    private static bool PastDeadline(GuestContext guest, string hostFunction)
+    {
+        if (guest.RemainingMs > 0)
+        {
+            return false;
+        }
+
+        guest.LogGuestError(hostFunction, "the call's deadline passed");
+        return true;
+    }
+
     private static long AppendAll(GuestContext guest, string hostFunction, IBufferGrain grain, string id, ReadOnlySpan<byte> bytes)
     {
         long appended = 0;
         while (appended < bytes.Length)
         {
+            if (PastDeadline(guest, hostFunction))
+            {
+                return -1;
+            }
+
             var chunk = bytes.Slice((int)appended, Math.Min(bytes.Length - (int)appended, IBufferGrain.MaxChunkBytes)).ToArray();
             var outcome = guest.WaitForGrain<BufferAppendOutcome?>(hostFunction, "the buffer store", async () => await grain.AppendAsync(chunk));
             switch (outcome)
@@ -261,6 +283,11 @@ public static class GuestBufferGrains
         var filled = 0;
         while (filled < length)
         {
+            if (PastDeadline(guest, hostFunction))
+            {
+                return false;
+            }
+
             var at = offset + filled;
             var wanted = Math.Min(length - filled, IBufferGrain.MaxChunkBytes);
             var piece = guest.WaitForGrain(hostFunction, "the buffer store", () => grain.ReadAsync(at, wanted));

@@ -32,9 +32,13 @@ public sealed class MapTaskGrain(Placement.ClusterInvoker invoker, ILocalSiloDet
         var id = Guid.NewGuid().ToString("N");
         var buffer = GrainFactory.GetGrain<IBufferGrain>(id);
         await buffer.CreateAsync(output.StatusCode, output.Headers, durable: false, ttlSeconds);
+        // One array for every full chunk: the grain is done with it once the append returned (IBufferGrain.AppendAsync).
+        var full = output.Body.Length >= IBufferGrain.MaxChunkBytes ? new byte[IBufferGrain.MaxChunkBytes] : null;
         for (var at = 0; at < output.Body.Length; at += IBufferGrain.MaxChunkBytes)
         {
-            var chunk = output.Body.AsSpan(at, Math.Min(IBufferGrain.MaxChunkBytes, output.Body.Length - at)).ToArray();
+            var length = Math.Min(IBufferGrain.MaxChunkBytes, output.Body.Length - at);
+            var chunk = length == IBufferGrain.MaxChunkBytes ? full! : new byte[length];
+            output.Body.AsSpan(at, length).CopyTo(chunk);
             if (await buffer.AppendAsync(chunk) != BufferAppendOutcome.Appended)
             {
                 await buffer.DeleteAsync();
@@ -66,7 +70,7 @@ public sealed class MapTaskGrain(Placement.ClusterInvoker invoker, ILocalSiloDet
 /// buffer grain holding it), in input order.
 /// </summary>
 [StatelessWorker]
-public sealed class MapReduceGrain : Grain, IMapReduceGrain
+public sealed class MapReduceGrain(Placement.ClusterInvoker invoker) : Grain, IMapReduceGrain
 {
     /// <summary>How long map outputs kept in buffer grains live when the coordinator dies before deleting them.</summary>
     public const int IntermediateTtlSeconds = 6 * 3600;
@@ -104,8 +108,10 @@ public sealed class MapReduceGrain : Grain, IMapReduceGrain
             var reduceInput = new ExchangeBufferData(200, headers, KeyValue.GuestKeyValue.EncodeMap(succeeded
                 .Select(m => new KeyValue.KeyValueEntry(m.Key, m.OutputBuffer is { } id ? System.Text.Encoding.ASCII.GetBytes(id) : m.Output))
                 .ToArray()));
-            var reduce = await GrainFactory.GetGrain<IExecutorGrain>(0).InvokeAsync(
-                new InvocationRequest(request.Reduce, request.ReduceStart, InvocationMode.Direct, [], reduceInput));
+            // Placed as the executor grain would, without a grain call's 30 s response timeout (a reduce over much
+            // data may be given a longer deadline); engines block their thread, so off the Orleans scheduler.
+            var call = new InvocationRequest(request.Reduce, request.ReduceStart, InvocationMode.Direct, [], reduceInput);
+            var reduce = await Task.Run(() => invoker.InvokeAsync(call));
             return new MapReduceResult(maps, reduce);
         }
         finally
