@@ -109,6 +109,7 @@ static async Task RunAsync(string[] args)
     builder.Services.AddSingleton<IWasmHostModule, CoreModule>();
     builder.Services.AddSingleton<IWasmHostModule, CoreCallModule>();
     builder.Services.AddSingleton<IWasmHostModule, CoreAsyncModule>();
+    builder.Services.AddSingleton<IWasmHostModule, CoreBufferGrainModule>();
     builder.Services.AddSingleton<IWasmHostModule, CoreHttpModule>();
     builder.Services.AddSingleton<IWasmHostModule, CoreFilterModule>();
     builder.Services.AddSingleton<IWasmHostModule, CorePlatformModule>();

@@ -14,12 +14,14 @@ internal static class MapReduceCommand
         var reduceStart = new Option<string?>("--reduce-start") { Description = "Start function of REDUCE (default _start)" };
         var inputs = new Option<string[]>("--input", "-i") { Description = "An input (UTF-8 text; repeatable)" };
         var files = new Option<string[]>("--input-file") { Description = "An input read from a file (repeatable)" };
+        var inputBuffers = new Option<string[]>("--input-buffer") { Description = "An input held by a buffer grain: its id (repeatable)" };
+        var buffers = new Option<bool>("--buffers") { Description = "Keep map outputs in buffer grains; REDUCE gets their ids, not their bytes" };
         var kv = new Option<string?>("--kv") { Description = "Inputs from a key-value namespace: NAMESPACE or NAMESPACE:PREFIX" };
         var parallelism = new Option<int?>("--parallelism", "-p") { Description = "Map calls in flight at once (default 16)" };
         var retries = new Option<int?>("--retries") { Description = "Retries of a failed map call (default 2)" };
         var command = new Command("map-reduce", "Run a map-reduce plan; prints the per-silo spread, failures and the reduce output")
         {
-            map, reduce, mapStart, reduceStart, inputs, files, kv, parallelism, retries,
+            map, reduce, mapStart, reduceStart, inputs, files, inputBuffers, buffers, kv, parallelism, retries,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -30,15 +32,20 @@ internal static class MapReduceCommand
             }
 
             var source = parse.GetValue(kv) is { } spec ? KvSource(spec) : null;
-            if ((listed.Count == 0) == (source is null))
+            var bufferIds = parse.GetValue(inputBuffers) ?? [];
+            if ((listed.Count > 0 ? 1 : 0) + (bufferIds.Length > 0 ? 1 : 0) + (source is null ? 0 : 1) != 1)
             {
-                throw new CliException("give inputs (--input/--input-file) or --kv, not both", ExitCodes.Usage);
+                throw new CliException("give one kind of inputs: --input/--input-file, --input-buffer or --kv", ExitCodes.Usage);
             }
 
             using var api = context.CreateClient(parse);
             var result = await api.MapReduceAsync(new MapReduceBody(
                 parse.GetRequiredValue(map), parse.GetValue(mapStart), parse.GetRequiredValue(reduce), parse.GetValue(reduceStart),
-                source is null ? listed : null, source, parse.GetValue(parallelism), parse.GetValue(retries)), ct);
+                listed.Count > 0 ? listed : null, source, parse.GetValue(parallelism), parse.GetValue(retries))
+            {
+                InputBuffers = bufferIds.Length > 0 ? [.. bufferIds] : null,
+                Buffers = parse.GetValue(buffers) ? true : null,
+            }, ct);
             return await ReportAsync(context, result, ct);
         });
         return [command];

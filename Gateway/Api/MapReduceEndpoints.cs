@@ -37,20 +37,27 @@ public static class MapReduceEndpoints
         }
 
         var inputs = await InputsAsync(body, grains);
-        var plan = new MapReduceRequest(map, body.MapStartFunction ?? "", reduce, body.ReduceStartFunction ?? "", inputs, parallelism, retries);
+        var plan = new MapReduceRequest(map, body.MapStartFunction ?? "", reduce, body.ReduceStartFunction ?? "", inputs, parallelism, retries)
+        {
+            Buffers = body.Buffers ?? false,
+        };
         var result = await grains.GetGrain<IMapReduceGrain>(0).RunAsync(plan);
         return ApiJson.Ok(Summarize(result));
     }
 
     private static async Task<IReadOnlyList<MapInput>> InputsAsync(MapReduceBody body, IGrainFactory grains)
     {
-        if ((body.Inputs is null) == (body.Kv is null))
+        if ((body.Inputs is null ? 0 : 1) + (body.InputBuffers is null ? 0 : 1) + (body.Kv is null ? 0 : 1) != 1)
         {
-            throw new ApiException(400, "give exactly one of 'inputs' (base64 strings) and 'kv' ({namespace, prefix})");
+            throw new ApiException(400, "give exactly one of 'inputs' (base64 strings), 'input_buffers' (buffer ids) and 'kv' ({namespace, prefix})");
         }
 
         MapInput[] inputs = body.Inputs is { } listed
-            ? listed.Select((text, i) => new MapInput(i.ToString(System.Globalization.CultureInfo.InvariantCulture), ApiJson.DecodeBase64(text, $"inputs[{i}]"))).ToArray()
+            ? listed.Select((text, i) => new MapInput(Key(i), ApiJson.DecodeBase64(text, $"inputs[{i}]"))).ToArray()
+            : body.InputBuffers is { } buffers
+            ? buffers.Select((id, i) => Async.AsyncInvocations.IsId(id ?? "")
+                ? new MapInput(Key(i), []) { Buffer = id }
+                : throw new ApiException(400, $"input_buffers[{i}] is not a buffer id (32 lowercase hex characters)")).ToArray()
             : (await grains.GetGrain<IKeyValueGrain>(ApiJson.Required(body.Kv!.Namespace, "kv.namespace")).GetSubsetAsync(body.Kv.Prefix ?? ""))
                 .Select(entry => new MapInput(entry.Key, entry.Value)).ToArray();
         return inputs.Length is 0 or > MaxInputs
@@ -58,8 +65,13 @@ public static class MapReduceEndpoints
             : inputs;
     }
 
+    private static string Key(int index) => index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     private static MapReduceSummary Summarize(MapReduceResult result) => new(
-        result.Maps.Select(m => new MapSummary(m.Index, m.Key, PlatformMetrics.OutcomeName(m.Outcome), m.Result, Convert.ToBase64String(m.Output), m.Error, m.Silo, m.Attempts)).ToArray(),
+        result.Maps.Select(m => new MapSummary(m.Index, m.Key, PlatformMetrics.OutcomeName(m.Outcome), m.Result, Convert.ToBase64String(m.Output), m.Error, m.Silo, m.Attempts)
+        {
+            OutputLength = m.OutputLength,
+        }).ToArray(),
         result.Maps.Count(m => m.Outcome != InvocationOutcome.Ok),
         result.Maps.Where(m => m.Silo.Length > 0).GroupBy(m => m.Silo).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
         result.Reduce is { } r ? new ReduceSummary(PlatformMetrics.OutcomeName(r.Outcome), r.Result, Convert.ToBase64String(r.Output.Body), r.Error) : null);

@@ -56,6 +56,15 @@ public interface IBufferGrain : IGrainWithStringKey
     [return: Immutable]
     Task<byte[]?> ReadChunkAsync(int index);
 
+    /// <summary>
+    /// Up to <paramref name="length"/> bytes of the body from byte <paramref name="offset"/> on, at most
+    /// <see cref="MaxChunkBytes"/> (fewer at the end, none at or past it); null when there is no such buffer, or the
+    /// offset or length is negative. Reads whole chunks only where the range covers them.
+    /// </summary>
+    [Alias("Read")]
+    [return: Immutable]
+    Task<byte[]?> ReadAsync(long offset, int length);
+
     [Alias("Delete")]
     Task<bool> DeleteAsync();
 }

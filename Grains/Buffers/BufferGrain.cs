@@ -12,6 +12,9 @@ public sealed class BufferGrain(IBufferStore store, Microsoft.Extensions.Options
     private BufferRow? row;
     private bool loaded;
 
+    /// <summary>Where each chunk ends in the body, read from the store at the first read at an offset; null until then.</summary>
+    private List<long>? chunkEnds;
+
     private string Id => this.GetPrimaryKeyString();
 
     public async Task<BufferInfo> CreateAsync(int statusCode, IReadOnlyDictionary<string, string> headers, bool durable, int ttlSeconds)
@@ -21,6 +24,7 @@ public sealed class BufferGrain(IBufferStore store, Microsoft.Extensions.Options
             await store.DeleteAsync(Id);
         }
 
+        chunkEnds = [];
         row = new BufferRow(Id, statusCode, JsonSerializer.Serialize(headers), 0, 0, durable,
             durable ? null : DateTimeOffset.UtcNow.AddSeconds(Math.Max(1, ttlSeconds)));
         await store.SaveAsync(row);
@@ -49,17 +53,63 @@ public sealed class BufferGrain(IBufferStore store, Microsoft.Extensions.Options
         var next = current with { Length = current.Length + chunk.Length, Chunks = current.Chunks + 1 };
         await store.AppendAsync(next, current.Chunks, chunk);
         row = next;
+        chunkEnds?.Add(next.Length);
         return BufferAppendOutcome.Appended;
     }
 
     public async Task<byte[]?> ReadChunkAsync(int index) =>
         await LoadAsync() is { } current && index >= 0 && index < current.Chunks ? await store.ReadChunkAsync(Id, index) : null;
 
+    public async Task<byte[]?> ReadAsync(long offset, int length)
+    {
+        if (offset < 0 || length < 0 || await LoadAsync() is not { } current)
+        {
+            return null;
+        }
+
+        var wanted = (int)Math.Min(Math.Min(length, IBufferGrain.MaxChunkBytes), Math.Max(0, current.Length - offset));
+        if (wanted == 0)
+        {
+            return [];
+        }
+
+        var ends = await ChunkEndsAsync(current);
+        byte[]? result = null;
+        var filled = 0;
+        // The first chunk that ends after the offset holds its first byte.
+        var index = ends.BinarySearch(offset);
+        index = index >= 0 ? index + 1 : ~index;
+        while (filled < wanted && index < ends.Count)
+        {
+            var chunkStart = index == 0 ? 0 : ends[index - 1];
+            var start = (int)(offset + filled - chunkStart);
+            var piece = await store.ReadChunkRangeAsync(Id, index, start, wanted - filled);
+            if (piece is null || piece.Length == 0)
+            {
+                break;
+            }
+
+            // A range inside one chunk is the store's array itself: no second copy of up to a chunk per read.
+            if (filled == 0 && piece.Length == wanted)
+            {
+                return piece;
+            }
+
+            result ??= new byte[wanted];
+            piece.CopyTo(result, filled);
+            filled += piece.Length;
+            index++;
+        }
+
+        return filled == wanted ? result : null;
+    }
+
     public async Task<bool> DeleteAsync()
     {
         var existed = await LoadAsync() is not null;
         await store.DeleteAsync(Id);
         row = null;
+        chunkEnds = null;
         return existed;
     }
 
@@ -78,6 +128,24 @@ public sealed class BufferGrain(IBufferStore store, Microsoft.Extensions.Options
         }
 
         return row;
+    }
+
+    private async Task<List<long>> ChunkEndsAsync(BufferRow current)
+    {
+        if (chunkEnds is null || chunkEnds.Count != current.Chunks)
+        {
+            var ends = new List<long>(current.Chunks);
+            long end = 0;
+            foreach (var length in await store.ChunkLengthsAsync(Id))
+            {
+                end += length;
+                ends.Add(end);
+            }
+
+            chunkEnds = ends;
+        }
+
+        return chunkEnds;
     }
 
     private static BufferInfo Info(BufferRow row) => new(

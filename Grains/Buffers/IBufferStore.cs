@@ -19,6 +19,12 @@ public interface IBufferStore
 
     Task<byte[]?> ReadChunkAsync(string id, int index);
 
+    /// <summary>Bytes [<paramref name="start"/>, start + <paramref name="length"/>) of chunk <paramref name="index"/> (fewer at its end); null when there is no such chunk.</summary>
+    Task<byte[]?> ReadChunkRangeAsync(string id, int index, int start, int length);
+
+    /// <summary>The length of each chunk, in order (what a read at an offset needs to find its chunk).</summary>
+    Task<IReadOnlyList<int>> ChunkLengthsAsync(string id);
+
     /// <summary>Deletes the row and its chunks; false when there was no row.</summary>
     Task<bool> DeleteAsync(string id);
 

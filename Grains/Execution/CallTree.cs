@@ -50,6 +50,9 @@ public sealed class CallTree
 
     public int BufferCount => Buffers.Count;
 
+    /// <summary>Buffer grains the tree's guests created (capped: they outlive the tree, in the store).</summary>
+    public int BufferGrainsCreated { get; set; }
+
     /// <summary>A function of the tree ran out of the deadline: the tree's first call fails with a timeout too.</summary>
     public bool TimedOut { get; set; }
 

@@ -55,6 +55,18 @@ public sealed class FunctionInvoker(
                 return failure!;
             }
 
+            // Headers given with the call (a map call's index and key) join the buffer's own.
+            if (request.Input.Headers.Count > 0)
+            {
+                var headers = new Dictionary<string, string>(input.Headers, StringComparer.Ordinal);
+                foreach (var (name, value) in request.Input.Headers)
+                {
+                    headers[name] = value;
+                }
+
+                input = input with { Headers = headers };
+            }
+
             request = request with { Input = input, InputBuffer = null };
         }
 

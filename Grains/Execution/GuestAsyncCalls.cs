@@ -43,6 +43,38 @@ public static class GuestAsyncCalls
     }
 
     /// <summary>
+    /// As <see cref="Submit"/>, with buffer grain <paramref name="bufferGrainId"/> as the input by reference: the
+    /// invocation records the id, not the bytes, and each attempt reads the buffer when it starts (it must then still
+    /// exist and fit <c>Limits:MaxBufferBytes</c>).
+    /// </summary>
+    public static string? SubmitOnBufferGrain(GuestContext guest, string name, string start, IReadOnlyList<long> arguments, string bufferGrainId)
+    {
+        const string hostFunction = "call_function_async_on_buffer_grain";
+        if (guest.Calls is null)
+        {
+            guest.LogGuestError(hostFunction, "calls to other functions are not available in this host");
+            return null;
+        }
+
+        if (GuestBufferGrains.Info(guest, hostFunction, bufferGrainId) is not { } info || !guest.WithinBufferCap(hostFunction, "input", (int)Math.Min(info.Length, int.MaxValue)))
+        {
+            return null;
+        }
+
+        var request = new InvocationRequest(name, start.Length == 0 ? "_start" : start, InvocationMode.Direct, arguments, ExchangeBufferData.Empty)
+        {
+            InputBuffer = bufferGrainId,
+        };
+        var submitted = guest.Calls.SubmitAsync(guest, request);
+        if (submitted.Id is null)
+        {
+            guest.LogGuestError(hostFunction, submitted.Refused ?? "refused");
+        }
+
+        return submitted.Id;
+    }
+
+    /// <summary>
     /// Waits up to <paramref name="timeoutMs"/> (never past the caller's deadline) for the invocation; once done, its
     /// result and, when <paramref name="outputBufferId"/> is not 0, its output copied into that buffer.
     /// </summary>

@@ -44,6 +44,35 @@ public static class GuestCalls
         return Completed(guest, hostFunction, name, guest.Calls.Invoke(guest, request, inputBufferId, outputBufferId));
     }
 
+    /// <summary>
+    /// <see cref="CallFunction"/> in direct mode with buffer grain <paramref name="bufferGrainId"/> as the callee's input:
+    /// its status, headers and body are read into a buffer of the tree (never through the caller's memory) that is
+    /// freed when the call returns.
+    /// </summary>
+    public static long CallFunctionOnBufferGrain(
+        GuestContext guest, string name, string start, IReadOnlyList<long> arguments, string bufferGrainId, int outputBufferId)
+    {
+        if (outputBufferId != 0 && guest.FindBuffer("call_function_on_buffer_grain", outputBufferId) is null)
+        {
+            return Failure;
+        }
+
+        var input = GuestBufferGrains.Load(guest, bufferGrainId, 0, int.MaxValue);
+        if (input == 0)
+        {
+            return Failure;
+        }
+
+        try
+        {
+            return CallFunction(guest, name, start, arguments, "direct", input, outputBufferId, "", []);
+        }
+        finally
+        {
+            guest.FreeBuffer(input);
+        }
+    }
+
     /// <summary>A bound import (automatic module binding): the export of the same name, on the caller's own buffers.</summary>
     public static InvocationResult CallExport(GuestContext guest, string function, string export, IReadOnlyList<long> arguments)
     {

@@ -62,6 +62,30 @@ public sealed class PostgresBufferStore(NpgsqlDataSource database) : IBufferStor
         return await command.ExecuteScalarAsync() as byte[];
     }
 
+    public async Task<byte[]?> ReadChunkRangeAsync(string id, int index, int start, int length)
+    {
+        await using var command = database.CreateCommand("SELECT substring(bytes FROM $3 FOR $4) FROM moc_buffer_chunks WHERE id = $1 AND idx = $2");
+        command.Parameters.Add(Text(id));
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = index });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = start + 1 });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = length });
+        return await command.ExecuteScalarAsync() as byte[];
+    }
+
+    public async Task<IReadOnlyList<int>> ChunkLengthsAsync(string id)
+    {
+        await using var command = database.CreateCommand("SELECT octet_length(bytes) FROM moc_buffer_chunks WHERE id = $1 ORDER BY idx");
+        command.Parameters.Add(Text(id));
+        await using var reader = await command.ExecuteReaderAsync();
+        var lengths = new List<int>();
+        while (await reader.ReadAsync())
+        {
+            lengths.Add(reader.GetInt32(0));
+        }
+
+        return lengths;
+    }
+
     public async Task<bool> DeleteAsync(string id)
     {
         await using var batch = database.CreateBatch();

@@ -73,6 +73,38 @@ public sealed class SqliteBufferStore : IBufferStore
         return command.ExecuteScalar() as byte[];
     });
 
+    // substr on a blob counts bytes, 1-based; length() reads the record header, not the blob.
+    public Task<byte[]?> ReadChunkRangeAsync(string id, int index, int start, int length) => ReadAsync(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT substr(bytes, $start, $length) FROM buffer_chunks WHERE id = $id AND idx = $idx";
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$idx", index);
+        command.Parameters.AddWithValue("$start", (long)start + 1);
+        command.Parameters.AddWithValue("$length", length);
+        return command.ExecuteScalar() switch
+        {
+            byte[] bytes => bytes,
+            DBNull or null => null,
+            _ => [],
+        };
+    });
+
+    public Task<IReadOnlyList<int>> ChunkLengthsAsync(string id) => ReadAsync<IReadOnlyList<int>>(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT length(bytes) FROM buffer_chunks WHERE id = $id ORDER BY idx";
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        var lengths = new List<int>();
+        while (reader.Read())
+        {
+            lengths.Add(reader.GetInt32(0));
+        }
+
+        return lengths;
+    });
+
     public Task<bool> DeleteAsync(string id) =>
         writes.RunAsync((connection, transaction) =>
         {

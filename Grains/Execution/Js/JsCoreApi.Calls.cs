@@ -6,7 +6,8 @@ namespace MyOwnCluster.Execution.Js;
 
 /// <summary>
 /// The <c>core</c> calls that reach outside the invocation, on the same engine-neutral code as the wasm host functions:
-/// <c>call_function(name, start?, args?, mode?, in_id?, out_id?, program?, argv?)</c> → result (-1 on failure),
+/// <c>call_function(name, start?, args?, mode?, in_id?, out_id?, program?, argv?)</c> → result (-1 on failure; an
+/// <c>in_id</c> that is a string names a buffer grain, read as the callee's input in direct mode),
 /// <c>get_url(url)</c> and <c>http_request(method, url, headers?, body?)</c> → a buffer id (0 on failure) whose body,
 /// status and headers are the response's.
 /// </summary>
@@ -14,16 +15,24 @@ internal static partial class JsCoreApi
 {
     private static void DefineCalls(JsApi api, GuestContext guest)
     {
-        api.Define("call_function", Failure, arguments => GuestCalls.CallFunction(
-            guest,
-            JsArgs.Text(arguments, 0, "name"),
-            OptionalText(arguments, 1, "start function"),
-            IntegerList(arguments, 2, "arguments"),
-            OptionalText(arguments, 3, "mode"),
-            OptionalInteger(arguments, 4, "input buffer id"),
-            OptionalInteger(arguments, 5, "output buffer id"),
-            OptionalText(arguments, 6, "program"),
-            TextList(arguments, 7, "argv")), 1);
+        api.Define("call_function", Failure, arguments => JsArgs.At(arguments, 4) is string bufferGrain
+            ? GuestCalls.CallFunctionOnBufferGrain(
+                guest,
+                JsArgs.Text(arguments, 0, "name"),
+                OptionalText(arguments, 1, "start function"),
+                IntegerList(arguments, 2, "arguments"),
+                bufferGrain,
+                OptionalInteger(arguments, 5, "output buffer id"))
+            : GuestCalls.CallFunction(
+                guest,
+                JsArgs.Text(arguments, 0, "name"),
+                OptionalText(arguments, 1, "start function"),
+                IntegerList(arguments, 2, "arguments"),
+                OptionalText(arguments, 3, "mode"),
+                OptionalInteger(arguments, 4, "input buffer id"),
+                OptionalInteger(arguments, 5, "output buffer id"),
+                OptionalText(arguments, 6, "program"),
+                TextList(arguments, 7, "argv")), 1);
         DefineAsyncCalls(api, guest);
         DefineUrl(api, guest);
         api.Define("http_request", NoBuffer, arguments =>
@@ -42,17 +51,25 @@ internal static partial class JsCoreApi
     }
 
     /// <summary>
-    /// <c>call_function_async(name, start?, args?, in_id?)</c> → invocation id (null on failure);
+    /// <c>call_function_async(name, start?, args?, in_id?)</c> → invocation id (null on failure; a string <c>in_id</c>
+    /// names a buffer grain, passed by reference);
     /// <c>await_invocation(id, timeout_ms?, out_id?)</c> → <c>{state, result, output, error}</c> (null for an unknown id).
     /// </summary>
     private static void DefineAsyncCalls(JsApi api, GuestContext guest)
     {
-        api.Define("call_function_async", null, arguments => GuestAsyncCalls.Submit(
-            guest,
-            JsArgs.Text(arguments, 0, "name"),
-            OptionalText(arguments, 1, "start function"),
-            IntegerList(arguments, 2, "arguments"),
-            OptionalInteger(arguments, 3, "input buffer id")), 1);
+        api.Define("call_function_async", null, arguments => JsArgs.At(arguments, 3) is string bufferGrain
+            ? GuestAsyncCalls.SubmitOnBufferGrain(
+                guest,
+                JsArgs.Text(arguments, 0, "name"),
+                OptionalText(arguments, 1, "start function"),
+                IntegerList(arguments, 2, "arguments"),
+                bufferGrain)
+            : GuestAsyncCalls.Submit(
+                guest,
+                JsArgs.Text(arguments, 0, "name"),
+                OptionalText(arguments, 1, "start function"),
+                IntegerList(arguments, 2, "arguments"),
+                OptionalInteger(arguments, 3, "input buffer id")), 1);
         api.Define("await_invocation", null, arguments =>
         {
             var state = GuestAsyncCalls.Await(guest, JsArgs.Text(arguments, 0, "invocation id"), OptionalInteger(arguments, 1, "timeout"),

@@ -26,6 +26,7 @@ internal static partial class JsCoreApi
         DefineSchedules(api, guest);
         DefinePlatform(api, guest);
         DefineCalls(api, guest);
+        DefineBufferGrains(api, guest);
         return api;
     }
 
