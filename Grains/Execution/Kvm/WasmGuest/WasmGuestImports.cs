@@ -2,10 +2,18 @@ namespace MyOwnCluster.Execution.Kvm.WasmGuest;
 
 /// <summary>
 /// How a wasm import is served inside a micro-VM: by a runtime function of moc_wasm_rt.c (most map onto one kvm-elf
-/// hypercall), or by the <c>core</c> hypercall with a function number (<see cref="WasmCoreCalls"/>). Every one takes
-/// and returns i32 only, as in GUEST-API.md.
+/// hypercall), by the <c>core</c> hypercall with a function number (<see cref="WasmCoreCalls"/>), or by the WASI
+/// hypercall (<see cref="Wasi"/> is its number). <see cref="Parameters"/>: a letter per wasm parameter, 'i' for i32
+/// and 'j' for i64; <see cref="Returns"/>: whether it returns an i32.
 /// </summary>
-internal sealed record WasmGuestImport(string Module, string Name, int Parameters, string? RuntimeFunction, WasmCoreFunction Core = WasmCoreFunction.None);
+internal sealed record WasmGuestImport(string Module, string Name, string Parameters, string? RuntimeFunction,
+    WasmCoreFunction Core = WasmCoreFunction.None, int? Wasi = null, bool Returns = true)
+{
+    public WasmGuestImport(string module, string name, int i32Parameters, string? runtimeFunction, WasmCoreFunction core = WasmCoreFunction.None)
+        : this(module, name, new string('i', i32Parameters), runtimeFunction, core)
+    {
+    }
+}
 
 /// <summary>The <c>core</c> imports the host serves through the <c>core</c> hypercall (numbers frozen: moc_wasm_rt.h).</summary>
 internal enum WasmCoreFunction

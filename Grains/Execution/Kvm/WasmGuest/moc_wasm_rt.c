@@ -252,18 +252,28 @@ uint32_t moc_import_create_exchange_buffer(void) { return HC(MOC_HC_REGISTER_BUF
 
 uint32_t moc_import_is_trace(void) { return 0; }
 
-/* Imports with pointers the host resolves against linear memory itself (two-call results, many arguments). */
-uint32_t moc_core(uint32_t function, uint32_t count, const uint32_t *args)
+/* Imports whose pointers the host resolves against linear memory itself (two-call results, WASI's structs). */
+static uint32_t moc_host_call(uint32_t hypercall, uint32_t function, uint32_t count, const uint64_t *args)
 {
-    struct moc_core_call call;
+    struct moc_host_call call;
     call.function = function;
     call.memory_base = moc_memory == NULL ? 0 : (uint64_t)(uintptr_t)moc_memory->data;
     call.memory_size = moc_memory == NULL ? 0 : moc_memory->size;
     call.count = count;
-    for (uint32_t i = 0; i < count && i < MOC_CORE_MAX_ARGS; i++) {
+    for (uint32_t i = 0; i < count && i < MOC_HOST_MAX_ARGS; i++) {
         call.args[i] = args[i];
     }
-    return HC(MOC_HC_WASM_CORE, (uint64_t)(uintptr_t)&call, 0, 0, 0, 0);
+    return HC(hypercall, (uint64_t)(uintptr_t)&call, 0, 0, 0, 0);
+}
+
+uint32_t moc_core(uint32_t function, uint32_t count, const uint64_t *args)
+{
+    return moc_host_call(MOC_HC_WASM_CORE, function, count, args);
+}
+
+uint32_t moc_wasi(uint32_t function, uint32_t count, const uint64_t *args)
+{
+    return moc_host_call(MOC_HC_WASM_WASI, function, count, args);
 }
 
 /* ---- what gcc may call in freestanding code (no libc in a guest) ---- */

@@ -28,8 +28,10 @@ enum {
     MOC_HC_GET_URL = 10,
     /* RDI = trap code (wasm_rt_trap_t, or MOC_TRAP_*): ends the call. */
     MOC_HC_WASM_TRAP = 11,
-    /* RDI = address of a struct moc_core_call: a `core` import whose pointers are linear-memory offsets. */
+    /* RDI = address of a struct moc_host_call: a `core` import whose pointers are linear-memory offsets. */
     MOC_HC_WASM_CORE = 12,
+    /* RDI = address of a struct moc_host_call: a WASI import (Grains/Execution/Kvm/WasmWasiCalls.cs numbers them). */
+    MOC_HC_WASM_WASI = 13,
 };
 
 /* Trap codes beyond wasm_rt_trap_t's. */
@@ -57,15 +59,16 @@ enum {
     MOC_CORE_GET_TIME = 13,
 };
 
-#define MOC_CORE_MAX_ARGS 14
+#define MOC_HOST_MAX_ARGS 14
 
-/* What MOC_HC_WASM_CORE points at: the import, the linear memory it addresses, and its wasm arguments. */
-struct moc_core_call {
+/* What MOC_HC_WASM_CORE and MOC_HC_WASM_WASI point at: the import, the linear memory it addresses, its wasm arguments
+ * (i32 zero-extended, i64 as they are). */
+struct moc_host_call {
     uint64_t function;
     uint64_t memory_base;
     uint64_t memory_size;
     uint64_t count;
-    uint64_t args[MOC_CORE_MAX_ARGS];
+    uint64_t args[MOC_HOST_MAX_ARGS];
 };
 
 /* Where the host leaves what the runtime needs (GuestLayout.BootInfo); the hosted shim fills a copy. */
@@ -83,7 +86,8 @@ void moc_runtime_begin(void);
 /* The guest-physical (or, hosted, process) address of [offset, offset+length) of linear memory; traps outside it. */
 uint64_t moc_linear(const char *host_function, uint32_t offset, uint32_t length);
 
-uint32_t moc_core(uint32_t function, uint32_t count, const uint32_t *args);
+uint32_t moc_core(uint32_t function, uint32_t count, const uint64_t *args);
+uint32_t moc_wasi(uint32_t function, uint32_t count, const uint64_t *args);
 
 /* Imports served by the runtime (WasmGuestImports.cs binds each wasm import to one of these or to moc_core). */
 uint32_t moc_import_test(void);
