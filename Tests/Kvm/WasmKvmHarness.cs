@@ -32,7 +32,11 @@ public static class WasmKvmHarness
     private static readonly string Root = Path.Combine(Path.GetTempPath(), "moc-wasm-kvm-tests-" + Environment.ProcessId);
 
     public static WasmEngine Wasmtime(long memoryBytes = MemoryCap, int timeoutMs = 5000) => new(
-        [new MyOwnClusterModule(), new CoreModule(), new CorePersistenceModule(), new CoreCallModule(), new WasiSnapshotPreview1Module()],
+        [
+            new MyOwnClusterModule(), new CoreModule(), new CorePersistenceModule(), new CoreCallModule(), new CoreAtomicPersistenceModule(),
+            new CoreHttpModule(), new CorePlatformModule(), new CoreScheduleModule(), new CoreFilterModule(), new CoreAsyncModule(),
+            new WasiSnapshotPreview1Module(),
+        ],
         Options.Create(new ExecutionOptions { MemoryBytes = memoryBytes, CallTimeoutMs = timeoutMs }),
         NullLogger<WasmEngine>.Instance);
 

@@ -62,7 +62,7 @@ internal static class Hypercalls
             Hypercall.GetOutputBufferId => (uint)guest.OutputBufferId,
             Hypercall.GetUrl => GetUrl(guest, ram, a, b),
             Hypercall.WasmTrap => throw WasmTraps.Fault(a, b, guest.Limits.MemoryBytes),
-            Hypercall.WasmCore => WasmCoreCalls.Dispatch(ram, guest, a),
+            Hypercall.WasmCore => WasmCoreCalls.Dispatch(ram, call, a),
             Hypercall.WasmWasi => WasmWasiCalls.Dispatch(ram, call, a),
             _ => throw new HypercallFault($"unknown hypercall {number} (see Samples/kvm/moc_guest.h)"),
         };

@@ -114,7 +114,7 @@ internal static partial class WasmGlue
         return imports;
     }
 
-    /// <summary>The guest API import, or a WASI function of the host's (the same functions Wasmtime binds).</summary>
+    /// <summary>A runtime-served import, else a <c>core</c> or WASI function of the host's (the functions Wasmtime binds).</summary>
     private static WasmGuestImport? Find(string module, string name)
     {
         if (WasmGuestImports.All.TryGetValue((module, name), out var import))
@@ -122,8 +122,9 @@ internal static partial class WasmGlue
             return import;
         }
 
-        return WasmWasiCalls.Find(module, name) is { } wasi
-            ? new WasmGuestImport(module, name, wasi.Entry.Parameters, null, Wasi: wasi.Number, Returns: wasi.Entry.Returns)
+        var (hostCall, found) = module == Wasm.CoreModule.Name ? ("moc_core", WasmCoreCalls.Find(name)) : ("moc_wasi", WasmWasiCalls.Find(module, name));
+        return found is { } host
+            ? new WasmGuestImport(module, name, host.Entry.Parameters, null, hostCall, host.Number, host.Entry.Returns)
             : null;
     }
 
@@ -157,9 +158,7 @@ internal static partial class WasmGlue
             source.Append($"    const uint64_t args[] = {{{string.Join(", ", names)}}};\n");
         }
 
-        source.Append(import.Wasi is { } number
-            ? $"    {ret}moc_wasi({number}, {names.Length}, {args});\n}}\n\n"
-            : $"    {ret}moc_core({(int)import.Core}, {names.Length}, {args});\n}}\n\n");
+        source.Append($"    {ret}{import.HostCall}({import.Number}, {names.Length}, {args});\n}}\n\n");
         return true;
     }
 

@@ -42,23 +42,6 @@ enum {
     MOC_TRAP_TABLES = 103,       /* function tables need more room than the runtime has */
 };
 
-/* `core` imports served by MOC_HC_WASM_CORE (Grains/Execution/Kvm/WasmCoreCalls.cs). */
-enum {
-    MOC_CORE_PERSISTENCE_SET = 1,
-    MOC_CORE_PERSISTENCE_GET = 2,
-    MOC_CORE_PERSISTENCE_GET_SUBSET = 3,
-    MOC_CORE_PERSISTENCE_DELETE = 4,
-    MOC_CORE_PERSISTENCE_NS_SET = 5,
-    MOC_CORE_PERSISTENCE_NS_GET = 6,
-    MOC_CORE_PERSISTENCE_NS_GET_SUBSET = 7,
-    MOC_CORE_PERSISTENCE_NS_DELETE = 8,
-    MOC_CORE_CALL_FUNCTION = 9,
-    MOC_CORE_READ_EXCHANGE_BUFFER = 10,
-    MOC_CORE_WRITE_STATUS_CODE = 11,
-    MOC_CORE_READ_HEADERS = 12,
-    MOC_CORE_GET_TIME = 13,
-};
-
 #define MOC_HOST_MAX_ARGS 14
 
 /* What MOC_HC_WASM_CORE and MOC_HC_WASM_WASI point at: the import, the linear memory it addresses, its wasm arguments

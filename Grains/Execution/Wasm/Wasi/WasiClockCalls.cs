@@ -14,7 +14,7 @@ internal static class WasiClockCalls
     private const ushort SubclockAbsolute = 1;
     private const int MaxSubscriptions = 4096;
 
-    public static void Define(WasiBinder b, bool preview0)
+    public static void Define(HostBinder b, bool preview0)
     {
         b.Fn("clock_res_get", (HostCaller caller, int id, int resultPtr) =>
         {

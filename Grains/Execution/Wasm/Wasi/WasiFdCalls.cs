@@ -9,7 +9,7 @@ internal static class WasiFdCalls
 {
     private const int DirentSize = 24;
 
-    public static void Define(WasiBinder b, bool preview0)
+    public static void Define(HostBinder b, bool preview0)
     {
         b.Fn("fd_close", (HostCaller caller, int fd) =>
             WasiState.For(WasmCall.Of(caller)).Close(fd) ? WasiErrno.Success : WasiErrno.BadF);

@@ -5,7 +5,7 @@ namespace MyOwnCluster.Execution.Wasm.Wasi;
 /// <summary>Byte I/O on descriptors: read/write (scatter-gather, positional or not), seek and tell.</summary>
 internal static class WasiFdIoCalls
 {
-    public static void Define(WasiBinder b, bool preview0)
+    public static void Define(HostBinder b, bool preview0)
     {
         b.Fn("fd_read", (HostCaller caller, int fd, int iovs, int count, int resultPtr) =>
             Transfer(caller, "fd_read", fd, iovs, count, -1, resultPtr, write: false));

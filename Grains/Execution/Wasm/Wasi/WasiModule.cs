@@ -19,10 +19,10 @@ public abstract class WasiModule : IWasmHostModule
     /// <summary>wasi_unstable: 56-byte filestat with a u32 nlink, whence cur/end/set = 0/1/2, 56-byte subscriptions.</summary>
     public bool Preview0 { get; }
 
-    public void Define(Linker linker) => Define(new WasmtimeWasiBinder(linker, Name), Preview0);
+    public void Define(Linker linker) => Define(new WasmtimeHostBinder(linker, Name), Preview0);
 
     /// <summary>Every WASI function, once, for both engines (Wasmtime's linker, the micro-VM's hypercall).</summary>
-    internal static void Define(WasiBinder binder, bool preview0)
+    internal static void Define(HostBinder binder, bool preview0)
     {
         WasiProcessCalls.Define(binder, preview0);
         WasiClockCalls.Define(binder, preview0);

@@ -10,7 +10,7 @@ namespace MyOwnCluster.Execution.Wasm.Wasi;
 /// </summary>
 internal static class WasiPathCalls
 {
-    public static void Define(WasiBinder b, bool preview0)
+    public static void Define(HostBinder b, bool preview0)
     {
         b.Fn("path_create_directory", (HostCaller caller, int fd, int pathPtr, int pathLength) =>
         {

@@ -10,7 +10,7 @@ namespace MyOwnCluster.Execution.Wasm.Wasi;
 /// </summary>
 internal static class WasiPathOpen
 {
-    public static void Define(WasiBinder b) =>
+    public static void Define(HostBinder b) =>
         b.Fn("path_open",
             (HostCaller caller, int fd, int lookupFlags, int pathPtr, int pathLength, int oflags, long rights, long inheriting, int fdflags, int resultPtr) =>
             {

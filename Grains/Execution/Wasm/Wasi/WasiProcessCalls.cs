@@ -12,7 +12,7 @@ public sealed class WasiExitException(int code) : Exception($"proc_exit({code})"
 /// <summary>argv, environ, randomness, scheduling, process exit and the socket calls (no sockets are ever open).</summary>
 internal static class WasiProcessCalls
 {
-    public static void Define(WasiBinder b, bool preview0)
+    public static void Define(HostBinder b, bool preview0)
     {
         b.Fn("args_sizes_get", (HostCaller caller, int countPtr, int sizePtr) =>
         {
@@ -50,7 +50,7 @@ internal static class WasiProcessCalls
         DefineSockets(b, preview0);
     }
 
-    private static void DefineSockets(WasiBinder b, bool preview0)
+    private static void DefineSockets(HostBinder b, bool preview0)
     {
         if (!preview0)
         {
