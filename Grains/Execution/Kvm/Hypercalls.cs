@@ -61,7 +61,7 @@ internal static class Hypercalls
             Hypercall.GetInputBufferId => (uint)guest.InputBufferId,
             Hypercall.GetOutputBufferId => (uint)guest.OutputBufferId,
             Hypercall.GetUrl => GetUrl(guest, ram, a, b),
-            Hypercall.WasmTrap => throw WasmTraps.Fault(a, b, guest.Limits.MemoryBytes),
+            Hypercall.WasmTrap => throw WasmTraps.Fault(a, b, guest.Limits.MemoryBytes, c, d, e),
             Hypercall.WasmCore => WasmCoreCalls.Dispatch(ram, call, a),
             Hypercall.WasmWasi => WasmWasiCalls.Dispatch(ram, call, a),
             _ => throw new HypercallFault($"unknown hypercall {number} (see Samples/kvm/moc_guest.h)"),

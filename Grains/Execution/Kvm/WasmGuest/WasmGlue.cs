@@ -148,7 +148,8 @@ internal static partial class WasmGlue
         source.Append($"{prototype.Groups["ret"].Value} {prototype.Groups["fn"].Value}({parameters[0]} instance{declared})\n{{\n    (void)instance;\n");
         if (import.RuntimeFunction is { } runtime)
         {
-            source.Append($"    return {runtime}({string.Join(", ", names)});\n}}\n\n");
+            var index = WasmGuestImports.Indexed.ToList().IndexOf(import);
+            source.Append($"    moc_import = {index};\n    return {runtime}({string.Join(", ", names)});\n}}\n\n");
             return true;
         }
 

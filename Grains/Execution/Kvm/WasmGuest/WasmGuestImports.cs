@@ -47,5 +47,8 @@ internal static class WasmGuestImports
         new(Core, "print_debug", 2, "moc_import_print_debug"),
         new(Core, "is_trace", 0, "moc_import_is_trace"),
     }.ToDictionary(i => (i.Module, i.Name));
+
+    /// <summary>The runtime-served imports in order: moc_import holds an index into it while one runs.</summary>
+    public static readonly IReadOnlyList<WasmGuestImport> Indexed = All.Values.ToArray();
 }
 

@@ -45,13 +45,18 @@ uint64_t moc_hypercall(uint32_t number, uint64_t a, uint64_t b, uint64_t c, uint
 }
 #endif
 
-_Noreturn void moc_trap(uint32_t code)
+uint32_t moc_import;
+
+/* RDI code, RSI linear memory size; for MOC_TRAP_HOST_POINTER also RCX the import (moc_import), R8 and R9 the range. */
+static _Noreturn void moc_trap_with(uint32_t code, uint64_t offset, uint64_t length)
 {
-    moc_hypercall(MOC_HC_WASM_TRAP, code, moc_memory == NULL ? 0 : moc_memory->size, 0, 0, 0);
+    moc_hypercall(MOC_HC_WASM_TRAP, code, moc_memory == NULL ? 0 : moc_memory->size, moc_import, offset, length);
     for (;;) {
         __builtin_trap(); /* the host never resumes a trapped call; ud2 ends it if it did */
     }
 }
+
+_Noreturn void moc_trap(uint32_t code) { moc_trap_with(code, 0, 0); }
 
 _Noreturn void wasm_rt_trap(wasm_rt_trap_t code) { moc_trap((uint32_t)code); }
 
@@ -113,7 +118,7 @@ uint64_t moc_linear(const char *host_function, uint32_t offset, uint32_t length)
         return (uint64_t)(uintptr_t)moc_region;
     }
     if (moc_memory == NULL || (uint64_t)offset + length > moc_memory->size) {
-        moc_trap(MOC_TRAP_HOST_POINTER);
+        moc_trap_with(MOC_TRAP_HOST_POINTER, offset, length);
     }
     return (uint64_t)(uintptr_t)(moc_memory->data + offset);
 }

@@ -26,7 +26,8 @@ enum {
     MOC_HC_GET_INPUT_BUFFER_ID = 8,
     MOC_HC_GET_OUTPUT_BUFFER_ID = 9,
     MOC_HC_GET_URL = 10,
-    /* RDI = trap code (wasm_rt_trap_t, or MOC_TRAP_*): ends the call. */
+    /* RDI = trap code (wasm_rt_trap_t, or MOC_TRAP_*), RSI = linear memory size; MOC_TRAP_HOST_POINTER adds
+     * RCX = the import (moc_import), R8/R9 = the range: ends the call. */
     MOC_HC_WASM_TRAP = 11,
     /* RDI = address of a struct moc_host_call: a `core` import whose pointers are linear-memory offsets. */
     MOC_HC_WASM_CORE = 12,
@@ -62,6 +63,9 @@ struct moc_boot_info {
 
 uint64_t moc_hypercall(uint32_t number, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e);
 _Noreturn void moc_trap(uint32_t code);
+
+/* The runtime-served import running now (its index in WasmGuestImports.All), named by a bad-pointer trap. */
+extern uint32_t moc_import;
 
 /* Called by every export trampoline before the module is instantiated. */
 void moc_runtime_begin(void);
