@@ -151,4 +151,12 @@ public static class WasmKvmModules
             (call $async (i32.const 16) (i32.const 5) (i32.const 64) (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 2048)))
           (func (export "bad_pointer") (result i32) (call $b64e (i32.const 65530) (i32.const 100))))
         """;
+
+    /// <summary>i64 parameters and results: the micro-VM returns the whole of RAX for translated wasm.</summary>
+    public const string Wide = """
+        (module
+          (func (export "wide") (param $a i64) (param $b i32) (result i64)
+            (i64.add (i64.mul (local.get $a) (i64.const 3)) (i64.extend_i32_s (local.get $b))))
+          (func (export "narrow") (param $a i64) (result i32) (i32.wrap_i64 (i64.shr_u (local.get $a) (i64.const 4)))))
+        """;
 }

@@ -110,6 +110,50 @@ public sealed class WasmKvmPosixTests(WasiTestHost wasmtime) : IClassFixture<Was
     }
 
     [Fact]
+    public async Task A_wasi_unstable_program_gets_the_preview0_layouts_as_on_Wasmtime()
+    {
+        // preview0: fd_filestat_get writes 56 bytes with a u32 nlink, fd_seek numbers whence cur/end/set 0/1/2.
+        const string wat = """
+            (module
+              (import "wasi_unstable" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+              (import "wasi_unstable" "fd_filestat_get" (func $stat (param i32 i32) (result i32)))
+              (import "wasi_unstable" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+              (import "wasi_unstable" "fd_seek" (func $seek (param i32 i64 i32 i32) (result i32)))
+              (import "wasi_unstable" "proc_exit" (func $exit (param i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 300) "notes.txt")
+              (data (i32.const 320) "0123456789")
+              (func (export "_start")
+                (local $fd i32)
+                (drop (call $open (i32.const 3) (i32.const 0) (i32.const 300) (i32.const 9) (i32.const 1) (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 400)))
+                (local.set $fd (i32.load (i32.const 400)))
+                (i32.store (i32.const 0) (i32.const 320))
+                (i32.store (i32.const 4) (i32.const 10))
+                (drop (call $write (local.get $fd) (i32.const 0) (i32.const 1) (i32.const 8)))
+                (i32.store (i32.const 404) (call $seek (local.get $fd) (i64.const -3) (i32.const 1) (i32.const 408)))
+                (drop (call $stat (local.get $fd) (i32.const 100)))
+                (i64.store (i32.const 108) (i64.const 0))
+                (i64.store (i32.const 132) (i64.const 0))
+                (i64.store (i32.const 140) (i64.const 0))
+                (i64.store (i32.const 148) (i64.const 0))
+                (i32.store (i32.const 0) (i32.const 100))
+                (i32.store (i32.const 4) (i32.const 56))
+                (i32.store (i32.const 16) (i32.const 404))
+                (i32.store (i32.const 20) (i32.const 12))
+                (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+                (drop (call $write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 8)))
+                (call $exit (i32.const 3))))
+            """;
+
+        var answers = await BothAsync(wasmtime, Hosted, "preview0", Wat.ToWasm(wat), [], new Dictionary<string, string>(), "", new Vfs());
+
+        Assert.Equal(InvocationOutcome.Ok, answers.Translated.Outcome);
+        Assert.Equal(3, answers.Translated.ExitCode);
+        Assert.Equal("/notes.txt=0123456789\n", answers.Translated.Tree);
+        Assert.Equal(answers.Wasmtime, answers.Translated);
+    }
+
+    [Fact]
     public async Task Direct_mode_modules_may_write_to_stdout_through_WASI_as_on_Wasmtime()
     {
         const string wat = """

@@ -147,6 +147,9 @@ public sealed class WasmTranslationTests
         { nameof(WasmKvmModules.Memory), "touch_last", [], "", null },
         { nameof(WasmKvmModules.Unbounded), "pages_until_cap", [], "", null },
         { nameof(WasmKvmModules.Unbounded), "bomb", [], "", "memory cap" },
+        { nameof(WasmKvmModules.Wide), "wide", [0x123456789AB, -5], "", null },
+        { nameof(WasmKvmModules.Wide), "wide", [-0x7000000000000000, 7], "", null },
+        { nameof(WasmKvmModules.Wide), "narrow", [-1], "", null },
         { nameof(WasmKvmModules.CoreCalls), "base64", [], "", null },
         { nameof(WasmKvmModules.CoreCalls), "bad_base64", [], "", null },
         { nameof(WasmKvmModules.CoreCalls), "status", [], "", null },
@@ -238,6 +241,7 @@ public sealed class WasmTranslationTests
         nameof(WasmKvmModules.Memory) => WasmKvmModules.Memory,
         nameof(WasmKvmModules.Unbounded) => WasmKvmModules.Unbounded,
         nameof(WasmKvmModules.CoreCalls) => WasmKvmModules.CoreCalls,
+        nameof(WasmKvmModules.Wide) => WasmKvmModules.Wide,
         _ => File.ReadAllText(Path.Combine(KvmGuests.RepositoryRoot(), "Samples", "wat", module)),
     };
 
