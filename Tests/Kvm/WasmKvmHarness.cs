@@ -26,8 +26,8 @@ public static class WasmKvmHarness
 {
     public const long MemoryCap = 4L * 1024 * 1024;
 
-    /// <summary>The hosted region past linear memory: the runtime's 64 KiB gap, then the guest's stack.</summary>
-    private const long RegionExtra = (64 * 1024) + (2 * 1024 * 1024);
+    /// <summary>The hosted region past linear memory: the runtime's 64 KiB gap, then a stack the size of a micro-VM's.</summary>
+    private const long RegionExtra = (64 * 1024) + (long)GuestLayout.StackBytes;
     private static readonly ConcurrentDictionary<string, Lazy<string>> Hosted = new();
     private static readonly string Root = Path.Combine(Path.GetTempPath(), "moc-wasm-kvm-tests-" + Environment.ProcessId);
 
