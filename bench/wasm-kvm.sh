@@ -3,9 +3,10 @@
 #   KvmBenchmarks      KVM warm call vs the bare round trip (goal <= 2x); cold call on a running engine (goal <= 1 ms)
 #   WasmKvmBenchmarks  hello sample warm, isolation kvm vs Wasmtime (goal <= 3x);
 #                      SHA-256 of 1 MiB (Samples/c/sha256.c), isolation kvm vs Wasmtime (goal: ratio <= 2, i.e. >= 0.5x speed)
+#                      posix uppercase of 64 KiB (Samples/wasi/uppercase.c, WASI over hypercalls), kvm vs Wasmtime (no goal)
 #   bench/wasm-kvm.sh            results into bench/RESULTS.md (section "Wasm in KVM micro-VMs")
 #   BENCH_JOB=medium bench/wasm-kvm.sh   more iterations (default: short)
-# Needs /dev/kvm (read-write), clang + lld (wasm32), wabt (wasm2c) and gcc; uses no network port.
+# Needs /dev/kvm (read-write), clang + lld (wasm32) with wasi-libc, wabt (wasm2c) and gcc; uses no network port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then

@@ -49,8 +49,8 @@ public sealed class WasmKvmFunctionTests(ServerFixture fixture)
     [Theory]
     [InlineData(Wat.Hello, "firecracker", "application/wasm", "isolation must be")]
     [InlineData("export default { fetch() { return new Response('x'); } }", "kvm", "text/javascript", "wasm modules only")]
-    [InlineData("""(module (import "core" "base64_encode" (func (param i32 i32) (result i32))))""", "kvm", "application/wasm", "core.base64_encode")]
-    [InlineData("""(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32))))""", "kvm", "application/wasm", "wasi_snapshot_preview1.fd_write")]
+    [InlineData("""(module (import "core" "no_such_call" (func (param i32 i32) (result i32))))""", "kvm", "application/wasm", "core.no_such_call")]
+    [InlineData("""(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32) (result i32))))""", "kvm", "application/wasm", "wasi_snapshot_preview1.fd_write has the wrong signature")]
     public async Task What_isolation_kvm_cannot_run_is_refused_with_400_and_nothing_is_stored(string source, string isolation, string contentType, string expected)
     {
         var bytes = contentType == "application/wasm" ? Wat.ToWasm(source) : Encoding.UTF8.GetBytes(source);
@@ -153,6 +153,40 @@ public sealed class WasmKvmFunctionTests(ServerFixture fixture)
         }
 
         Assert.Equal(answers[0], answers[1]);
+    }
+
+    [KvmFact]
+    public async Task A_posix_program_answers_the_same_in_both_isolations_and_keeps_its_files()
+    {
+        var wasm = Kvm.WasmKvmPosixTests.Tour.Value;
+        var answers = new List<string>();
+        foreach (var isolation in new[] { "wasmtime", "kvm" })
+        {
+            var name = $"wk-tour-{isolation}";
+            var registered = await client.PostJsonAsync("blob/register", new
+            {
+                name, content_type = "application/wasm", bytes = Convert.ToBase64String(wasm), isolation,
+            });
+            Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
+            foreach (var arguments in new[] { new[] { "one" }, ["one", "two"] })
+            {
+                var call = await client.CallAsync(new
+                {
+                    name, mode = "posix", posix_arguments = arguments, env = new Dictionary<string, string> { ["GREETING"] = "hi" },
+                    program = "tour", input = Convert.ToBase64String("stdin text"u8.ToArray()),
+                });
+                Assert.Equal(HttpStatusCode.OK, call.StatusCode);
+                var body = await call.JsonAsync();
+                answers.Add($"{body["result"]} {Output(body)} {body["stderr"]}");
+            }
+
+            Assert.Equal("2", await client.GetStringAsync($"{Api.Prefix}function/{name}/fs/counter"));
+            Assert.Equal("run 1\nrun 2\n", await client.GetStringAsync($"{Api.Prefix}function/{name}/fs/dir/appended"));
+        }
+
+        Assert.Equal(answers[0], answers[2]);
+        Assert.Equal(answers[1], answers[3]);
+        Assert.StartsWith("7 argv[0]=tour\n", answers[3]);
     }
 
     [KvmFact]

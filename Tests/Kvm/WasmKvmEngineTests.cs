@@ -1,16 +1,38 @@
+using System.Collections.Concurrent;
 using MyOwnCluster.Execution;
+using MyOwnCluster.Execution.Wasm.Wasi;
+using MyOwnCluster.Tests.Wasi;
 using MyOwnCluster.Tests.Support;
 
 namespace MyOwnCluster.Tests.Kvm;
 
 /// <summary>Translated wasm in real micro-VMs (the KVM engine, no server): runs wherever /dev/kvm works.</summary>
-public sealed class WasmKvmEngineTests : IDisposable
+public sealed class WasmKvmEngineTests(WasiTestHost wasmtime) : IDisposable, IClassFixture<WasiTestHost>
 {
+    private static readonly ConcurrentDictionary<string, Vfs> Trees = new();
+
     private readonly Execution.Kvm.KvmEngine engine = new(
         Microsoft.Extensions.Options.Options.Create(new ExecutionOptions { MemoryBytes = WasmKvmHarness.MemoryCap, CallTimeoutMs = 2000 }),
-        Microsoft.Extensions.Logging.Abstractions.NullLogger<Execution.Kvm.KvmEngine>.Instance);
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<Execution.Kvm.KvmEngine>.Instance, Execution.Kvm.KvmSystem.DevicePath,
+        fileSystems: new WasiTestHost.TreeProvider(Trees));
 
     public void Dispose() => engine.Dispose();
+
+    [KvmFact]
+    public Task A_C_program_in_a_micro_vm_sees_args_env_stdin_and_its_durable_tree_as_on_Wasmtime() =>
+        WasmKvmPosixTests.TourAsync(wasmtime, InMicroVmAsync);
+
+    [KvmTheory]
+    [MemberData(nameof(WasmKvmPosixTests.SuitePrograms), MemberType = typeof(WasmKvmPosixTests))]
+    public Task A_wasi_testsuite_program_passes_in_a_micro_vm_as_on_Wasmtime(string program) =>
+        WasmKvmPosixTests.SuiteProgramAsync(wasmtime, InMicroVmAsync, program);
+
+    /// <summary>A posix call through the engine on the function's durable tree <paramref name="tree"/> (the provider loads and saves that object).</summary>
+    private Task<InvocationResult> InMicroVmAsync(byte[] wasm, InvocationRequest request, Vfs tree)
+    {
+        Trees[request.Function] = tree;
+        return engine.InvokeAsync(WasmKvmHarness.Target(wasm, inKvm: true) with { Name = request.Function }, request);
+    }
 
     [KvmTheory]
     [MemberData(nameof(WasmTranslationTests.SameAnswers), MemberType = typeof(WasmTranslationTests))]

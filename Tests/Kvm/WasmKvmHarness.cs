@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.IO.MemoryMappedFiles;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MyOwnCluster.Buffers;
 using MyOwnCluster.Execution;
+using MyOwnCluster.Execution.Kvm;
 using MyOwnCluster.Execution.Kvm.WasmGuest;
+using MyOwnCluster.Execution.Wasm.Wasi;
 using MyOwnCluster.Execution.Wasm;
 using MyOwnCluster.Tests.Support;
 
@@ -16,17 +19,24 @@ public sealed record CallAnswer(InvocationOutcome Outcome, long Result, string O
 
 /// <summary>
 /// Runs a module three ways without /dev/kvm: on Wasmtime, and translated by the micro-VM pipeline (same wasm2c output,
-/// same guest runtime) but linked as a Linux process against Tests/Kvm/WasmShim/moc_hosted_shim.c, which answers the
-/// hypercalls as the KVM engine does. The third way, the real micro-VM, runs in the [KvmFact] tests.
+/// same guest runtime) but linked as a Linux process against Tests/Kvm/WasmShim/moc_hosted_shim.c, whose hypercalls
+/// the KVM engine's own dispatch serves. The third way, the real micro-VM, runs in the [KvmFact] tests.
 /// </summary>
 public static class WasmKvmHarness
 {
     public const long MemoryCap = 4L * 1024 * 1024;
+
+    /// <summary>The hosted region past linear memory: the runtime's 64 KiB gap, then a stack the size of a micro-VM's.</summary>
+    private const long RegionExtra = (64 * 1024) + (long)GuestLayout.StackBytes;
     private static readonly ConcurrentDictionary<string, Lazy<string>> Hosted = new();
     private static readonly string Root = Path.Combine(Path.GetTempPath(), "moc-wasm-kvm-tests-" + Environment.ProcessId);
 
     public static WasmEngine Wasmtime(long memoryBytes = MemoryCap, int timeoutMs = 5000) => new(
-        [new MyOwnClusterModule(), new CoreModule(), new CorePersistenceModule(), new CoreCallModule()],
+        [
+            new MyOwnClusterModule(), new CoreModule(), new CorePersistenceModule(), new CoreCallModule(), new CoreAtomicPersistenceModule(),
+            new CoreHttpModule(), new CorePlatformModule(), new CoreScheduleModule(), new CoreFilterModule(), new CoreAsyncModule(),
+            new WasiSnapshotPreview1Module(),
+        ],
         Options.Create(new ExecutionOptions { MemoryBytes = memoryBytes, CallTimeoutMs = timeoutMs }),
         NullLogger<WasmEngine>.Instance);
 
@@ -57,36 +67,97 @@ public static class WasmKvmHarness
         OnHostedShim(Wat.ToWasm(wat), export, arguments, input);
 
     /// <summary>The module translated and linked with the hosted shim, run once as a process.</summary>
-    public static CallAnswer OnHostedShim(byte[] wasm, string export, long[]? arguments = null, string input = "")
+    public static CallAnswer OnHostedShim(byte[] wasm, string export, long[]? arguments = null, string input = "") =>
+        Answer(RunHosted(wasm, Request(export, arguments, input), null));
+
+    /// <summary>
+    /// One call of the module translated and linked with the hosted shim (Tests/Kvm/WasmShim/moc_hosted_shim.c): the
+    /// process's hypercalls are served by the KVM engine's own dispatch (<see cref="WasmKvmCall"/>, Hypercalls), on a
+    /// real GuestContext; in posix mode its WASI calls work on <paramref name="tree"/>.
+    /// </summary>
+    public static InvocationResult RunHosted(byte[] wasm, InvocationRequest request, Vfs? tree, long memoryBytes = MemoryCap)
     {
         var program = Hosted.GetOrAdd(MyOwnCluster.Files.TechIds.Of(wasm), _ => new Lazy<string>(() => BuildHosted(wasm))).Value;
         var run = Path.Combine(Root, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(run);
-        File.WriteAllText(Path.Combine(run, "input"), input, new UTF8Encoding(false));
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { export, Path.Combine(run, "input"), Path.Combine(run, "output"), MemoryCap.ToString() }
-            .Concat((arguments ?? []).Select(a => a.ToString())))
+        var regionPath = Path.Combine(run, "region");
+        using (var file = File.Create(regionPath))
+        {
+            file.SetLength(memoryBytes + RegionExtra);
+        }
+
+        var limits = new ExecutionOptions { MemoryBytes = memoryBytes, CallTimeoutMs = 60_000 };
+        var target = Target(wasm, inKvm: true) with { Name = request.Function };
+        var guest = target.CreateGuest(request, limits, NullLogger.Instance);
+        var call = WasmKvmCall.Begin(guest, request.Mode == InvocationMode.Posix ? tree ?? new Vfs() : null, null);
+        var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        var startName = string.IsNullOrEmpty(request.StartFunction) ? "_start" : request.StartFunction;
+        foreach (var argument in new[] { startName, regionPath, memoryBytes.ToString() }.Concat(WasmKvmCall.Arguments(request).Select(a => a.ToString())))
         {
             start.ArgumentList.Add(argument);
         }
 
+        using var region = MemoryMappedFile.CreateFromFile(regionPath, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite);
+        using var view = region.CreateViewAccessor(0, 0, MemoryMappedFileAccess.ReadWrite);
         using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        var line = stdout.Trim().Split('\n')[^1].Split(' ');
-        switch (line[0])
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
         {
-            case "result":
-                var output = File.ReadAllText(Path.Combine(run, "output"));
-                var contentType = File.ReadAllLines(Path.Combine(run, "output.headers"))
-                    .Where(h => h.StartsWith("content-type=", StringComparison.Ordinal)).Select(h => h["content-type=".Length..]).FirstOrDefault();
-                return new CallAnswer(InvocationOutcome.Ok, long.Parse(line[1]), output, contentType, null);
-            case "trap":
-                var fault = WasmTraps.Fault(ulong.Parse(line[1]), ulong.Parse(line[2]), MemoryCap);
-                return new CallAnswer(fault.Outcome, 0, "", null, fault.Message);
-            default:
-                throw new InvalidOperationException($"the hosted shim answered '{stdout}' (exit code {process.ExitCode})");
+            var outcome = Serve(process, view, call);
+            return WasmKvmCall.Finish(call, outcome);
+        }
+        catch (EndOfStreamException)
+        {
+            process.WaitForExit();
+            throw new InvalidOperationException($"the hosted guest stopped (exit code {process.ExitCode}): {stderr.Result}");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+
+            process.WaitForExit();
+            Directory.Delete(run, recursive: true);
+        }
+    }
+
+    /// <summary>The shim's messages until the export returns or a hypercall ends the call.</summary>
+    private static unsafe CallOutcome Serve(Process process, MemoryMappedViewAccessor view, WasmCall call)
+    {
+        var requests = new BinaryReader(process.StandardOutput.BaseStream);
+        var replies = process.StandardInput.BaseStream;
+        byte* pointer = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        try
+        {
+            var memory = new Span<byte>(pointer + view.PointerOffset, (int)view.Capacity);
+            Assert.Equal(0UL, requests.ReadUInt64());
+            var origin = requests.ReadUInt64();
+            while (true)
+            {
+                var kind = requests.ReadUInt64();
+                if (kind == 2)
+                {
+                    return new CallOutcome(InvocationOutcome.Ok, unchecked((long)requests.ReadUInt64()), null);
+                }
+
+                Assert.Equal(1UL, kind);
+                var number = (uint)requests.ReadUInt64();
+                var (a, b, c, d, e) = (requests.ReadUInt64(), requests.ReadUInt64(), requests.ReadUInt64(), requests.ReadUInt64(), requests.ReadUInt64());
+                if (WasmKvmCall.Serve(number, a, b, c, d, e, new GuestRam(memory, origin), call, out var ended) is not { } result)
+                {
+                    return ended;
+                }
+
+                replies.Write(BitConverter.GetBytes((ulong)result));
+                replies.Flush();
+            }
+        }
+        finally
+        {
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
         }
     }
 

@@ -99,4 +99,64 @@ public static class WasmKvmModules
             (loop $l (br_if $l (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
             (memory.size)))
         """;
+
+    /// <summary>
+    /// <c>core</c> calls beyond buffers and key-value, through the core hypercall with an i64 argument among them:
+    /// base64, status codes, paged and atomic key-value, schedules, platform status, HTTP, JWT, blobs.
+    /// </summary>
+    public const string CoreCalls = """
+        (module
+          (import "core" "base64_encode" (func $b64e (param i32 i32) (result i32)))
+          (import "core" "base64_decode" (func $b64d (param i32 i32) (result i32)))
+          (import "core" "read_exchange_buffer" (func $read (param i32 i32 i32) (result i32)))
+          (import "core" "write_exchange_buffer" (func $write (param i32 i32 i32) (result i32)))
+          (import "core" "get_output_buffer_id" (func $out (result i32)))
+          (import "core" "write_exchange_buffer_status_code" (func $set_status (param i32 i32) (result i32)))
+          (import "core" "read_exchange_buffer_status_code" (func $status (param i32) (result i32)))
+          (import "core" "persistence_increment" (func $increment (param i32 i32 i64 i32) (result i32)))
+          (import "core" "persistence_get_subset_paged" (func $paged (param i32 i32 i32 i32 i32) (result i32)))
+          (import "core" "schedule_list" (func $schedules (result i32)))
+          (import "core" "get_status" (func $platform (result i32)))
+          (import "core" "http_request" (func $http (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
+          (import "core" "jwt_verify_rs256" (func $jwt (param i32 i32 i32 i32) (result i32)))
+          (import "core" "get_blob_tech_id_from_name" (func $blob (param i32 i32) (result i32)))
+          (import "core" "call_function_async" (func $async (param i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "hello, micro-VM")
+          (data (i32.const 64) "GET")
+          (data (i32.const 80) "https://example.com/")
+          (func $copy_out (param $id i32) (result i32)
+            (local $n i32)
+            (local.set $n (call $read (local.get $id) (i32.const 1024) (i32.const 4096)))
+            (drop (call $write (call $out) (i32.const 1024) (local.get $n)))
+            (local.get $n))
+          (func (export "base64") (result i32)
+            (drop (call $copy_out (call $b64e (i32.const 16) (i32.const 15))))
+            (call $copy_out (call $b64d (i32.const 1024) (i32.const 20))))
+          (func (export "bad_base64") (result i32) (call $b64d (i32.const 16) (i32.const 15)))
+          (func (export "status") (result i32)
+            (drop (call $set_status (call $out) (i32.const 418)))
+            (call $status (call $out)))
+          (func (export "increment") (result i32)
+            (call $increment (i32.const 16) (i32.const 5) (i64.const 0x100000001) (i32.const 512)))
+          (func (export "paged") (result i32)
+            (call $paged (i32.const 16) (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 10)))
+          (func (export "schedules") (result i32) (call $schedules))
+          (func (export "platform") (result i32) (call $platform))
+          (func (export "http") (result i32)
+            (call $http (i32.const 64) (i32.const 3) (i32.const 80) (i32.const 20) (i32.const 0) (i32.const 0) (i32.const 0)))
+          (func (export "jwt") (result i32) (call $jwt (i32.const 16) (i32.const 15) (i32.const 16) (i32.const 15)))
+          (func (export "blob") (result i32) (call $blob (i32.const 16) (i32.const 5)))
+          (func (export "async") (result i32)
+            (call $async (i32.const 16) (i32.const 5) (i32.const 64) (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 2048)))
+          (func (export "bad_pointer") (result i32) (call $b64e (i32.const 65530) (i32.const 100))))
+        """;
+
+    /// <summary>i64 parameters and results: the micro-VM returns the whole of RAX for translated wasm.</summary>
+    public const string Wide = """
+        (module
+          (func (export "wide") (param $a i64) (param $b i32) (result i64)
+            (i64.add (i64.mul (local.get $a) (i64.const 3)) (i64.extend_i32_s (local.get $b))))
+          (func (export "narrow") (param $a i64) (result i32) (i32.wrap_i64 (i64.shr_u (local.get $a) (i64.const 4)))))
+        """;
 }

@@ -16,7 +16,7 @@ public sealed class WasiTestHost : IDisposable
     public WasiTestHost()
     {
         IWasmHostModule[] modules = [new MyOwnClusterModule(), new WasiSnapshotPreview1Module(), new WasiUnstableModule()];
-        Engine = new WasmEngine(modules, Options.Create(new ExecutionOptions()), NullLogger<WasmEngine>.Instance, new Provider(trees));
+        Engine = new WasmEngine(modules, Options.Create(new ExecutionOptions()), NullLogger<WasmEngine>.Instance, new TreeProvider(trees));
     }
 
     public WasmEngine Engine { get; }
@@ -40,7 +40,8 @@ public sealed class WasiTestHost : IDisposable
 
     public void Dispose() => Engine.Dispose();
 
-    private sealed class Provider(ConcurrentDictionary<string, Vfs> trees) : IWasiFileSystemProvider
+    /// <summary>Trees by function name: a call loads the one set (or a new empty one) and its save replaces it.</summary>
+    public sealed class TreeProvider(ConcurrentDictionary<string, Vfs> trees) : IWasiFileSystemProvider
     {
         public Task<Vfs> LoadAsync(string functionName) => Task.FromResult(trees.GetOrAdd(functionName, _ => new Vfs()));
 

@@ -34,7 +34,7 @@ public class PosixBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        wasm = Compile(Path.Combine(RepositoryRoot(), "Samples", "wasi", "uppercase.c"));
+        wasm = CompileWasi(Path.Combine(RepositoryRoot(), "Samples", "wasi", "uppercase.c"), directory);
         var input = new byte[InputBytes];
         Random.Shared.NextBytes(input);
         inputPath = Path.Combine(directory, "input");
@@ -84,9 +84,10 @@ public class PosixBenchmarks
         Directory.Delete(directory, recursive: true);
     }
 
-    private byte[] Compile(string source)
+    /// <summary>A WASI command from C source (clang with wasi-libc), written into <paramref name="directory"/>.</summary>
+    internal static byte[] CompileWasi(string source, string directory)
     {
-        var output = Path.Combine(directory, "uppercase.wasm");
+        var output = Path.Combine(directory, Path.GetFileNameWithoutExtension(source) + ".wasm");
         var arguments = new List<string> { "--target=wasm32-wasi", "-O2", "-o", output, source };
         if (Directory.Exists("/usr/share/wasi-sysroot"))
         {

@@ -13,8 +13,9 @@ namespace MyOwnCluster.Bench;
 /// <summary>
 /// Wasm in KVM micro-VMs (isolation kvm) against the same module on Wasmtime, in the same run: warm calls of the hello
 /// sample (goal: at most 3x Wasmtime) and SHA-256 of 1 MiB with Samples/c/sha256.c (goal: at least 0.5x Wasmtime's
-/// speed, i.e. a ratio of at most 2). The bare-round-trip and cold-call goals are KvmBenchmarks'. Needs /dev/kvm,
-/// clang and wasm2c (bench/wasm-kvm.sh checks).
+/// speed, i.e. a ratio of at most 2); and, without a goal, a posix-mode WASI program (Samples/wasi/uppercase.c on
+/// 64 KiB), whose WASI calls cross the hypercall. The bare-round-trip and cold-call goals are KvmBenchmarks'. Needs
+/// /dev/kvm, clang (with wasi-libc) and wasm2c (bench/wasm-kvm.sh checks).
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
@@ -28,6 +29,8 @@ public class WasmKvmBenchmarks
     private (FunctionTarget Wasmtime, FunctionTarget Kvm) sha256;
     private InvocationRequest helloRequest = null!;
     private InvocationRequest sha256Request = null!;
+    private (FunctionTarget Wasmtime, FunctionTarget Kvm) uppercase;
+    private InvocationRequest uppercaseRequest = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -39,7 +42,14 @@ public class WasmKvmBenchmarks
         var mebibyte = new byte[1024 * 1024];
         new Random(26).NextBytes(mebibyte);
         sha256Request = new InvocationRequest("sha256", "", InvocationMode.Direct, [], ExchangeBufferData.FromBody(mebibyte));
-        wasmtime = new WasmEngine([new MyOwnClusterModule(), new CoreModule()], options, NullLogger<WasmEngine>.Instance);
+        var work = Directory.CreateTempSubdirectory("moc-bench-wasm-kvm-").FullName;
+        uppercase = Targets("uppercase", PosixBenchmarks.CompileWasi(Path.Combine(root, "Samples", "wasi", "uppercase.c"), work));
+        Directory.Delete(work, recursive: true);
+        var text = new byte[64 * 1024];
+        new Random(26).NextBytes(text);
+        uppercaseRequest = new InvocationRequest("uppercase", "_start", InvocationMode.Posix, [], ExchangeBufferData.FromBody(text));
+        wasmtime = new WasmEngine([new MyOwnClusterModule(), new CoreModule(), new Execution.Wasm.Wasi.WasiSnapshotPreview1Module()], options,
+            NullLogger<WasmEngine>.Instance);
         kvm = new KvmEngine(options, NullLogger<KvmEngine>.Instance);
         if (!kvm.IsAvailable)
         {
@@ -58,6 +68,13 @@ public class WasmKvmBenchmarks
                 throw new InvalidOperationException($"sha256 on {(target.WasmInKvm ? "kvm" : "wasmtime")}: {result.Error ?? digest}, expected {expected}");
             }
         }
+
+        var upper = wasmtime.InvokeAsync(uppercase.Wasmtime, uppercaseRequest).GetAwaiter().GetResult();
+        var upperKvm = kvm.InvokeAsync(uppercase.Kvm, uppercaseRequest).GetAwaiter().GetResult();
+        if (upperKvm.Error is not null || !upper.Output.Body.AsSpan().SequenceEqual(upperKvm.Output.Body))
+        {
+            throw new InvalidOperationException($"uppercase with isolation kvm differs from Wasmtime: {upperKvm.Error}");
+        }
     }
 
     [Benchmark(Baseline = true, Description = "hello sample, warm, Wasmtime")]
@@ -75,6 +92,14 @@ public class WasmKvmBenchmarks
     [Benchmark(Description = "SHA-256 of 1 MiB, isolation kvm (goal: ratio at most 2, i.e. 0.5x the speed)")]
     [BenchmarkCategory("sha256")]
     public long Sha256Kvm() => kvm.InvokeAsync(sha256.Kvm, sha256Request).GetAwaiter().GetResult().Result;
+
+    [Benchmark(Baseline = true, Description = "posix uppercase of 64 KiB, Wasmtime")]
+    [BenchmarkCategory("posix")]
+    public long UppercaseWasmtime() => wasmtime.InvokeAsync(uppercase.Wasmtime, uppercaseRequest).GetAwaiter().GetResult().Output.Body.Length;
+
+    [Benchmark(Description = "posix uppercase of 64 KiB, isolation kvm (WASI over hypercalls; no goal)")]
+    [BenchmarkCategory("posix")]
+    public long UppercaseKvm() => kvm.InvokeAsync(uppercase.Kvm, uppercaseRequest).GetAwaiter().GetResult().Output.Body.Length;
 
     [GlobalCleanup]
     public void Cleanup()

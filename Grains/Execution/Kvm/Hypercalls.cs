@@ -20,8 +20,11 @@ internal enum Hypercall
     /// <summary>Translated wasm (isolation kvm): RDI = trap code, RSI = linear memory size; ends the call.</summary>
     WasmTrap = 11,
 
-    /// <summary>Translated wasm: RDI = a <c>struct moc_core_call</c> (Grains/Execution/Kvm/WasmGuest/moc_wasm_rt.h).</summary>
+    /// <summary>Translated wasm: RDI = a <c>struct moc_host_call</c> (Grains/Execution/Kvm/WasmGuest/moc_wasm_rt.h).</summary>
     WasmCore = 12,
+
+    /// <summary>Translated wasm: RDI = a <c>struct moc_host_call</c> naming a WASI function (<see cref="WasmWasiCalls"/>).</summary>
+    WasmWasi = 13,
 }
 
 /// <summary>
@@ -33,16 +36,18 @@ internal static class Hypercalls
 {
     private const uint Failure = 0xFFFFFFFF;
 
-    /// <summary>Runs hypercall <paramref name="number"/>; throws <see cref="HypercallFault"/> when the guest misused it.</summary>
-    public static uint Dispatch(uint number, in Native.KvmRegs regs, KvmMachine machine, GuestContext guest)
+    /// <summary>
+    /// Runs hypercall <paramref name="number"/> with its argument registers; throws <see cref="HypercallFault"/> when the
+    /// guest misused it, and <see cref="Wasm.Wasi.WasiExitException"/> when a WASI program exits.
+    /// </summary>
+    public static uint Dispatch(uint number, ulong a, ulong b, ulong c, ulong d, ulong e, GuestRam ram, Wasm.WasmCall call)
     {
+        var guest = call.Guest;
         if (guest.MemoryExhausted)
         {
             throw new HypercallFault(guest.Tree.Memory.Reason);
         }
 
-        var ram = new GuestRam(machine);
-        var (a, b, c, d, e) = (regs.Rdi, regs.Rsi, regs.Rcx, regs.R8, regs.R9);
         return (Hypercall)number switch
         {
             Hypercall.Test => Test(guest),
@@ -56,8 +61,9 @@ internal static class Hypercalls
             Hypercall.GetInputBufferId => (uint)guest.InputBufferId,
             Hypercall.GetOutputBufferId => (uint)guest.OutputBufferId,
             Hypercall.GetUrl => GetUrl(guest, ram, a, b),
-            Hypercall.WasmTrap => throw WasmTraps.Fault(a, b, guest.Limits.MemoryBytes),
-            Hypercall.WasmCore => WasmCoreCalls.Dispatch(ram, guest, a),
+            Hypercall.WasmTrap => throw WasmTraps.Fault(a, b, guest.Limits.MemoryBytes, c, d, e),
+            Hypercall.WasmCore => WasmCoreCalls.Dispatch(ram, call, a),
+            Hypercall.WasmWasi => WasmWasiCalls.Dispatch(ram, call, a),
             _ => throw new HypercallFault($"unknown hypercall {number} (see Samples/kvm/moc_guest.h)"),
         };
     }

@@ -1,9 +1,15 @@
+using MyOwnCluster.Execution.Wasm;
+using MyOwnCluster.Execution.Kvm.WasmGuest;
+
 namespace MyOwnCluster.Execution.Kvm;
 
 /// <summary>How one call on a machine ended; <see cref="Clean"/> calls leave the VM fit for the pool.</summary>
 internal readonly record struct CallOutcome(InvocationOutcome Outcome, long Result, string? Error)
 {
-    public bool Clean => Outcome == InvocationOutcome.Ok;
+    public bool Clean => Outcome == InvocationOutcome.Ok && Reusable;
+
+    /// <summary>False when the call ended mid-guest (a WASI exit): its VM is dropped even though the call succeeded.</summary>
+    public bool Reusable { get; init; } = true;
 
     public static CallOutcome Fail(InvocationOutcome outcome, string error) => new(outcome, -1, error);
 }
@@ -23,9 +29,11 @@ internal static class KvmCall
     /// <summary>Vectors that push an error code, which sits above the faulting RIP on the exception frame.</summary>
     private static readonly HashSet<int> VectorsWithErrorCode = [8, 10, 11, 12, 13, 14, 17, 21, 29, 30];
 
-    public static CallOutcome Run(KvmMachine machine, ulong start, GuestContext guest, int maxHypercalls)
+    /// <param name="wideResult">The start function returns 64 bits (translated wasm); kvm-elf guests return EAX.</param>
+    public static CallOutcome Run(KvmMachine machine, ulong start, IReadOnlyList<long> arguments, WasmCall call, int maxHypercalls, bool wideResult)
     {
-        machine.Enter(start, guest.Request.Arguments);
+        var guest = call.Guest;
+        machine.Enter(start, arguments);
         using var deadline = CallDeadline.Start(machine.Vcpu, guest.RemainingMs);
         var hypercalls = 0;
         try
@@ -43,15 +51,15 @@ internal static class KvmCall
                     return GuestFault($"more than {maxHypercalls} hypercalls in one call (hypercall flood)");
                 }
 
-                if (Handle(machine, exit, guest) is { } outcome)
+                if (Handle(machine, exit, call, wideResult) is { } outcome)
                 {
                     return outcome;
                 }
             }
         }
-        catch (HypercallFault fault)
+        catch (Exception e) when (WasmKvmCall.Ending(e) is { } ended)
         {
-            return CallOutcome.Fail(fault.Outcome, fault.Message);
+            return ended;
         }
         catch (KvmException e)
         {
@@ -60,14 +68,15 @@ internal static class KvmCall
     }
 
     /// <summary>Every exit, matched once: null means the guest may go on (hypercall served, or a signal that was not ours).</summary>
-    private static CallOutcome? Handle(KvmMachine machine, VmExit exit, GuestContext guest)
+    private static CallOutcome? Handle(KvmMachine machine, VmExit exit, WasmCall call, bool wideResult)
     {
         switch (exit.Kind)
         {
             case VmExitKind.Hlt:
-                return new CallOutcome(InvocationOutcome.Ok, unchecked((int)machine.Vcpu.GetRegs().Rax), null);
+                var rax = machine.Vcpu.GetRegs().Rax;
+                return new CallOutcome(InvocationOutcome.Ok, wideResult ? unchecked((long)rax) : unchecked((int)rax), null);
             case VmExitKind.IoOut when exit.Port == GuestLayout.HypercallPort:
-                Serve(machine, exit.Data, guest);
+                Serve(machine, exit.Data, call);
                 return null;
             case VmExitKind.Interrupted:
                 return null;
@@ -89,10 +98,10 @@ internal static class KvmCall
         }
     }
 
-    private static void Serve(KvmMachine machine, uint number, GuestContext guest)
+    private static void Serve(KvmMachine machine, uint number, WasmCall call)
     {
         var regs = machine.Vcpu.GetRegs();
-        regs.Rax = Hypercalls.Dispatch(number, regs, machine, guest);
+        regs.Rax = Hypercalls.Dispatch(number, regs.Rdi, regs.Rsi, regs.Rcx, regs.R8, regs.R9, new GuestRam(machine), call);
         machine.Vcpu.SetRegs(regs);
     }
 

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MyOwnCluster.Execution.Kvm.WasmGuest;
+using MyOwnCluster.Execution.Wasm.Wasi;
 using MyOwnCluster.Functions;
 
 namespace MyOwnCluster.Execution.Kvm;
@@ -24,11 +26,14 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
     private readonly VersionCache<GuestSnapshot> snapshots;
     private readonly VmPool pool;
     private readonly WasmGuest.WasmTranslator translator;
+    private readonly DurableTrees trees;
+    private readonly IWasiUrlFetcher? urlFetcher;
     private int machinesCreated;
     private int machinesRunning;
 
-    public KvmEngine(IOptions<ExecutionOptions> limits, ILogger<KvmEngine> logger)
-        : this(limits, logger, KvmSystem.DevicePath)
+    public KvmEngine(IOptions<ExecutionOptions> limits, ILogger<KvmEngine> logger, IWasiFileSystemProvider? fileSystems = null,
+        IWasiUrlFetcher? urlFetcher = null)
+        : this(limits, logger, KvmSystem.DevicePath, fileSystems: fileSystems, urlFetcher: urlFetcher)
     {
     }
 
@@ -36,10 +41,13 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
     /// Tests point this at a missing device to see the engine without KVM; benchmarks set <paramref name="pooledPerFunction"/>
     /// to 0 to make every call a cold one (create the VM, load, run, destroy).
     /// </summary>
-    internal KvmEngine(IOptions<ExecutionOptions> limits, ILogger<KvmEngine> logger, string devicePath, int? pooledPerFunction = null)
+    internal KvmEngine(IOptions<ExecutionOptions> limits, ILogger<KvmEngine> logger, string devicePath, int? pooledPerFunction = null,
+        IWasiFileSystemProvider? fileSystems = null, IWasiUrlFetcher? urlFetcher = null)
     {
         this.limits = limits.Value;
         this.logger = logger;
+        trees = new DurableTrees(fileSystems, logger);
+        this.urlFetcher = urlFetcher;
         layout = new GuestLayout(this.limits.KvmMemoryBytes);
         translator = new WasmGuest.WasmTranslator(this.limits.CompiledCacheDirectory is { } compiled
             ? Path.GetFullPath(Path.Combine(compiled, "..", "kvm-wasm"))
@@ -164,7 +172,17 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
             return InvocationResult.Failed(InvocationOutcome.BadRequest, $"the ELF exports no function '{request.StartFunction}'");
         }
 
-        var call = threads.TryRun(() => RunOnVcpuThread(target, snapshot, start, request));
+        if (request.Mode == InvocationMode.Posix)
+        {
+            return await trees.RunAsync(target.Name, tree => RunAsync(target, snapshot, start, request, tree));
+        }
+
+        return await RunAsync(target, snapshot, start, request, null);
+    }
+
+    private async Task<InvocationResult> RunAsync(FunctionTarget target, GuestSnapshot snapshot, ulong start, InvocationRequest request, Vfs? tree)
+    {
+        var call = threads!.TryRun(() => RunOnVcpuThread(target, snapshot, start, request, tree));
         return call is null
             ? InvocationResult.Failed(InvocationOutcome.Unavailable, "the KVM engine is shutting down")
             : await call;
@@ -179,8 +197,7 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
 
     private static string? CheckRequest(FunctionTarget target, InvocationRequest request) => request switch
     {
-        { Mode: InvocationMode.Posix } when target.WasmInKvm => "posix mode is not supported with isolation kvm yet (use direct mode)",
-        { Mode: InvocationMode.Posix } => "posix mode is not supported for kvm-elf functions (use direct mode)",
+        { Mode: InvocationMode.Posix } when !target.WasmInKvm => "posix mode is not supported for kvm-elf functions (use direct mode)",
         { Arguments.Count: > MaxArguments } => $"a kvm-elf function takes at most {MaxArguments} integer arguments, {request.Arguments.Count} given",
         _ => null,
     };
@@ -229,7 +246,7 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         pool.Drop(techId);
     }
 
-    private InvocationResult RunOnVcpuThread(FunctionTarget target, GuestSnapshot snapshot, ulong start, InvocationRequest request)
+    private InvocationResult RunOnVcpuThread(FunctionTarget target, GuestSnapshot snapshot, ulong start, InvocationRequest request, Vfs? tree)
     {
         KvmMachine machine;
         try
@@ -243,11 +260,12 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         }
 
         var guest = target.CreateGuest(request, limits, logger);
+        var call = WasmKvmCall.Begin(guest, tree, urlFetcher);
         CallOutcome outcome;
         Interlocked.Increment(ref machinesRunning);
         try
         {
-            outcome = KvmCall.Run(machine, start, guest, limits.KvmMaxHypercalls);
+            outcome = KvmCall.Run(machine, start, WasmKvmCall.Arguments(request), call, limits.KvmMaxHypercalls, wideResult: target.WasmInKvm);
         }
         catch (Exception e)
         {
@@ -260,6 +278,11 @@ public sealed class KvmEngine : IFunctionEngine, IDisposable
         }
 
         Recycle(target.TechId, machine, outcome.Clean);
+        if (target.WasmInKvm)
+        {
+            return WasmKvmCall.Finish(call, outcome);
+        }
+
         return outcome.Clean
             ? new InvocationResult(InvocationOutcome.Ok, outcome.Result, guest.Output.ToData(), null)
             : InvocationResult.Failed(outcome.Outcome, outcome.Error!);

@@ -12,23 +12,18 @@ public sealed class CoreAsyncModule : IWasmHostModule
 
     private const int MaxArguments = 1000;
 
-    /// <summary>(name…, start…, args_ptr, args_count, in_id, id_ptr) → 32, or -1.</summary>
-    private static readonly ValueKind[] SubmitParameters = Enumerable.Repeat(ValueKind.Int32, 8).ToArray();
+    public void Define(Linker linker) => Define(new WasmtimeHostBinder(linker, CoreModule.Name));
 
-    /// <summary>(id…, timeout_ms, out_id, result_ptr) → state.</summary>
-    private static readonly ValueKind[] AwaitParameters = Enumerable.Repeat(ValueKind.Int32, 5).ToArray();
-
-    public void Define(Linker linker)
+    /// <summary>The module's functions, for Wasmtime's linker or a micro-VM's <c>core</c> table.</summary>
+    internal static void Define(HostBinder b)
     {
-        linker.DefineFunction(CoreModule.Name, "call_function_async", (Caller caller, ReadOnlySpan<ValueBox> a, Span<ValueBox> results) =>
-            results[0] = Submit(caller, a[0].AsInt32(), a[1].AsInt32(), a[2].AsInt32(), a[3].AsInt32(), a[4].AsInt32(), a[5].AsInt32(),
-                a[6].AsInt32(), a[7].AsInt32()), SubmitParameters, [ValueKind.Int32]);
-        linker.DefineFunction(CoreModule.Name, "await_invocation", (Caller caller, ReadOnlySpan<ValueBox> a, Span<ValueBox> results) =>
-            results[0] = Await(caller, a[0].AsInt32(), a[1].AsInt32(), a[2].AsInt32(), a[3].AsInt32(), a[4].AsInt32()),
-            AwaitParameters, [ValueKind.Int32]);
+        b.Fn("call_function_async", (HostCaller caller, int namePtr, int nameLen, int startPtr, int startLen, int argsPtr, int argsCount,
+            int input, int idPtr) => Submit(caller, namePtr, nameLen, startPtr, startLen, argsPtr, argsCount, input, idPtr));
+        b.Fn("await_invocation", (HostCaller caller, int idPtr, int idLen, int timeoutMs, int output, int resultPtr) =>
+            Await(caller, idPtr, idLen, timeoutMs, output, resultPtr));
     }
 
-    private static int Submit(Caller caller, int namePtr, int nameLen, int startPtr, int startLen, int argsPtr, int argsCount, int input, int idPtr)
+    private static int Submit(HostCaller caller, int namePtr, int nameLen, int startPtr, int startLen, int argsPtr, int argsCount, int input, int idPtr)
     {
         const string hostFunction = "call_function_async";
         var guest = WasmCall.Of(caller).Guest;
@@ -59,7 +54,7 @@ public sealed class CoreAsyncModule : IWasmHostModule
         return IdLength;
     }
 
-    private static int Await(Caller caller, int idPtr, int idLen, int timeoutMs, int output, int resultPtr)
+    private static int Await(HostCaller caller, int idPtr, int idLen, int timeoutMs, int output, int resultPtr)
     {
         const string hostFunction = "await_invocation";
         var guest = WasmCall.Of(caller).Guest;

@@ -30,7 +30,8 @@ public sealed class CoreCallModule : IWasmHostModule
         return values;
     }
 
-    private static int Call(Caller caller, int[] a)
+    /// <summary>The call itself, for Wasmtime and for a micro-VM's <c>core</c> table.</summary>
+    internal static int Call(HostCaller caller, int[] a)
     {
         var guest = WasmCall.Of(caller).Guest;
         var memory = GuestMemory.Of(caller, HostFunction);

@@ -7,18 +7,21 @@ namespace MyOwnCluster.Execution.Wasm;
 /// <summary>Filters in the <c>core</c> import module: <c>plug_filter</c>, <c>unplug_filter</c>, and <c>jwt_verify_rs256</c> for SSO filters.</summary>
 public sealed class CoreFilterModule : IWasmHostModule
 {
-    public void Define(Linker linker)
+    public void Define(Linker linker) => Define(new WasmtimeHostBinder(linker, CoreModule.Name));
+
+    /// <summary>The module's functions, for Wasmtime's linker or a micro-VM's <c>core</c> table.</summary>
+    internal static void Define(HostBinder b)
     {
-        linker.DefineFunction(CoreModule.Name, "plug_filter",
-            (Caller caller, int namePtr, int nameLen, int startPtr, int startLen, int dataPtr, int dataLen) =>
+        b.Fn("plug_filter",
+            (HostCaller caller, int namePtr, int nameLen, int startPtr, int startLen, int dataPtr, int dataLen) =>
             {
                 const string function = "plug_filter";
                 return GuestFilters.Plug(WasmCall.Of(caller).Guest, GuestMemory.String(caller, function, namePtr, nameLen),
                     GuestMemory.String(caller, function, startPtr, startLen), GuestMemory.String(caller, function, dataPtr, dataLen));
             });
-        linker.DefineFunction(CoreModule.Name, "unplug_filter", (Caller caller, int idPtr, int idLen) =>
+        b.Fn("unplug_filter", (HostCaller caller, int idPtr, int idLen) =>
             GuestFilters.Unplug(WasmCall.Of(caller).Guest, GuestMemory.String(caller, "unplug_filter", idPtr, idLen)));
-        linker.DefineFunction(CoreModule.Name, "jwt_verify_rs256", (Caller caller, int tokenPtr, int tokenLen, int jwksPtr, int jwksLen) =>
+        b.Fn("jwt_verify_rs256", (HostCaller caller, int tokenPtr, int tokenLen, int jwksPtr, int jwksLen) =>
         {
             const string function = "jwt_verify_rs256";
             var guest = WasmCall.Of(caller).Guest;

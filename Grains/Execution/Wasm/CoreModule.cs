@@ -11,18 +11,21 @@ public sealed class CoreModule : IWasmHostModule
     public const string Name = "core";
     private const int Failure = -1;
 
-    public void Define(Linker linker)
+    public void Define(Linker linker) => Define(new WasmtimeHostBinder(linker, CoreModule.Name));
+
+    /// <summary>The module's functions, for Wasmtime's linker or a micro-VM's <c>core</c> table.</summary>
+    internal static void Define(HostBinder b)
     {
-        linker.DefineFunction(Name, "get_input_buffer_id", (Caller caller) => WasmCall.Of(caller).Guest.InputBufferId);
-        linker.DefineFunction(Name, "get_output_buffer_id", (Caller caller) => WasmCall.Of(caller).Guest.OutputBufferId);
-        linker.DefineFunction(Name, "create_exchange_buffer", (Caller caller) => WasmCall.Of(caller).Guest.RegisterBuffer([]));
-        linker.DefineFunction(Name, "write_exchange_buffer", (Caller caller, int id, int ptr, int len) =>
+        b.Fn("get_input_buffer_id", (HostCaller caller) => WasmCall.Of(caller).Guest.InputBufferId);
+        b.Fn("get_output_buffer_id", (HostCaller caller) => WasmCall.Of(caller).Guest.OutputBufferId);
+        b.Fn("create_exchange_buffer", (HostCaller caller) => WasmCall.Of(caller).Guest.RegisterBuffer([]));
+        b.Fn("write_exchange_buffer", (HostCaller caller, int id, int ptr, int len) =>
             GuestBufferCalls.Write(caller, "write_exchange_buffer", id, ptr, len));
-        linker.DefineFunction(Name, "write_exchange_buffer_header", (Caller caller, int id, int namePtr, int nameLen, int valuePtr, int valueLen) =>
+        b.Fn("write_exchange_buffer_header", (HostCaller caller, int id, int namePtr, int nameLen, int valuePtr, int valueLen) =>
             GuestBufferCalls.WriteHeader(caller, "write_exchange_buffer_header", id, namePtr, nameLen, valuePtr, valueLen));
-        linker.DefineFunction(Name, "write_exchange_buffer_status_code", (Caller caller, int id, int code) =>
+        b.Fn("write_exchange_buffer_status_code", (HostCaller caller, int id, int code) =>
             WasmCall.Of(caller).Guest.TrySetStatusCode("write_exchange_buffer_status_code", id, code) ? 0 : Failure);
-        linker.DefineFunction(Name, "read_exchange_buffer", (Caller caller, int id, int resultPtr, int resultLen) =>
+        b.Fn("read_exchange_buffer", (HostCaller caller, int id, int resultPtr, int resultLen) =>
         {
             var guest = WasmCall.Of(caller).Guest;
             var buffer = guest.FindBuffer("read_exchange_buffer", id);
@@ -33,7 +36,7 @@ public sealed class CoreModule : IWasmHostModule
 
             return TwoCallResult(caller, "read_exchange_buffer", buffer.Body, resultPtr, resultLen);
         });
-        linker.DefineFunction(Name, "read_exchange_buffer_headers", (Caller caller, int id) =>
+        b.Fn("read_exchange_buffer_headers", (HostCaller caller, int id) =>
         {
             var guest = WasmCall.Of(caller).Guest;
             var buffer = guest.FindBuffer("read_exchange_buffer_headers", id);
@@ -44,15 +47,15 @@ public sealed class CoreModule : IWasmHostModule
 
             return guest.RegisterBuffer(ExchangeBuffer.EncodeMap(buffer.Headers));
         });
-        linker.DefineFunction(Name, "free_buffer", (Caller caller, int id) =>
+        b.Fn("free_buffer", (HostCaller caller, int id) =>
             WasmCall.Of(caller).Guest.FreeBuffer(id) ? 0 : Failure);
-        linker.DefineFunction(Name, "print_debug", (Caller caller, int ptr, int len) =>
+        b.Fn("print_debug", (HostCaller caller, int ptr, int len) =>
         {
             WasmCall.Of(caller).Guest.PrintDebug(GuestMemory.String(caller, "print_debug", ptr, len));
             return 0;
         });
-        linker.DefineFunction(Name, "is_trace", (Caller caller) => 0);
-        linker.DefineFunction(Name, "get_time", (Caller caller, int destPtr, int destLen) =>
+        b.Fn("is_trace", (HostCaller caller) => 0);
+        b.Fn("get_time", (HostCaller caller, int destPtr, int destLen) =>
         {
             if ((uint)destLen < 8)
             {
@@ -64,14 +67,14 @@ public sealed class CoreModule : IWasmHostModule
             System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(GuestMemory.Span(caller, "get_time", destPtr, 8), nanoseconds);
             return 0;
         });
-        linker.DefineFunction(Name, "base64_encode", (Caller caller, int ptr, int len) =>
+        b.Fn("base64_encode", (HostCaller caller, int ptr, int len) =>
         {
             var input = GuestMemory.Span(caller, "base64_encode", ptr, len);
             var encoded = new byte[Base64.GetMaxEncodedToUtf8Length(input.Length)];
             Base64.EncodeToUtf8(input, encoded, out _, out var written);
             return GuestBufferCalls.NewBuffer(caller, encoded.AsSpan(0, written));
         });
-        linker.DefineFunction(Name, "base64_decode", (Caller caller, int ptr, int len) =>
+        b.Fn("base64_decode", (HostCaller caller, int ptr, int len) =>
         {
             var input = GuestMemory.Span(caller, "base64_decode", ptr, len);
             var decoded = new byte[Base64.GetMaxDecodedFromUtf8Length(input.Length)];
@@ -86,7 +89,7 @@ public sealed class CoreModule : IWasmHostModule
     }
 
     /// <summary>The "two-call" convention: always return the full size, copy only when the destination is big enough.</summary>
-    internal static int TwoCallResult(Caller caller, string hostFunction, ReadOnlySpan<byte> value, int resultPtr, int resultLen)
+    internal static int TwoCallResult(HostCaller caller, string hostFunction, ReadOnlySpan<byte> value, int resultPtr, int resultLen)
     {
         if ((uint)resultLen >= (uint)value.Length && value.Length > 0)
         {

@@ -6,9 +6,12 @@ namespace MyOwnCluster.Execution.Wasm;
 /// <summary>The key-value calls of the <c>core</c> import module (<c>persistence_*</c>), over <see cref="GuestKeyValue"/>.</summary>
 public sealed class CorePersistenceModule : IWasmHostModule
 {
-    public void Define(Linker linker)
+    public void Define(Linker linker) => Define(new WasmtimeHostBinder(linker, CoreModule.Name));
+
+    /// <summary>The module's functions, for Wasmtime's linker or a micro-VM's <c>core</c> table.</summary>
+    internal static void Define(HostBinder b)
     {
-        linker.DefineFunction(CoreModule.Name, "persistence_set", (Caller caller, int keyPtr, int keyLen, int valuePtr, int valueLen) =>
+        b.Fn("persistence_set", (HostCaller caller, int keyPtr, int keyLen, int valuePtr, int valueLen) =>
         {
             var memory = GuestMemory.Of(caller, "persistence_set");
             return GuestKeyValue.Set(
@@ -16,19 +19,19 @@ public sealed class CorePersistenceModule : IWasmHostModule
                 GuestMemory.Span(memory, "persistence_set", keyPtr, keyLen),
                 GuestMemory.Span(memory, "persistence_set", valuePtr, valueLen));
         });
-        linker.DefineFunction(CoreModule.Name, "persistence_get", (Caller caller, int keyPtr, int keyLen) =>
+        b.Fn("persistence_get", (HostCaller caller, int keyPtr, int keyLen) =>
             GuestKeyValue.Get(WasmCall.Of(caller).Guest, GuestMemory.Span(caller, "persistence_get", keyPtr, keyLen)));
-        linker.DefineFunction(CoreModule.Name, "persistence_get_subset", (Caller caller, int prefixPtr, int prefixLen) =>
+        b.Fn("persistence_get_subset", (HostCaller caller, int prefixPtr, int prefixLen) =>
             GuestKeyValue.GetSubset(WasmCall.Of(caller).Guest, GuestMemory.Span(caller, "persistence_get_subset", prefixPtr, prefixLen)));
-        linker.DefineFunction(CoreModule.Name, "persistence_delete", (Caller caller, int keyPtr, int keyLen) =>
+        b.Fn("persistence_delete", (HostCaller caller, int keyPtr, int keyLen) =>
             GuestKeyValue.Delete(WasmCall.Of(caller).Guest, GuestMemory.Span(caller, "persistence_delete", keyPtr, keyLen)));
-        DefineShared(linker);
+        DefineShared(b);
     }
 
     /// <summary>The same four calls on a shared namespace named first (granted by kv_namespaces at registration).</summary>
-    private static void DefineShared(Linker linker)
+    private static void DefineShared(HostBinder b)
     {
-        linker.DefineFunction(CoreModule.Name, "persistence_ns_set", (Caller caller, int nsPtr, int nsLen, int keyPtr, int keyLen, int valuePtr, int valueLen) =>
+        b.Fn("persistence_ns_set", (HostCaller caller, int nsPtr, int nsLen, int keyPtr, int keyLen, int valuePtr, int valueLen) =>
         {
             var memory = GuestMemory.Of(caller, "persistence_ns_set");
             return GuestKeyValue.Set(
@@ -37,13 +40,13 @@ public sealed class CorePersistenceModule : IWasmHostModule
                 GuestMemory.Span(memory, "persistence_ns_set", valuePtr, valueLen),
                 GuestMemory.String(memory, "persistence_ns_set", nsPtr, nsLen));
         });
-        linker.DefineFunction(CoreModule.Name, "persistence_ns_get", (Caller caller, int nsPtr, int nsLen, int keyPtr, int keyLen) =>
+        b.Fn("persistence_ns_get", (HostCaller caller, int nsPtr, int nsLen, int keyPtr, int keyLen) =>
             GuestKeyValue.Get(WasmCall.Of(caller).Guest, GuestMemory.Span(caller, "persistence_ns_get", keyPtr, keyLen),
                 GuestMemory.String(caller, "persistence_ns_get", nsPtr, nsLen)));
-        linker.DefineFunction(CoreModule.Name, "persistence_ns_get_subset", (Caller caller, int nsPtr, int nsLen, int prefixPtr, int prefixLen) =>
+        b.Fn("persistence_ns_get_subset", (HostCaller caller, int nsPtr, int nsLen, int prefixPtr, int prefixLen) =>
             GuestKeyValue.GetSubset(WasmCall.Of(caller).Guest, GuestMemory.Span(caller, "persistence_ns_get_subset", prefixPtr, prefixLen),
                 GuestMemory.String(caller, "persistence_ns_get_subset", nsPtr, nsLen)));
-        linker.DefineFunction(CoreModule.Name, "persistence_ns_delete", (Caller caller, int nsPtr, int nsLen, int keyPtr, int keyLen) =>
+        b.Fn("persistence_ns_delete", (HostCaller caller, int nsPtr, int nsLen, int keyPtr, int keyLen) =>
             GuestKeyValue.Delete(WasmCall.Of(caller).Guest, GuestMemory.Span(caller, "persistence_ns_delete", keyPtr, keyLen),
                 GuestMemory.String(caller, "persistence_ns_delete", nsPtr, nsLen)));
     }

@@ -10,26 +10,29 @@ namespace MyOwnCluster.Execution.Wasm;
 /// </summary>
 public sealed class CorePlatformModule : IWasmHostModule
 {
-    public void Define(Linker linker)
+    public void Define(Linker linker) => Define(new WasmtimeHostBinder(linker, CoreModule.Name));
+
+    /// <summary>The module's functions, for Wasmtime's linker or a micro-VM's <c>core</c> table.</summary>
+    internal static void Define(HostBinder b)
     {
-        linker.DefineFunction(CoreModule.Name, "register_blob", (Caller caller, int ctPtr, int ctLen, int bytesPtr, int bytesLen) =>
+        b.Fn("register_blob", (HostCaller caller, int ctPtr, int ctLen, int bytesPtr, int bytesLen) =>
         {
             const string function = "register_blob";
             return GuestPlatform.RegisterBlob(WasmCall.Of(caller).Guest, GuestMemory.String(caller, function, ctPtr, ctLen),
                 GuestMemory.Span(caller, function, bytesPtr, bytesLen).ToArray());
         });
-        linker.DefineFunction(CoreModule.Name, "register_blob_with_name",
-            (Caller caller, int namePtr, int nameLen, int ctPtr, int ctLen, int bytesPtr, int bytesLen) =>
+        b.Fn("register_blob_with_name",
+            (HostCaller caller, int namePtr, int nameLen, int ctPtr, int ctLen, int bytesPtr, int bytesLen) =>
             {
                 const string function = "register_blob_with_name";
                 return GuestPlatform.RegisterNamed(WasmCall.Of(caller).Guest, GuestMemory.String(caller, function, namePtr, nameLen),
                     GuestMemory.String(caller, function, ctPtr, ctLen), GuestMemory.Span(caller, function, bytesPtr, bytesLen).ToArray());
             });
-        linker.DefineFunction(CoreModule.Name, "get_blob_tech_id_from_name", (Caller caller, int namePtr, int nameLen) =>
+        b.Fn("get_blob_tech_id_from_name", (HostCaller caller, int namePtr, int nameLen) =>
             GuestPlatform.TechIdOf(WasmCall.Of(caller).Guest, GuestMemory.String(caller, "get_blob_tech_id_from_name", namePtr, nameLen)));
-        linker.DefineFunction(CoreModule.Name, "get_blob_bytes_as_string", (Caller caller, int idPtr, int idLen) =>
+        b.Fn("get_blob_bytes_as_string", (HostCaller caller, int idPtr, int idLen) =>
             GuestPlatform.BlobBytes(WasmCall.Of(caller).Guest, GuestMemory.String(caller, "get_blob_bytes_as_string", idPtr, idLen)));
-        linker.DefineFunction(CoreModule.Name, "plug_function", (Caller caller, int methodPtr, int methodLen, int pathPtr, int pathLen,
+        b.Fn("plug_function", (HostCaller caller, int methodPtr, int methodLen, int pathPtr, int pathLen,
             int namePtr, int nameLen, int startPtr, int startLen, int dataPtr, int dataLen, int tagsPtr, int tagsLen) =>
         {
             const string function = "plug_function";
@@ -38,7 +41,7 @@ public sealed class CorePlatformModule : IWasmHostModule
                 GuestMemory.String(caller, function, pathPtr, pathLen), GuestMemory.String(caller, function, namePtr, nameLen),
                 GuestMemory.String(caller, function, startPtr, startLen), GuestMemory.String(caller, function, dataPtr, dataLen));
         });
-        linker.DefineFunction(CoreModule.Name, "plug_file", (Caller caller, int methodPtr, int methodLen, int pathPtr, int pathLen,
+        b.Fn("plug_file", (HostCaller caller, int methodPtr, int methodLen, int pathPtr, int pathLen,
             int namePtr, int nameLen, int tagsPtr, int tagsLen) =>
         {
             const string function = "plug_file";
@@ -46,9 +49,9 @@ public sealed class CorePlatformModule : IWasmHostModule
             return GuestPlatform.PlugFile(WasmCall.Of(caller).Guest, GuestMemory.String(caller, function, methodPtr, methodLen),
                 GuestMemory.String(caller, function, pathPtr, pathLen), GuestMemory.String(caller, function, namePtr, nameLen));
         });
-        linker.DefineFunction(CoreModule.Name, "unplug_path", (Caller caller, int methodPtr, int methodLen, int pathPtr, int pathLen) =>
+        b.Fn("unplug_path", (HostCaller caller, int methodPtr, int methodLen, int pathPtr, int pathLen) =>
             GuestPlatform.Unplug(WasmCall.Of(caller).Guest, GuestMemory.String(caller, "unplug_path", methodPtr, methodLen),
                 GuestMemory.String(caller, "unplug_path", pathPtr, pathLen)));
-        linker.DefineFunction(CoreModule.Name, "get_status", (Caller caller) => GuestPlatform.Status(WasmCall.Of(caller).Guest));
+        b.Fn("get_status", (HostCaller caller) => GuestPlatform.Status(WasmCall.Of(caller).Guest));
     }
 }

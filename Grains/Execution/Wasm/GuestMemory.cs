@@ -18,6 +18,8 @@ internal static class GuestMemory
         return call.Memory ??= caller.GetMemory("memory") ?? throw new GuestTrapException($"{hostFunction}: the module exports no memory");
     }
 
+    public static GuestLinear Of(HostCaller caller, string hostFunction) => caller.Memory(hostFunction);
+
     /// <summary>The guest bytes [ptr, ptr+len); traps naming the host function when outside memory.</summary>
     public static Span<byte> Span(Caller caller, string hostFunction, int ptr, int len)
     {
@@ -25,7 +27,10 @@ internal static class GuestMemory
         return Span(memory, hostFunction, ptr, len);
     }
 
-    public static Span<byte> Span(Memory memory, string hostFunction, int ptr, int len)
+    public static Span<byte> Span(HostCaller caller, string hostFunction, int ptr, int len) =>
+        Span(caller.Memory(hostFunction), hostFunction, ptr, len);
+
+    public static Span<byte> Span(GuestLinear memory, string hostFunction, int ptr, int len)
     {
         var start = (uint)ptr;
         var length = (uint)len;
@@ -46,6 +51,9 @@ internal static class GuestMemory
     public static string String(Caller caller, string hostFunction, int ptr, int len) =>
         System.Text.Encoding.UTF8.GetString(Span(caller, hostFunction, ptr, len));
 
-    public static string String(Memory memory, string hostFunction, int ptr, int len) =>
+    public static string String(HostCaller caller, string hostFunction, int ptr, int len) =>
+        System.Text.Encoding.UTF8.GetString(Span(caller, hostFunction, ptr, len));
+
+    public static string String(GuestLinear memory, string hostFunction, int ptr, int len) =>
         System.Text.Encoding.UTF8.GetString(Span(memory, hostFunction, ptr, len));
 }

@@ -54,7 +54,7 @@ public sealed class MyOwnClusterModule : IWasmHostModule
 /// <summary>Buffer host calls shared by the <c>my-own-cluster</c> and <c>core</c> modules.</summary>
 internal static class GuestBufferCalls
 {
-    public static int Write(Caller caller, string hostFunction, int id, int ptr, int len)
+    public static int Write(HostCaller caller, string hostFunction, int id, int ptr, int len)
     {
         var guest = WasmCall.Of(caller).Guest;
         var buffer = guest.FindBuffer(hostFunction, id);
@@ -66,7 +66,7 @@ internal static class GuestBufferCalls
         return guest.TryAppend(hostFunction, buffer, GuestMemory.Span(caller, hostFunction, ptr, len)) ? len : -1;
     }
 
-    public static int WriteHeader(Caller caller, string hostFunction, int id, int namePtr, int nameLen, int valuePtr, int valueLen)
+    public static int WriteHeader(HostCaller caller, string hostFunction, int id, int namePtr, int nameLen, int valuePtr, int valueLen)
     {
         var guest = WasmCall.Of(caller).Guest;
         var name = GuestMemory.String(caller, hostFunction, namePtr, nameLen);
@@ -75,7 +75,7 @@ internal static class GuestBufferCalls
     }
 
     /// <summary>A new buffer holding the bytes, or 0 (with the reason logged) when it cannot be made.</summary>
-    public static int NewBuffer(Caller caller, ReadOnlySpan<byte> bytes) => WasmCall.Of(caller).Guest.RegisterBuffer(bytes);
+    public static int NewBuffer(HostCaller caller, ReadOnlySpan<byte> bytes) => WasmCall.Of(caller).Guest.RegisterBuffer(bytes);
 
-    public static int NewBuffer(Caller caller, string text) => NewBuffer(caller, Encoding.UTF8.GetBytes(text));
+    public static int NewBuffer(HostCaller caller, string text) => NewBuffer(caller, Encoding.UTF8.GetBytes(text));
 }

@@ -28,4 +28,7 @@ public sealed class WasmCall(GuestContext guest)
 
         return call;
     }
+
+    /// <summary>The call of a host function's caller, whichever engine runs it (see <see cref="HostCaller"/>).</summary>
+    internal static WasmCall Of(HostCaller caller) => caller.Call;
 }

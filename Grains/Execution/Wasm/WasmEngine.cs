@@ -23,10 +23,9 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     private readonly ExecutionOptions limits;
     private readonly ILogger logger;
     private readonly EpochTicker epochTicker;
-    private readonly IWasiFileSystemProvider? fileSystems;
     private readonly IWasiUrlFetcher? urlFetcher;
     private readonly CompiledModuleCache compiledCache;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> treeGates = new(StringComparer.Ordinal);
+    private readonly DurableTrees trees;
     private readonly ComponentHost components;
 
     public WasmEngine(
@@ -53,7 +52,7 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
             .WithMaxTableElements(100_000)
             .WithMaxMemorySize((nuint)this.limits.MemoryBytes)
             .WithMaxUnusedWarmSlots(64);
-        this.fileSystems = fileSystems;
+        trees = new DurableTrees(fileSystems, logger);
         this.urlFetcher = urlFetcher;
         engine = new Engine(new Config()
             .WithEpochInterruption(true)
@@ -233,55 +232,8 @@ public sealed class WasmEngine : IFunctionEngine, IDisposable
     }
 
     /// <summary>Posix mode: the function's file tree is loaded before the call and saved after it if the program changed it.</summary>
-    private async Task<InvocationResult> RunPosixAsync(FunctionTarget target, Func<Vfs, Task<InvocationResult>> run)
-    {
-        if (fileSystems is null)
-        {
-            return await run(new Vfs());
-        }
-
-        // Calls of one function share its durable tree: on this silo they run one at a time so none loses another's writes.
-        var gate = treeGates.GetOrAdd(target.Name, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync();
-        try
-        {
-            return await RunWithDurableTreeAsync(target, fileSystems, run);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
-    private async Task<InvocationResult> RunWithDurableTreeAsync(FunctionTarget target, IWasiFileSystemProvider fileSystems, Func<Vfs, Task<InvocationResult>> run)
-    {
-        Vfs fileSystem;
-        try
-        {
-            fileSystem = await fileSystems.LoadAsync(target.Name);
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "Cannot load the file tree of {Function}", target.Name);
-            return InvocationResult.Failed(InvocationOutcome.Unavailable, $"cannot load the function's files: {e.Message}");
-        }
-
-        var result = await run(fileSystem);
-        if (fileSystem.IsDirty)
-        {
-            try
-            {
-                await fileSystems.SaveAsync(target.Name, fileSystem);
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Cannot save the file tree of {Function}", target.Name);
-                return InvocationResult.Failed(InvocationOutcome.Unavailable, $"cannot save the function's files: {e.Message}");
-            }
-        }
-
-        return result;
-    }
+    private Task<InvocationResult> RunPosixAsync(FunctionTarget target, Func<Vfs, Task<InvocationResult>> run) =>
+        trees.RunAsync(target.Name, run);
 
     /// <summary>A component call on a guest thread, on the function's durable tree (saved by <see cref="RunPosixAsync"/> when changed).</summary>
     private Task<InvocationResult> RunComponentAsync(FunctionTarget target, LoadedComponent component, GuestContext guest) =>

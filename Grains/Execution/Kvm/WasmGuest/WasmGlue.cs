@@ -84,7 +84,7 @@ internal static partial class WasmGlue
         foreach (Match match in Import().Matches(header))
         {
             var (module, name) = (match.Groups["module"].Value, match.Groups["name"].Value);
-            if (!WasmGuestImports.All.TryGetValue((module, name), out var import))
+            if (Find(module, name) is not { } import)
             {
                 unavailable.Add($"{module}.{name}");
                 continue;
@@ -101,7 +101,7 @@ internal static partial class WasmGlue
         if (unavailable.Count > 0)
         {
             error = $"imports not available with isolation kvm: {string.Join(", ", unavailable.Order(StringComparer.Ordinal))} (the "
-                + "my-own-cluster module and core's buffer, key-value, call_function and time calls are; see docs/kvm.md)";
+                + "my-own-cluster module, core's calls and WASI preview 1 are; see docs/kvm.md)";
             return null;
         }
 
@@ -114,34 +114,56 @@ internal static partial class WasmGlue
         return imports;
     }
 
+    /// <summary>A runtime-served import, else a <c>core</c> or WASI function of the host's (the functions Wasmtime binds).</summary>
+    private static WasmGuestImport? Find(string module, string name)
+    {
+        if (WasmGuestImports.All.TryGetValue((module, name), out var import))
+        {
+            return import;
+        }
+
+        var (hostCall, found) = module == Wasm.CoreModule.Name ? ("moc_core", WasmCoreCalls.Find(name)) : ("moc_wasi", WasmWasiCalls.Find(module, name));
+        return found is { } host
+            ? new WasmGuestImport(module, name, host.Entry.Parameters, null, hostCall, host.Number, host.Entry.Returns)
+            : null;
+    }
+
     private static bool BindImport(Match match, WasmGuestImport import, StringBuilder source, out string? error)
     {
         error = null;
         var (module, name) = (import.Module, import.Name);
         var prototype = Prototype().Match(match.Groups["decl"].Value.Trim());
         var parameters = prototype.Success ? prototype.Groups["params"].Value.Split(',', StringSplitOptions.TrimEntries) : [];
-        if (!prototype.Success || prototype.Groups["ret"].Value != "u32" || parameters.Length != import.Parameters + 1
-            || parameters.Skip(1).Any(p => p != "u32"))
+        var types = import.Parameters.Select(kind => kind == 'j' ? "u64" : "u32").ToArray();
+        if (!prototype.Success || prototype.Groups["ret"].Value != (import.Returns ? "u32" : "void") || !parameters.Skip(1).SequenceEqual(types))
         {
-            error = $"import {module}.{name} has the wrong signature (it takes {import.Parameters} i32 and returns an i32)";
+            error = $"import {module}.{name} has the wrong signature (it takes ({WasmTypes(import.Parameters)}) and returns "
+                + $"{(import.Returns ? "an i32" : "nothing")})";
             return false;
         }
 
-        var names = Enumerable.Range(0, import.Parameters).Select(i => $"a{i}").ToArray();
-        var declared = string.Concat(names.Select(n => $", u32 {n}"));
-        source.Append($"u32 {prototype.Groups["fn"].Value}({parameters[0]} instance{declared})\n{{\n    (void)instance;\n");
+        var names = Enumerable.Range(0, types.Length).Select(i => $"a{i}").ToArray();
+        var declared = string.Concat(names.Select((n, i) => $", {types[i]} {n}"));
+        var ret = import.Returns ? "return " : "";
+        source.Append($"{prototype.Groups["ret"].Value} {prototype.Groups["fn"].Value}({parameters[0]} instance{declared})\n{{\n    (void)instance;\n");
         if (import.RuntimeFunction is { } runtime)
         {
-            source.Append($"    return {runtime}({string.Join(", ", names)});\n}}\n\n");
-        }
-        else
-        {
-            source.Append($"    const uint32_t args[] = {{{string.Join(", ", names)}}};\n");
-            source.Append($"    return moc_core({(int)import.Core}, {import.Parameters}, args);\n}}\n\n");
+            var index = WasmGuestImports.Indexed.ToList().IndexOf(import);
+            source.Append($"    moc_import = {index};\n    return {runtime}({string.Join(", ", names)});\n}}\n\n");
+            return true;
         }
 
+        var args = names.Length == 0 ? "NULL" : "args";
+        if (names.Length > 0)
+        {
+            source.Append($"    const uint64_t args[] = {{{string.Join(", ", names)}}};\n");
+        }
+
+        source.Append($"    {ret}{import.HostCall}({import.Number}, {names.Length}, {args});\n}}\n\n");
         return true;
     }
+
+    private static string WasmTypes(string kinds) => string.Join(", ", kinds.Select(kind => kind == 'j' ? "i64" : "i32"));
 
     /// <summary>A trampoline for an exported function with integer parameters; null for other exports (memory, globals...).</summary>
     private static WasmGuestExport? Trampoline(Match match, int index, StringBuilder source)

@@ -1,32 +1,25 @@
 namespace MyOwnCluster.Execution.Kvm.WasmGuest;
 
 /// <summary>
-/// How a wasm import is served inside a micro-VM: by a runtime function of moc_wasm_rt.c (most map onto one kvm-elf
-/// hypercall), or by the <c>core</c> hypercall with a function number (<see cref="WasmCoreCalls"/>). Every one takes
-/// and returns i32 only, as in GUEST-API.md.
+/// How a wasm import is served inside a micro-VM: by a runtime function of moc_wasm_rt.c (each maps onto one kvm-elf
+/// hypercall), or through a host-call hypercall (<see cref="HostCall"/>: <c>moc_core</c> for <see cref="WasmCoreCalls"/>,
+/// <c>moc_wasi</c> for <see cref="WasmWasiCalls"/>) with the function's <see cref="Number"/>. <see cref="Parameters"/>:
+/// a letter per wasm parameter, 'i' for i32 and 'j' for i64; <see cref="Returns"/>: whether it returns an i32.
 /// </summary>
-internal sealed record WasmGuestImport(string Module, string Name, int Parameters, string? RuntimeFunction, WasmCoreFunction Core = WasmCoreFunction.None);
-
-/// <summary>The <c>core</c> imports the host serves through the <c>core</c> hypercall (numbers frozen: moc_wasm_rt.h).</summary>
-internal enum WasmCoreFunction
+internal sealed record WasmGuestImport(string Module, string Name, string Parameters, string? RuntimeFunction,
+    string? HostCall = null, int Number = 0, bool Returns = true)
 {
-    None = 0,
-    PersistenceSet = 1,
-    PersistenceGet = 2,
-    PersistenceGetSubset = 3,
-    PersistenceDelete = 4,
-    PersistenceNsSet = 5,
-    PersistenceNsGet = 6,
-    PersistenceNsGetSubset = 7,
-    PersistenceNsDelete = 8,
-    CallFunction = 9,
-    ReadExchangeBuffer = 10,
-    WriteStatusCode = 11,
-    ReadHeaders = 12,
-    GetTime = 13,
+    public WasmGuestImport(string module, string name, int i32Parameters, string runtimeFunction)
+        : this(module, name, new string('i', i32Parameters), runtimeFunction)
+    {
+    }
 }
 
-/// <summary>The guest API a translated module may import; anything else is refused at registration.</summary>
+/// <summary>
+/// The imports a translated module may have: these, served by the runtime over the kvm-elf hypercalls, then every other
+/// <c>core</c> function of the host (<see cref="WasmCoreCalls"/>) and WASI preview 1 (<see cref="WasmWasiCalls"/>).
+/// Anything else is refused at registration.
+/// </summary>
 internal static class WasmGuestImports
 {
     private const string Mc = Wasm.MyOwnClusterModule.Name;
@@ -53,18 +46,9 @@ internal static class WasmGuestImports
         new(Core, "free_buffer", 1, "moc_import_free_buffer"),
         new(Core, "print_debug", 2, "moc_import_print_debug"),
         new(Core, "is_trace", 0, "moc_import_is_trace"),
-        new(Core, "write_exchange_buffer_status_code", 2, null, WasmCoreFunction.WriteStatusCode),
-        new(Core, "read_exchange_buffer", 3, null, WasmCoreFunction.ReadExchangeBuffer),
-        new(Core, "read_exchange_buffer_headers", 1, null, WasmCoreFunction.ReadHeaders),
-        new(Core, "get_time", 2, null, WasmCoreFunction.GetTime),
-        new(Core, "persistence_set", 4, null, WasmCoreFunction.PersistenceSet),
-        new(Core, "persistence_get", 2, null, WasmCoreFunction.PersistenceGet),
-        new(Core, "persistence_get_subset", 2, null, WasmCoreFunction.PersistenceGetSubset),
-        new(Core, "persistence_delete", 2, null, WasmCoreFunction.PersistenceDelete),
-        new(Core, "persistence_ns_set", 6, null, WasmCoreFunction.PersistenceNsSet),
-        new(Core, "persistence_ns_get", 4, null, WasmCoreFunction.PersistenceNsGet),
-        new(Core, "persistence_ns_get_subset", 4, null, WasmCoreFunction.PersistenceNsGetSubset),
-        new(Core, "persistence_ns_delete", 4, null, WasmCoreFunction.PersistenceNsDelete),
-        new(Core, "call_function", 14, null, WasmCoreFunction.CallFunction),
     }.ToDictionary(i => (i.Module, i.Name));
+
+    /// <summary>The runtime-served imports in order: moc_import holds an index into it while one runs.</summary>
+    public static readonly IReadOnlyList<WasmGuestImport> Indexed = All.Values.ToArray();
 }
+

@@ -7,8 +7,18 @@ internal static class WasmTraps
     /// The error a trap ends its call with, worded as Wasmtime words it; like Wasmtime's engine, a trap with linear
     /// memory within a tenth of the cap is reported as the memory cap reached.
     /// </summary>
-    public static HypercallFault Fault(ulong code, ulong memoryBytes, long memoryCap)
+    /// <param name="import">For a bad guest API pointer (code 100): the import (index into <see cref="WasmGuestImports.Indexed"/>).</param>
+    /// <param name="offset">Where the range the import was handed starts.</param>
+    /// <param name="length">Its length.</param>
+    public static HypercallFault Fault(ulong code, ulong memoryBytes, long memoryCap, ulong import = ulong.MaxValue, ulong offset = 0, ulong length = 0)
     {
+        if (code == 100 && import < (ulong)WasmGuestImports.Indexed.Count)
+        {
+            // As Wasmtime's host functions word it (GuestMemory.Span): the import, the range, the memory's size.
+            return new HypercallFault($"trap: {WasmGuestImports.Indexed[(int)import].Name}: guest pointer {(uint)offset}+{(uint)length} "
+                + $"is outside the guest's memory ({memoryBytes} bytes)");
+        }
+
         var cause = code switch
         {
             1 => "wasm trap: out of bounds memory access",

@@ -45,13 +45,18 @@ uint64_t moc_hypercall(uint32_t number, uint64_t a, uint64_t b, uint64_t c, uint
 }
 #endif
 
-_Noreturn void moc_trap(uint32_t code)
+uint32_t moc_import;
+
+/* RDI code, RSI linear memory size; for MOC_TRAP_HOST_POINTER also RCX the import (moc_import), R8 and R9 the range. */
+static _Noreturn void moc_trap_with(uint32_t code, uint64_t offset, uint64_t length)
 {
-    moc_hypercall(MOC_HC_WASM_TRAP, code, moc_memory == NULL ? 0 : moc_memory->size, 0, 0, 0);
+    moc_hypercall(MOC_HC_WASM_TRAP, code, moc_memory == NULL ? 0 : moc_memory->size, moc_import, offset, length);
     for (;;) {
         __builtin_trap(); /* the host never resumes a trapped call; ud2 ends it if it did */
     }
 }
+
+_Noreturn void moc_trap(uint32_t code) { moc_trap_with(code, 0, 0); }
 
 _Noreturn void wasm_rt_trap(wasm_rt_trap_t code) { moc_trap((uint32_t)code); }
 
@@ -113,7 +118,7 @@ uint64_t moc_linear(const char *host_function, uint32_t offset, uint32_t length)
         return (uint64_t)(uintptr_t)moc_region;
     }
     if (moc_memory == NULL || (uint64_t)offset + length > moc_memory->size) {
-        moc_trap(MOC_TRAP_HOST_POINTER);
+        moc_trap_with(MOC_TRAP_HOST_POINTER, offset, length);
     }
     return (uint64_t)(uintptr_t)(moc_memory->data + offset);
 }
@@ -252,18 +257,28 @@ uint32_t moc_import_create_exchange_buffer(void) { return HC(MOC_HC_REGISTER_BUF
 
 uint32_t moc_import_is_trace(void) { return 0; }
 
-/* Imports with pointers the host resolves against linear memory itself (two-call results, many arguments). */
-uint32_t moc_core(uint32_t function, uint32_t count, const uint32_t *args)
+/* Imports whose pointers the host resolves against linear memory itself (two-call results, WASI's structs). */
+static uint32_t moc_host_call(uint32_t hypercall, uint32_t function, uint32_t count, const uint64_t *args)
 {
-    struct moc_core_call call;
+    struct moc_host_call call;
     call.function = function;
     call.memory_base = moc_memory == NULL ? 0 : (uint64_t)(uintptr_t)moc_memory->data;
     call.memory_size = moc_memory == NULL ? 0 : moc_memory->size;
     call.count = count;
-    for (uint32_t i = 0; i < count && i < MOC_CORE_MAX_ARGS; i++) {
+    for (uint32_t i = 0; i < count && i < MOC_HOST_MAX_ARGS; i++) {
         call.args[i] = args[i];
     }
-    return HC(MOC_HC_WASM_CORE, (uint64_t)(uintptr_t)&call, 0, 0, 0, 0);
+    return HC(hypercall, (uint64_t)(uintptr_t)&call, 0, 0, 0, 0);
+}
+
+uint32_t moc_core(uint32_t function, uint32_t count, const uint64_t *args)
+{
+    return moc_host_call(MOC_HC_WASM_CORE, function, count, args);
+}
+
+uint32_t moc_wasi(uint32_t function, uint32_t count, const uint64_t *args)
+{
+    return moc_host_call(MOC_HC_WASM_WASI, function, count, args);
 }
 
 /* ---- what gcc may call in freestanding code (no libc in a guest) ---- */

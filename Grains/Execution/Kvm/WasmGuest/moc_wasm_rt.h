@@ -26,10 +26,13 @@ enum {
     MOC_HC_GET_INPUT_BUFFER_ID = 8,
     MOC_HC_GET_OUTPUT_BUFFER_ID = 9,
     MOC_HC_GET_URL = 10,
-    /* RDI = trap code (wasm_rt_trap_t, or MOC_TRAP_*): ends the call. */
+    /* RDI = trap code (wasm_rt_trap_t, or MOC_TRAP_*), RSI = linear memory size; MOC_TRAP_HOST_POINTER adds
+     * RCX = the import (moc_import), R8/R9 = the range: ends the call. */
     MOC_HC_WASM_TRAP = 11,
-    /* RDI = address of a struct moc_core_call: a `core` import whose pointers are linear-memory offsets. */
+    /* RDI = address of a struct moc_host_call: a `core` import whose pointers are linear-memory offsets. */
     MOC_HC_WASM_CORE = 12,
+    /* RDI = address of a struct moc_host_call: a WASI import (Grains/Execution/Kvm/WasmWasiCalls.cs numbers them). */
+    MOC_HC_WASM_WASI = 13,
 };
 
 /* Trap codes beyond wasm_rt_trap_t's. */
@@ -40,32 +43,16 @@ enum {
     MOC_TRAP_TABLES = 103,       /* function tables need more room than the runtime has */
 };
 
-/* `core` imports served by MOC_HC_WASM_CORE (Grains/Execution/Kvm/WasmCoreCalls.cs). */
-enum {
-    MOC_CORE_PERSISTENCE_SET = 1,
-    MOC_CORE_PERSISTENCE_GET = 2,
-    MOC_CORE_PERSISTENCE_GET_SUBSET = 3,
-    MOC_CORE_PERSISTENCE_DELETE = 4,
-    MOC_CORE_PERSISTENCE_NS_SET = 5,
-    MOC_CORE_PERSISTENCE_NS_GET = 6,
-    MOC_CORE_PERSISTENCE_NS_GET_SUBSET = 7,
-    MOC_CORE_PERSISTENCE_NS_DELETE = 8,
-    MOC_CORE_CALL_FUNCTION = 9,
-    MOC_CORE_READ_EXCHANGE_BUFFER = 10,
-    MOC_CORE_WRITE_STATUS_CODE = 11,
-    MOC_CORE_READ_HEADERS = 12,
-    MOC_CORE_GET_TIME = 13,
-};
+#define MOC_HOST_MAX_ARGS 14
 
-#define MOC_CORE_MAX_ARGS 14
-
-/* What MOC_HC_WASM_CORE points at: the import, the linear memory it addresses, and its wasm arguments. */
-struct moc_core_call {
+/* What MOC_HC_WASM_CORE and MOC_HC_WASM_WASI point at: the import, the linear memory it addresses, its wasm arguments
+ * (i32 zero-extended, i64 as they are). */
+struct moc_host_call {
     uint64_t function;
     uint64_t memory_base;
     uint64_t memory_size;
     uint64_t count;
-    uint64_t args[MOC_CORE_MAX_ARGS];
+    uint64_t args[MOC_HOST_MAX_ARGS];
 };
 
 /* Where the host leaves what the runtime needs (GuestLayout.BootInfo); the hosted shim fills a copy. */
@@ -77,13 +64,17 @@ struct moc_boot_info {
 uint64_t moc_hypercall(uint32_t number, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e);
 _Noreturn void moc_trap(uint32_t code);
 
+/* The runtime-served import running now (its index in WasmGuestImports.All), named by a bad-pointer trap. */
+extern uint32_t moc_import;
+
 /* Called by every export trampoline before the module is instantiated. */
 void moc_runtime_begin(void);
 
 /* The guest-physical (or, hosted, process) address of [offset, offset+length) of linear memory; traps outside it. */
 uint64_t moc_linear(const char *host_function, uint32_t offset, uint32_t length);
 
-uint32_t moc_core(uint32_t function, uint32_t count, const uint32_t *args);
+uint32_t moc_core(uint32_t function, uint32_t count, const uint64_t *args);
+uint32_t moc_wasi(uint32_t function, uint32_t count, const uint64_t *args);
 
 /* Imports served by the runtime (WasmGuestImports.cs binds each wasm import to one of these or to moc_core). */
 uint32_t moc_import_test(void);

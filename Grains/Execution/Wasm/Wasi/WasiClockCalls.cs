@@ -14,9 +14,9 @@ internal static class WasiClockCalls
     private const ushort SubclockAbsolute = 1;
     private const int MaxSubscriptions = 4096;
 
-    public static void Define(Linker linker, string module, bool preview0)
+    public static void Define(HostBinder b, bool preview0)
     {
-        linker.DefineFunction(module, "clock_res_get", (Caller caller, int id, int resultPtr) =>
+        b.Fn("clock_res_get", (HostCaller caller, int id, int resultPtr) =>
         {
             if (id is < WasiTypes.ClockRealtime or > WasiTypes.ClockThreadCpu)
             {
@@ -28,7 +28,7 @@ internal static class WasiClockCalls
             WasiMemory.WriteU64(GuestMemory.Of(caller, "clock_res_get"), "clock_res_get", resultPtr, resolution);
             return WasiErrno.Success;
         });
-        linker.DefineFunction(module, "clock_time_get", (Caller caller, int id, long _, int resultPtr) =>
+        b.Fn("clock_time_get", (HostCaller caller, int id, long _, int resultPtr) =>
         {
             var state = WasiState.For(WasmCall.Of(caller));
             if (!TryNow(state, id, out var now))
@@ -39,7 +39,7 @@ internal static class WasiClockCalls
             WasiMemory.WriteU64(GuestMemory.Of(caller, "clock_time_get"), "clock_time_get", resultPtr, (ulong)now);
             return WasiErrno.Success;
         });
-        linker.DefineFunction(module, "poll_oneoff", (Caller caller, int inPtr, int outPtr, int count, int eventsPtr) =>
+        b.Fn("poll_oneoff", (HostCaller caller, int inPtr, int outPtr, int count, int eventsPtr) =>
             Poll(caller, preview0, inPtr, outPtr, count, eventsPtr));
     }
 
@@ -61,7 +61,7 @@ internal static class WasiClockCalls
 
     private static long ToNs(long ticks) => (long)(ticks * (1_000_000_000.0 / Stopwatch.Frequency));
 
-    private static int Poll(Caller caller, bool preview0, int inPtr, int outPtr, int count, int eventsPtr)
+    private static int Poll(HostCaller caller, bool preview0, int inPtr, int outPtr, int count, int eventsPtr)
     {
         if (count <= 0 || count > MaxSubscriptions)
         {

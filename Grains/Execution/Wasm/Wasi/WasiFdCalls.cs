@@ -9,21 +9,21 @@ internal static class WasiFdCalls
 {
     private const int DirentSize = 24;
 
-    public static void Define(Linker linker, string module, bool preview0)
+    public static void Define(HostBinder b, bool preview0)
     {
-        linker.DefineFunction(module, "fd_close", (Caller caller, int fd) =>
+        b.Fn("fd_close", (HostCaller caller, int fd) =>
             WasiState.For(WasmCall.Of(caller)).Close(fd) ? WasiErrno.Success : WasiErrno.BadF);
-        linker.DefineFunction(module, "fd_renumber", (Caller caller, int from, int to) =>
+        b.Fn("fd_renumber", (HostCaller caller, int from, int to) =>
             WasiState.For(WasmCall.Of(caller)).Renumber(from, to));
-        linker.DefineFunction(module, "fd_sync", (Caller caller, int fd) => Exists(caller, fd));
-        linker.DefineFunction(module, "fd_datasync", (Caller caller, int fd) => Exists(caller, fd));
-        linker.DefineFunction(module, "fd_advise", (Caller caller, int fd, long offset, long length, int advice) =>
+        b.Fn("fd_sync", (HostCaller caller, int fd) => Exists(caller, fd));
+        b.Fn("fd_datasync", (HostCaller caller, int fd) => Exists(caller, fd));
+        b.Fn("fd_advise", (HostCaller caller, int fd, long offset, long length, int advice) =>
             offset < 0 || length < 0 || advice is < 0 or > 5 ? Exists(caller, fd) == WasiErrno.Success ? WasiErrno.Inval : WasiErrno.BadF
                 : Exists(caller, fd));
-        linker.DefineFunction(module, "fd_allocate", (Caller caller, int fd, long offset, long length) =>
+        b.Fn("fd_allocate", (HostCaller caller, int fd, long offset, long length) =>
             Allocate(caller, fd, offset, length));
-        linker.DefineFunction(module, "fd_fdstat_get", (Caller caller, int fd, int resultPtr) => FdstatGet(caller, fd, resultPtr));
-        linker.DefineFunction(module, "fd_fdstat_set_flags", (Caller caller, int fd, int flags) =>
+        b.Fn("fd_fdstat_get", (HostCaller caller, int fd, int resultPtr) => FdstatGet(caller, fd, resultPtr));
+        b.Fn("fd_fdstat_set_flags", (HostCaller caller, int fd, int flags) =>
         {
             var descriptor = WasiState.For(WasmCall.Of(caller)).Get(fd);
             if (descriptor is null)
@@ -39,7 +39,7 @@ internal static class WasiFdCalls
             descriptor.Flags = (ushort)flags;
             return WasiErrno.Success;
         });
-        linker.DefineFunction(module, "fd_fdstat_set_rights", (Caller caller, int fd, long rights, long inheriting) =>
+        b.Fn("fd_fdstat_set_rights", (HostCaller caller, int fd, long rights, long inheriting) =>
         {
             var descriptor = WasiState.For(WasmCall.Of(caller)).Get(fd);
             if (descriptor is null)
@@ -57,7 +57,7 @@ internal static class WasiFdCalls
             descriptor.RightsInheriting = (ulong)inheriting;
             return WasiErrno.Success;
         });
-        linker.DefineFunction(module, "fd_filestat_get", (Caller caller, int fd, int resultPtr) =>
+        b.Fn("fd_filestat_get", (HostCaller caller, int fd, int resultPtr) =>
         {
             var state = WasiState.For(WasmCall.Of(caller));
             var descriptor = state.Get(fd);
@@ -69,7 +69,7 @@ internal static class WasiFdCalls
             WasiMemory.WriteFilestat(GuestMemory.Of(caller, "fd_filestat_get"), "fd_filestat_get", resultPtr, preview0, descriptor);
             return WasiErrno.Success;
         });
-        linker.DefineFunction(module, "fd_filestat_set_size", (Caller caller, int fd, long size) =>
+        b.Fn("fd_filestat_set_size", (HostCaller caller, int fd, long size) =>
         {
             // ftruncate needs the descriptor's fd_filestat_set_size right (what wasi-libc asks for when opening to write).
             var errno = WasiState.For(WasmCall.Of(caller)).Get(fd, WasiTypes.RightFdFilestatSetSize, out var descriptor);
@@ -80,7 +80,7 @@ internal static class WasiFdCalls
 
             return descriptor is WasiFileFd file ? file.FileSystem.Resize((VfsFile)file.Node, size) : WasiErrno.Inval;
         });
-        linker.DefineFunction(module, "fd_filestat_set_times", (Caller caller, int fd, long atim, long mtim, int flags) =>
+        b.Fn("fd_filestat_set_times", (HostCaller caller, int fd, long atim, long mtim, int flags) =>
         {
             var state = WasiState.For(WasmCall.Of(caller));
             var descriptor = state.Get(fd);
@@ -91,9 +91,9 @@ internal static class WasiFdCalls
 
             return descriptor.Node is { } node ? SetTimes(state.FileSystem, node, atim, mtim, flags) : WasiErrno.Success;
         });
-        linker.DefineFunction(module, "fd_readdir", (Caller caller, int fd, int bufferPtr, int bufferLength, long cookie, int resultPtr) =>
+        b.Fn("fd_readdir", (HostCaller caller, int fd, int bufferPtr, int bufferLength, long cookie, int resultPtr) =>
             Readdir(caller, fd, bufferPtr, bufferLength, cookie, resultPtr));
-        linker.DefineFunction(module, "fd_prestat_get", (Caller caller, int fd, int resultPtr) =>
+        b.Fn("fd_prestat_get", (HostCaller caller, int fd, int resultPtr) =>
         {
             var state = WasiState.For(WasmCall.Of(caller));
             if (state.Get(fd) is not WasiDirectoryFd { PreopenName: { } name })
@@ -106,7 +106,7 @@ internal static class WasiFdCalls
             BinaryPrimitives.WriteUInt32LittleEndian(span[4..], (uint)Encoding.UTF8.GetByteCount(name));
             return WasiErrno.Success;
         });
-        linker.DefineFunction(module, "fd_prestat_dir_name", (Caller caller, int fd, int pathPtr, int pathLength) =>
+        b.Fn("fd_prestat_dir_name", (HostCaller caller, int fd, int pathPtr, int pathLength) =>
         {
             var state = WasiState.For(WasmCall.Of(caller));
             if (state.Get(fd) is not WasiDirectoryFd { PreopenName: { } name })
@@ -142,10 +142,10 @@ internal static class WasiFdCalls
         return WasiErrno.Success;
     }
 
-    private static int Exists(Caller caller, int fd) =>
+    private static int Exists(HostCaller caller, int fd) =>
         WasiState.For(WasmCall.Of(caller)).Get(fd) is null ? WasiErrno.BadF : WasiErrno.Success;
 
-    private static int Allocate(Caller caller, int fd, long offset, long length)
+    private static int Allocate(HostCaller caller, int fd, long offset, long length)
     {
         var errno = WasiState.For(WasmCall.Of(caller)).Get(fd, WasiTypes.RightFdWrite, out var descriptor);
         if (errno != WasiErrno.Success)
@@ -167,7 +167,7 @@ internal static class WasiFdCalls
         return end > file.Size ? file.FileSystem.Resize((VfsFile)file.Node, end) : WasiErrno.Success;
     }
 
-    private static int FdstatGet(Caller caller, int fd, int resultPtr)
+    private static int FdstatGet(HostCaller caller, int fd, int resultPtr)
     {
         var state = WasiState.For(WasmCall.Of(caller));
         var descriptor = state.Get(fd);
@@ -189,7 +189,7 @@ internal static class WasiFdCalls
     /// Entries ".", ".." then the children; the cookie is the index of the next entry. The last entry may be cut
     /// off: a full buffer tells libc to call again with the cookie of the entry it could not read whole.
     /// </summary>
-    private static int Readdir(Caller caller, int fd, int bufferPtr, int bufferLength, long cookie, int resultPtr)
+    private static int Readdir(HostCaller caller, int fd, int bufferPtr, int bufferLength, long cookie, int resultPtr)
     {
         var state = WasiState.For(WasmCall.Of(caller));
         var errno = state.Get(fd, WasiTypes.RightFdReaddir, out var descriptor);

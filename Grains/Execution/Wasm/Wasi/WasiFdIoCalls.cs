@@ -5,22 +5,22 @@ namespace MyOwnCluster.Execution.Wasm.Wasi;
 /// <summary>Byte I/O on descriptors: read/write (scatter-gather, positional or not), seek and tell.</summary>
 internal static class WasiFdIoCalls
 {
-    public static void Define(Linker linker, string module, bool preview0)
+    public static void Define(HostBinder b, bool preview0)
     {
-        linker.DefineFunction(module, "fd_read", (Caller caller, int fd, int iovs, int count, int resultPtr) =>
+        b.Fn("fd_read", (HostCaller caller, int fd, int iovs, int count, int resultPtr) =>
             Transfer(caller, "fd_read", fd, iovs, count, -1, resultPtr, write: false));
-        linker.DefineFunction(module, "fd_pread", (Caller caller, int fd, int iovs, int count, long offset, int resultPtr) =>
+        b.Fn("fd_pread", (HostCaller caller, int fd, int iovs, int count, long offset, int resultPtr) =>
             offset < 0 ? WasiErrno.Inval : Transfer(caller, "fd_pread", fd, iovs, count, offset, resultPtr, write: false));
-        linker.DefineFunction(module, "fd_write", (Caller caller, int fd, int iovs, int count, int resultPtr) =>
+        b.Fn("fd_write", (HostCaller caller, int fd, int iovs, int count, int resultPtr) =>
             Transfer(caller, "fd_write", fd, iovs, count, -1, resultPtr, write: true));
-        linker.DefineFunction(module, "fd_pwrite", (Caller caller, int fd, int iovs, int count, long offset, int resultPtr) =>
+        b.Fn("fd_pwrite", (HostCaller caller, int fd, int iovs, int count, long offset, int resultPtr) =>
             offset < 0 ? WasiErrno.Inval : Transfer(caller, "fd_pwrite", fd, iovs, count, offset, resultPtr, write: true));
-        linker.DefineFunction(module, "fd_seek", (Caller caller, int fd, long offset, int whence, int resultPtr) =>
+        b.Fn("fd_seek", (HostCaller caller, int fd, long offset, int whence, int resultPtr) =>
         {
             var normalized = preview0 ? Preview0Whence(whence) : whence;
             return Seek(caller, "fd_seek", fd, offset, normalized, resultPtr);
         });
-        linker.DefineFunction(module, "fd_tell", (Caller caller, int fd, int resultPtr) =>
+        b.Fn("fd_tell", (HostCaller caller, int fd, int resultPtr) =>
             Seek(caller, "fd_tell", fd, 0, 1, resultPtr));
     }
 
@@ -33,7 +33,7 @@ internal static class WasiFdIoCalls
         _ => -1,
     };
 
-    private static int Seek(Caller caller, string hostFunction, int fd, long offset, int whence, int resultPtr)
+    private static int Seek(HostCaller caller, string hostFunction, int fd, long offset, int whence, int resultPtr)
     {
         var state = WasiState.For(WasmCall.Of(caller));
         var descriptor = state.Get(fd);
@@ -55,7 +55,7 @@ internal static class WasiFdIoCalls
     /// One iovec at a time straight between guest memory and the descriptor (no staging copy). A short transfer ends
     /// the loop, as POSIX readv/writev do; an error after some bytes moved reports the bytes, not the error.
     /// </summary>
-    private static int Transfer(Caller caller, string hostFunction, int fd, int iovsPtr, int count, long offset, int resultPtr, bool write)
+    private static int Transfer(HostCaller caller, string hostFunction, int fd, int iovsPtr, int count, long offset, int resultPtr, bool write)
     {
         var state = WasiState.For(WasmCall.Of(caller));
         var errno = state.Get(fd, write ? WasiTypes.RightFdWrite : WasiTypes.RightFdRead, out var descriptor);

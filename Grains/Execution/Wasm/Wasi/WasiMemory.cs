@@ -10,10 +10,10 @@ internal static class WasiMemory
     /// <summary>Cap on iovecs per call, as POSIX's IOV_MAX: a huge count is a guest bug, answered with EINVAL.</summary>
     public const int MaxIovecs = 1024;
 
-    public static void WriteU32(Memory memory, string hostFunction, int ptr, uint value) =>
+    public static void WriteU32(GuestLinear memory, string hostFunction, int ptr, uint value) =>
         BinaryPrimitives.WriteUInt32LittleEndian(GuestMemory.Span(memory, hostFunction, ptr, 4), value);
 
-    public static void WriteU64(Memory memory, string hostFunction, int ptr, ulong value) =>
+    public static void WriteU64(GuestLinear memory, string hostFunction, int ptr, ulong value) =>
         BinaryPrimitives.WriteUInt64LittleEndian(GuestMemory.Span(memory, hostFunction, ptr, 8), value);
 
     public static uint ReadU32(ReadOnlySpan<byte> span, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(span[offset..]);
@@ -21,7 +21,7 @@ internal static class WasiMemory
     public static ulong ReadU64(ReadOnlySpan<byte> span, int offset) => BinaryPrimitives.ReadUInt64LittleEndian(span[offset..]);
 
     /// <summary>A path argument as a string, or null when longer than any path the tree accepts.</summary>
-    public static string? ReadPath(Memory memory, string hostFunction, int ptr, int len)
+    public static string? ReadPath(GuestLinear memory, string hostFunction, int ptr, int len)
     {
         if ((uint)len > Vfs.MaxPathBytes)
         {
@@ -32,20 +32,20 @@ internal static class WasiMemory
     }
 
     /// <summary>The iovec array (8 bytes each: u32 buf, u32 len); null when the count is over the cap.</summary>
-    public static ReadOnlySpan<byte> Iovecs(Memory memory, string hostFunction, int ptr, int count, out bool tooMany)
+    public static ReadOnlySpan<byte> Iovecs(GuestLinear memory, string hostFunction, int ptr, int count, out bool tooMany)
     {
         tooMany = (uint)count > MaxIovecs;
         return tooMany ? default : GuestMemory.Span(memory, hostFunction, ptr, count * 8);
     }
 
     /// <summary>Writes a filestat in the layout of the WASI version (preview0 has a u32 nlink and is 8 bytes shorter).</summary>
-    public static void WriteFilestat(Memory memory, string hostFunction, int ptr, bool preview0, WasiFd descriptor)
+    public static void WriteFilestat(GuestLinear memory, string hostFunction, int ptr, bool preview0, WasiFd descriptor)
     {
         var node = descriptor.Node;
         WriteFilestat(memory, hostFunction, ptr, preview0, descriptor.FileType, node, node?.Size ?? descriptor.Size);
     }
 
-    public static void WriteFilestat(Memory memory, string hostFunction, int ptr, bool preview0, byte fileType, VfsNode? node, long size)
+    public static void WriteFilestat(GuestLinear memory, string hostFunction, int ptr, bool preview0, byte fileType, VfsNode? node, long size)
     {
         var span = GuestMemory.Span(memory, hostFunction, ptr, preview0 ? 56 : 64);
         span.Clear();

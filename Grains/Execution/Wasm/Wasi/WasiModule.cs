@@ -19,14 +19,17 @@ public abstract class WasiModule : IWasmHostModule
     /// <summary>wasi_unstable: 56-byte filestat with a u32 nlink, whence cur/end/set = 0/1/2, 56-byte subscriptions.</summary>
     public bool Preview0 { get; }
 
-    public void Define(Linker linker)
+    public void Define(Linker linker) => Define(new WasmtimeHostBinder(linker, Name), Preview0);
+
+    /// <summary>Every WASI function, once, for both engines (Wasmtime's linker, the micro-VM's hypercall).</summary>
+    internal static void Define(HostBinder binder, bool preview0)
     {
-        WasiProcessCalls.Define(linker, Name, Preview0);
-        WasiClockCalls.Define(linker, Name, Preview0);
-        WasiFdIoCalls.Define(linker, Name, Preview0);
-        WasiFdCalls.Define(linker, Name, Preview0);
-        WasiPathCalls.Define(linker, Name, Preview0);
-        WasiPathOpen.Define(linker, Name);
+        WasiProcessCalls.Define(binder, preview0);
+        WasiClockCalls.Define(binder, preview0);
+        WasiFdIoCalls.Define(binder, preview0);
+        WasiFdCalls.Define(binder, preview0);
+        WasiPathCalls.Define(binder, preview0);
+        WasiPathOpen.Define(binder);
     }
 }
 

@@ -10,9 +10,9 @@ namespace MyOwnCluster.Execution.Wasm.Wasi;
 /// </summary>
 internal static class WasiPathCalls
 {
-    public static void Define(Linker linker, string module, bool preview0)
+    public static void Define(HostBinder b, bool preview0)
     {
-        linker.DefineFunction(module, "path_create_directory", (Caller caller, int fd, int pathPtr, int pathLength) =>
+        b.Fn("path_create_directory", (HostCaller caller, int fd, int pathPtr, int pathLength) =>
         {
             var errno = Resolve(caller, "path_create_directory", WasiTypes.RightPathCreateDirectory, fd, pathPtr, pathLength, false,
                 out var state, out var parent, out var name, out var node);
@@ -23,7 +23,7 @@ internal static class WasiPathCalls
 
             return node is not null || name is null ? WasiErrno.Exist : state.FileSystem.CreateDirectory(parent, name, out _);
         });
-        linker.DefineFunction(module, "path_remove_directory", (Caller caller, int fd, int pathPtr, int pathLength) =>
+        b.Fn("path_remove_directory", (HostCaller caller, int fd, int pathPtr, int pathLength) =>
         {
             var errno = Resolve(caller, "path_remove_directory", WasiTypes.RightPathRemoveDirectory, fd, pathPtr, pathLength, false,
                 out var state, out var parent, out var name, out var node);
@@ -40,7 +40,7 @@ internal static class WasiPathCalls
 
             return errno;
         });
-        linker.DefineFunction(module, "path_unlink_file", (Caller caller, int fd, int pathPtr, int pathLength) =>
+        b.Fn("path_unlink_file", (HostCaller caller, int fd, int pathPtr, int pathLength) =>
         {
             var errno = Resolve(caller, "path_unlink_file", WasiTypes.RightPathUnlinkFile, fd, pathPtr, pathLength, false,
                 out var state, out var parent, out var name, out var node);
@@ -55,7 +55,7 @@ internal static class WasiPathCalls
 
             return errno;
         });
-        linker.DefineFunction(module, "path_filestat_get", (Caller caller, int fd, int lookupFlags, int pathPtr, int pathLength, int resultPtr) =>
+        b.Fn("path_filestat_get", (HostCaller caller, int fd, int lookupFlags, int pathPtr, int pathLength, int resultPtr) =>
         {
             var errno = Resolve(caller, "path_filestat_get", WasiTypes.RightPathFilestatGet, fd, pathPtr, pathLength, Follows(lookupFlags),
                 out _, out _, out _, out var node);
@@ -68,14 +68,14 @@ internal static class WasiPathCalls
 
             return errno;
         });
-        linker.DefineFunction(module, "path_filestat_set_times", (Caller caller, int fd, int lookupFlags, int pathPtr, int pathLength, long atim, long mtim, int flags) =>
+        b.Fn("path_filestat_set_times", (HostCaller caller, int fd, int lookupFlags, int pathPtr, int pathLength, long atim, long mtim, int flags) =>
         {
             var errno = Resolve(caller, "path_filestat_set_times", WasiTypes.RightPathFilestatSetTimes, fd, pathPtr, pathLength, Follows(lookupFlags),
                 out var state, out _, out _, out var node);
             errno = errno == WasiErrno.Success && node is null ? WasiErrno.NoEnt : errno;
             return errno == WasiErrno.Success ? WasiFdCalls.SetTimes(state.FileSystem, node!, atim, mtim, flags) : errno;
         });
-        linker.DefineFunction(module, "path_readlink", (Caller caller, int fd, int pathPtr, int pathLength, int bufferPtr, int bufferLength, int resultPtr) =>
+        b.Fn("path_readlink", (HostCaller caller, int fd, int pathPtr, int pathLength, int bufferPtr, int bufferLength, int resultPtr) =>
         {
             var errno = Resolve(caller, "path_readlink", WasiTypes.RightPathReadlink, fd, pathPtr, pathLength, false, out _, out _, out _, out var node);
             errno = errno != WasiErrno.Success ? errno : node is null ? WasiErrno.NoEnt : node is not VfsSymlink ? WasiErrno.Inval : WasiErrno.Success;
@@ -92,18 +92,18 @@ internal static class WasiPathCalls
             WasiMemory.WriteU32(memory, "path_readlink", resultPtr, (uint)count);
             return WasiErrno.Success;
         });
-        linker.DefineFunction(module, "path_symlink", (Caller caller, int targetPtr, int targetLength, int fd, int pathPtr, int pathLength) =>
+        b.Fn("path_symlink", (HostCaller caller, int targetPtr, int targetLength, int fd, int pathPtr, int pathLength) =>
             Symlink(caller, targetPtr, targetLength, fd, pathPtr, pathLength));
-        linker.DefineFunction(module, "path_link", (Caller caller, int oldFd, int oldFlags, int oldPtr, int oldLength, int newFd, int newPtr, int newLength) =>
+        b.Fn("path_link", (HostCaller caller, int oldFd, int oldFlags, int oldPtr, int oldLength, int newFd, int newPtr, int newLength) =>
             Link(caller, oldFd, oldFlags, oldPtr, oldLength, newFd, newPtr, newLength));
-        linker.DefineFunction(module, "path_rename", (Caller caller, int fd, int oldPtr, int oldLength, int newFd, int newPtr, int newLength) =>
+        b.Fn("path_rename", (HostCaller caller, int fd, int oldPtr, int oldLength, int newFd, int newPtr, int newLength) =>
             Rename(caller, fd, oldPtr, oldLength, newFd, newPtr, newLength));
     }
 
     private static bool Follows(int lookupFlags) => (lookupFlags & WasiTypes.LookupSymlinkFollow) != 0;
 
     /// <summary>Reads the path and walks it from the directory descriptor; errno for bad descriptors, missing rights and bad paths.</summary>
-    internal static int Resolve(Caller caller, string hostFunction, ulong right, int fd, int pathPtr, int pathLength, bool followLast,
+    internal static int Resolve(HostCaller caller, string hostFunction, ulong right, int fd, int pathPtr, int pathLength, bool followLast,
         out WasiState state, out VfsDirectory parent, out string? name, out VfsNode? node)
     {
         state = WasiState.For(WasmCall.Of(caller));
@@ -129,7 +129,7 @@ internal static class WasiPathCalls
     /// True when the path's last entry (trailing slashes ignored) is a symbolic link: rmdir and rename act on entries,
     /// so "link/" to a directory is ENOTDIR rather than the directory the link points to.
     /// </summary>
-    private static bool EndsInSymlink(WasiState state, int fd, Caller caller, string hostFunction, int pathPtr, int pathLength)
+    private static bool EndsInSymlink(WasiState state, int fd, HostCaller caller, string hostFunction, int pathPtr, int pathLength)
     {
         var path = WasiMemory.ReadPath(GuestMemory.Of(caller, hostFunction), hostFunction, pathPtr, pathLength);
         return path is not null && path.EndsWith('/') && state.Get(fd) is WasiDirectoryFd directory
@@ -137,7 +137,7 @@ internal static class WasiPathCalls
             && Vfs.Walk(directory.Directory, trimmed, false, out _, out _, out var node) == WasiErrno.Success && node is VfsSymlink;
     }
 
-    private static int Symlink(Caller caller, int targetPtr, int targetLength, int fd, int pathPtr, int pathLength)
+    private static int Symlink(HostCaller caller, int targetPtr, int targetLength, int fd, int pathPtr, int pathLength)
     {
         var target = WasiMemory.ReadPath(GuestMemory.Of(caller, "path_symlink"), "path_symlink", targetPtr, targetLength);
         var errno = Resolve(caller, "path_symlink", WasiTypes.RightPathSymlink, fd, pathPtr, pathLength, false,
@@ -152,7 +152,7 @@ internal static class WasiPathCalls
         return errno == WasiErrno.Success ? state.FileSystem.CreateSymlink(parent, name!, target!, out _) : errno;
     }
 
-    private static int Link(Caller caller, int oldFd, int oldFlags, int oldPtr, int oldLength, int newFd, int newPtr, int newLength)
+    private static int Link(HostCaller caller, int oldFd, int oldFlags, int oldPtr, int oldLength, int newFd, int newPtr, int newLength)
     {
         var errno = Resolve(caller, "path_link", WasiTypes.RightPathLinkSource, oldFd, oldPtr, oldLength, Follows(oldFlags),
             out var state, out var oldParent, out var oldName, out var source);
@@ -173,10 +173,10 @@ internal static class WasiPathCalls
         return errno == WasiErrno.Success ? state.FileSystem.Link(oldParent, oldName!, (VfsFile)source!, newParent, newName!) : errno;
     }
 
-    private static bool EndsWithSlash(Caller caller, string hostFunction, int pathPtr, int pathLength) =>
+    private static bool EndsWithSlash(HostCaller caller, string hostFunction, int pathPtr, int pathLength) =>
         WasiMemory.ReadPath(GuestMemory.Of(caller, hostFunction), hostFunction, pathPtr, pathLength)?.EndsWith('/') == true;
 
-    private static int Rename(Caller caller, int fd, int oldPtr, int oldLength, int newFd, int newPtr, int newLength)
+    private static int Rename(HostCaller caller, int fd, int oldPtr, int oldLength, int newFd, int newPtr, int newLength)
     {
         var errno = Resolve(caller, "path_rename", WasiTypes.RightPathRenameSource, fd, oldPtr, oldLength, false,
             out var state, out var fromParent, out var fromName, out var source);

@@ -10,9 +10,9 @@ namespace MyOwnCluster.Execution.Wasm.Wasi;
 /// </summary>
 internal static class WasiPathOpen
 {
-    public static void Define(Linker linker, string module) =>
-        linker.DefineFunction(module, "path_open",
-            (Caller caller, int fd, int lookupFlags, int pathPtr, int pathLength, int oflags, long rights, long inheriting, int fdflags, int resultPtr) =>
+    public static void Define(HostBinder b) =>
+        b.Fn("path_open",
+            (HostCaller caller, int fd, int lookupFlags, int pathPtr, int pathLength, int oflags, long rights, long inheriting, int fdflags, int resultPtr) =>
             {
                 var state = WasiState.For(WasmCall.Of(caller));
                 var memory = GuestMemory.Of(caller, "path_open");
@@ -31,7 +31,7 @@ internal static class WasiPathOpen
                 return errno;
             });
 
-    private static int Open(WasiState state, Memory memory, int fd, int lookupFlags, int pathPtr, int pathLength, int oflags, ulong rights,
+    private static int Open(WasiState state, GuestLinear memory, int fd, int lookupFlags, int pathPtr, int pathLength, int oflags, ulong rights,
         ulong inheriting, ushort fdflags, out WasiFd opened)
     {
         opened = null!;
