@@ -43,27 +43,61 @@ public sealed class SqliteInvocationStore : IInvocationStore
             return insert.ExecuteNonQuery();
         });
 
-    public Task<bool> ReplaceAsync(StoredInvocation next) =>
+    public async Task<bool> ReplaceAsync(StoredInvocation next) => (await ReplaceManyAsync([next]))[0];
+
+    /// <summary>One piece of the group commit, one statement prepared once and bound again for each row.</summary>
+    public Task<bool[]> ReplaceManyAsync(IReadOnlyList<StoredInvocation> next) =>
         writes.RunAsync((connection, transaction) =>
         {
-            using var update = Command(connection, transaction, """
+            using var update = connection.CreateCommand();
+            update.Transaction = transaction;
+            update.CommandText = """
                 UPDATE invocations SET owner = $owner, finished = $finished, version = $version, updated_at = $updated, record = $record
                 WHERE id = $id AND version = $version - 1
-                """, next);
-            return update.ExecuteNonQuery() == 1;
+                """;
+            var parameters = RowParameters(update);
+            update.Prepare();
+            var written = new bool[next.Count];
+            for (var i = 0; i < next.Count; i++)
+            {
+                Bind(parameters, next[i]);
+                written[i] = update.ExecuteNonQuery() == 1;
+            }
+
+            return written;
         });
 
     public Task<StoredInvocation?> GetAsync(string id) => ReadAsync(connection =>
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT owner, finished, version, updated_at, record FROM invocations WHERE id = $id";
+        command.CommandText = "SELECT id, owner, finished, version, updated_at, record FROM invocations WHERE id = $id";
         command.Parameters.AddWithValue("$id", id);
         using var reader = command.ExecuteReader();
-        return reader.Read()
-            ? new StoredInvocation(id, reader.GetString(0), reader.GetInt64(1) != 0, reader.GetInt64(2),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), (byte[])reader.GetValue(4))
-            : null;
+        return reader.Read() ? Row(reader) : null;
     });
+
+    /// <summary>One query for all of them (the ids as a JSON array), so a batch pays for one read snapshot.</summary>
+    public Task<IReadOnlyList<StoredInvocation>> GetManyAsync(IReadOnlyList<string> ids) => ReadAsync<IReadOnlyList<StoredInvocation>>(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT id, owner, finished, version, updated_at, record FROM invocations
+            WHERE id IN (SELECT value FROM json_each($ids))
+            """;
+        command.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(ids));
+        using var reader = command.ExecuteReader();
+        var found = new List<StoredInvocation>(ids.Count);
+        while (reader.Read())
+        {
+            found.Add(Row(reader));
+        }
+
+        return found;
+    });
+
+    private static StoredInvocation Row(SqliteDataReader reader) =>
+        new(reader.GetString(0), reader.GetString(1), reader.GetInt64(2) != 0, reader.GetInt64(3),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), (byte[])reader.GetValue(5));
 
     public Task<IReadOnlyList<InvocationOwner>> UnfinishedAsync(int limit) => ReadAsync<IReadOnlyList<InvocationOwner>>(connection =>
     {
@@ -99,13 +133,28 @@ public sealed class SqliteInvocationStore : IInvocationStore
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
-        command.Parameters.AddWithValue("$id", invocation.Id);
-        command.Parameters.AddWithValue("$owner", invocation.Owner);
-        command.Parameters.AddWithValue("$finished", invocation.Finished ? 1 : 0);
-        command.Parameters.AddWithValue("$version", invocation.Version);
-        command.Parameters.AddWithValue("$updated", invocation.UpdatedAt.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$record", invocation.Record);
+        Bind(RowParameters(command), invocation);
         return command;
+    }
+
+    private static SqliteParameter[] RowParameters(SqliteCommand command) =>
+    [
+        command.Parameters.Add("$id", SqliteType.Text),
+        command.Parameters.Add("$owner", SqliteType.Text),
+        command.Parameters.Add("$finished", SqliteType.Integer),
+        command.Parameters.Add("$version", SqliteType.Integer),
+        command.Parameters.Add("$updated", SqliteType.Integer),
+        command.Parameters.Add("$record", SqliteType.Blob),
+    ];
+
+    private static void Bind(SqliteParameter[] parameters, StoredInvocation invocation)
+    {
+        parameters[0].Value = invocation.Id;
+        parameters[1].Value = invocation.Owner;
+        parameters[2].Value = invocation.Finished ? 1 : 0;
+        parameters[3].Value = invocation.Version;
+        parameters[4].Value = invocation.UpdatedAt.ToUnixTimeMilliseconds();
+        parameters[5].Value = invocation.Record;
     }
 
     private Task<T> ReadAsync<T>(Func<SqliteConnection, T> read) => readers.ReadAsync(read);
