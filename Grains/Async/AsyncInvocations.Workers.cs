@@ -21,8 +21,12 @@ public sealed partial class AsyncInvocations
 
     private readonly Channel<EndedAttempt> ends = Channel.CreateUnbounded<EndedAttempt>(new UnboundedChannelOptions { SingleReader = true });
 
-    // One per invocation being claimed or run: AsyncConcurrency of them.
-    private SemaphoreSlim slots = null!;
+    // One per invocation being claimed or run: AsyncConcurrency of them (by default twice a claim batch, so one batch
+    // runs while the next fills). CPU-heavy functions are held back by their own max_concurrency, not by this.
+    private readonly SemaphoreSlim slots;
+
+    // Set once the silo stops: submissions no longer start attempts themselves.
+    private bool stopping;
 
     // Attempts claimed and not yet handed to the ender: waited for at shutdown, so an attempt that ran is not left
     // recorded as running.
@@ -39,10 +43,6 @@ public sealed partial class AsyncInvocations
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // A slot is held while an invocation's claim commits and while it runs: twice a claim batch by default, so one
-        // batch runs while the next fills. CPU-heavy functions are held back by their own max_concurrency, not by this.
-        var concurrency = options.Value.AsyncConcurrency > 0 ? options.Value.AsyncConcurrency : 2 * ClaimBatch;
-        slots = new SemaphoreSlim(concurrency);
         var claimer = Task.Run(() => ClaimLoopAsync(stoppingToken), CancellationToken.None);
         var ender = Task.Run(EndLoopAsync, CancellationToken.None);
         using var timer = new PeriodicTimer(SweepEvery);
@@ -65,6 +65,7 @@ public sealed partial class AsyncInvocations
         {
         }
 
+        Volatile.Write(ref stopping, true);
         queue.Writer.TryComplete();
         await claimer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         while (Volatile.Read(ref running) > 0)

@@ -12,6 +12,8 @@ public sealed class SqliteInvocationStore : IInvocationStore
     private readonly string connectionString;
     private readonly SqliteCommitQueue writes;
     private readonly SqliteReaders readers;
+    private (SqliteCommand Command, SqliteParameter[] Parameters)? cachedInsert;
+    private (SqliteCommand Command, SqliteParameter[] Parameters)? cachedUpdate;
 
     public SqliteInvocationStore(string databasePath, SqliteCommitQueue writes)
     {
@@ -36,27 +38,24 @@ public sealed class SqliteInvocationStore : IInvocationStore
     public Task InsertAsync(StoredInvocation invocation) =>
         writes.RunAsync((connection, transaction) =>
         {
-            using var insert = Command(connection, transaction, """
+            var (insert, parameters) = Prepared(ref cachedInsert, connection, transaction, """
                 INSERT INTO invocations (id, owner, finished, version, updated_at, record)
                 VALUES ($id, $owner, $finished, $version, $updated, $record)
-                """, invocation);
+                """);
+            Bind(parameters, invocation);
             return insert.ExecuteNonQuery();
         });
 
     public async Task<bool> ReplaceAsync(StoredInvocation next) => (await ReplaceManyAsync([next]))[0];
 
-    /// <summary>One piece of the group commit, one statement prepared once and bound again for each row.</summary>
+    /// <summary>One piece of the group commit: the prepared statement bound again for each row.</summary>
     public Task<bool[]> ReplaceManyAsync(IReadOnlyList<StoredInvocation> next) =>
         writes.RunAsync((connection, transaction) =>
         {
-            using var update = connection.CreateCommand();
-            update.Transaction = transaction;
-            update.CommandText = """
+            var (update, parameters) = Prepared(ref cachedUpdate, connection, transaction, """
                 UPDATE invocations SET owner = $owner, finished = $finished, version = $version, updated_at = $updated, record = $record
                 WHERE id = $id AND version = $version - 1
-                """;
-            var parameters = RowParameters(update);
-            update.Prepare();
+                """);
             var written = new bool[next.Count];
             for (var i = 0; i < next.Count; i++)
             {
@@ -66,6 +65,26 @@ public sealed class SqliteInvocationStore : IInvocationStore
 
             return written;
         });
+
+    /// <summary>
+    /// A row statement of the writer's connection, prepared once and kept while that connection lasts. Pieces of the
+    /// commit queue run one at a time, so the cache needs no lock.
+    /// </summary>
+    private static (SqliteCommand Command, SqliteParameter[] Parameters) Prepared(
+        ref (SqliteCommand Command, SqliteParameter[] Parameters)? cached, SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        if (cached is not { } statement || statement.Command.Connection != connection)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            statement = (command, RowParameters(command));
+            command.Prepare();
+            cached = statement;
+        }
+
+        statement.Command.Transaction = transaction;
+        return statement;
+    }
 
     public Task<StoredInvocation?> GetAsync(string id) => ReadAsync(connection =>
     {
@@ -127,15 +146,6 @@ public sealed class SqliteInvocationStore : IInvocationStore
             delete.Parameters.AddWithValue("$limit", limit);
             return delete.ExecuteNonQuery();
         });
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql, StoredInvocation invocation)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        Bind(RowParameters(command), invocation);
-        return command;
-    }
 
     private static SqliteParameter[] RowParameters(SqliteCommand command) =>
     [
