@@ -35,6 +35,7 @@ public sealed partial class AsyncInvocations : BackgroundService
     private readonly ILogger<AsyncInvocations> logger;
     private readonly Egress.EgressClient? egress;
     private int queued;
+    private string? owner;
 
     public AsyncInvocations(
         IInvocationStore store, ClusterInvoker invoker, FunctionInvoker local, ILocalSiloDetails self, IClusterMembershipService membership,
@@ -46,7 +47,8 @@ public sealed partial class AsyncInvocations : BackgroundService
         local.AsyncCalls = this;
     }
 
-    private string Owner => self.SiloAddress.ToParsableString();
+    // The silo's address does not change while it runs; every write names it.
+    private string Owner => owner ??= self.SiloAddress.ToParsableString();
 
     private int Retries => Math.Max(0, options.Value.AsyncRetries);
 
