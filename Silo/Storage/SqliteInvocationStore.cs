@@ -49,8 +49,9 @@ public sealed class SqliteInvocationStore : IInvocationStore
     public async Task<bool> ReplaceAsync(StoredInvocation next) => (await ReplaceManyAsync([next]))[0];
 
     /// <summary>One piece of the group commit: the prepared statement bound again for each row.</summary>
-    public Task<bool[]> ReplaceManyAsync(IReadOnlyList<StoredInvocation> next) =>
-        writes.RunAsync((connection, transaction) =>
+    public Task<bool[]> ReplaceManyAsync(IReadOnlyList<StoredInvocation> next) => next.Count == 0
+        ? Task.FromResult<bool[]>([])
+        : writes.RunAsync((connection, transaction) =>
         {
             var (update, parameters) = Prepared(ref cachedUpdate, connection, transaction, """
                 UPDATE invocations SET owner = $owner, finished = $finished, version = $version, updated_at = $updated, record = $record
