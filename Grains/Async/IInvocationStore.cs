@@ -21,8 +21,17 @@ public interface IInvocationStore
 
     Task<StoredInvocation?> GetAsync(string id);
 
+    /// <summary>The stored rows of those of <paramref name="ids"/> that exist, in no particular order.</summary>
+    Task<IReadOnlyList<StoredInvocation>> GetManyAsync(IReadOnlyList<string> ids);
+
     /// <summary>Writes <paramref name="next"/> only if the stored version is <c>next.Version - 1</c>; false when it was not.</summary>
     Task<bool> ReplaceAsync(StoredInvocation next);
+
+    /// <summary>
+    /// <see cref="ReplaceAsync"/> for each row, in one commit (each row's compare-and-set on its own: one that lost
+    /// does not hold back the others); whether each was written, in the order given.
+    /// </summary>
+    Task<bool[]> ReplaceManyAsync(IReadOnlyList<StoredInvocation> next);
 
     /// <summary>Up to <paramref name="limit"/> unfinished invocations, oldest change first.</summary>
     Task<IReadOnlyList<InvocationOwner>> UnfinishedAsync(int limit);

@@ -81,7 +81,7 @@ public sealed class ExecutionOptions
     /// <summary>How many times a failed asynchronous invocation is tried again (so at most 1 + this many attempts).</summary>
     public int AsyncRetries { get; set; } = 2;
 
-    /// <summary>Asynchronous invocations one silo runs at once; 0: four per core, at least 32.</summary>
+    /// <summary>Asynchronous invocations one silo claims and runs at once; 0: 1024 (two claim batches).</summary>
     public int AsyncConcurrency { get; set; }
 
     /// <summary>Asynchronous invocations one silo holds queued before it refuses more (503).</summary>

@@ -12,6 +12,8 @@ public sealed class SqliteInvocationStore : IInvocationStore
     private readonly string connectionString;
     private readonly SqliteCommitQueue writes;
     private readonly SqliteReaders readers;
+    private (SqliteCommand Command, SqliteParameter[] Parameters)? cachedInsert;
+    private (SqliteCommand Command, SqliteParameter[] Parameters)? cachedUpdate;
 
     public SqliteInvocationStore(string databasePath, SqliteCommitQueue writes)
     {
@@ -36,34 +38,86 @@ public sealed class SqliteInvocationStore : IInvocationStore
     public Task InsertAsync(StoredInvocation invocation) =>
         writes.RunAsync((connection, transaction) =>
         {
-            using var insert = Command(connection, transaction, """
+            var (insert, parameters) = Prepared(ref cachedInsert, connection, transaction, """
                 INSERT INTO invocations (id, owner, finished, version, updated_at, record)
                 VALUES ($id, $owner, $finished, $version, $updated, $record)
-                """, invocation);
+                """);
+            Bind(parameters, invocation);
             return insert.ExecuteNonQuery();
         });
 
-    public Task<bool> ReplaceAsync(StoredInvocation next) =>
-        writes.RunAsync((connection, transaction) =>
+    public async Task<bool> ReplaceAsync(StoredInvocation next) => (await ReplaceManyAsync([next]))[0];
+
+    /// <summary>One piece of the group commit: the prepared statement bound again for each row.</summary>
+    public Task<bool[]> ReplaceManyAsync(IReadOnlyList<StoredInvocation> next) => next.Count == 0
+        ? Task.FromResult<bool[]>([])
+        : writes.RunAsync((connection, transaction) =>
         {
-            using var update = Command(connection, transaction, """
+            var (update, parameters) = Prepared(ref cachedUpdate, connection, transaction, """
                 UPDATE invocations SET owner = $owner, finished = $finished, version = $version, updated_at = $updated, record = $record
                 WHERE id = $id AND version = $version - 1
-                """, next);
-            return update.ExecuteNonQuery() == 1;
+                """);
+            var written = new bool[next.Count];
+            for (var i = 0; i < next.Count; i++)
+            {
+                Bind(parameters, next[i]);
+                written[i] = update.ExecuteNonQuery() == 1;
+            }
+
+            return written;
         });
+
+    /// <summary>
+    /// A row statement of the writer's connection, prepared once and kept while that connection lasts. Pieces of the
+    /// commit queue run one at a time, so the cache needs no lock.
+    /// </summary>
+    private static (SqliteCommand Command, SqliteParameter[] Parameters) Prepared(
+        ref (SqliteCommand Command, SqliteParameter[] Parameters)? cached, SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        if (cached is not { } statement || statement.Command.Connection != connection)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            statement = (command, RowParameters(command));
+            command.Prepare();
+            cached = statement;
+        }
+
+        statement.Command.Transaction = transaction;
+        return statement;
+    }
 
     public Task<StoredInvocation?> GetAsync(string id) => ReadAsync(connection =>
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT owner, finished, version, updated_at, record FROM invocations WHERE id = $id";
+        command.CommandText = "SELECT id, owner, finished, version, updated_at, record FROM invocations WHERE id = $id";
         command.Parameters.AddWithValue("$id", id);
         using var reader = command.ExecuteReader();
-        return reader.Read()
-            ? new StoredInvocation(id, reader.GetString(0), reader.GetInt64(1) != 0, reader.GetInt64(2),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), (byte[])reader.GetValue(4))
-            : null;
+        return reader.Read() ? Row(reader) : null;
     });
+
+    /// <summary>One query for all of them (the ids as a JSON array), so a batch pays for one read snapshot.</summary>
+    public Task<IReadOnlyList<StoredInvocation>> GetManyAsync(IReadOnlyList<string> ids) => ReadAsync<IReadOnlyList<StoredInvocation>>(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT id, owner, finished, version, updated_at, record FROM invocations
+            WHERE id IN (SELECT value FROM json_each($ids))
+            """;
+        command.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(ids));
+        using var reader = command.ExecuteReader();
+        var found = new List<StoredInvocation>(ids.Count);
+        while (reader.Read())
+        {
+            found.Add(Row(reader));
+        }
+
+        return found;
+    });
+
+    private static StoredInvocation Row(SqliteDataReader reader) =>
+        new(reader.GetString(0), reader.GetString(1), reader.GetInt64(2) != 0, reader.GetInt64(3),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), (byte[])reader.GetValue(5));
 
     public Task<IReadOnlyList<InvocationOwner>> UnfinishedAsync(int limit) => ReadAsync<IReadOnlyList<InvocationOwner>>(connection =>
     {
@@ -94,18 +148,24 @@ public sealed class SqliteInvocationStore : IInvocationStore
             return delete.ExecuteNonQuery();
         });
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql, StoredInvocation invocation)
+    private static SqliteParameter[] RowParameters(SqliteCommand command) =>
+    [
+        command.Parameters.Add("$id", SqliteType.Text),
+        command.Parameters.Add("$owner", SqliteType.Text),
+        command.Parameters.Add("$finished", SqliteType.Integer),
+        command.Parameters.Add("$version", SqliteType.Integer),
+        command.Parameters.Add("$updated", SqliteType.Integer),
+        command.Parameters.Add("$record", SqliteType.Blob),
+    ];
+
+    private static void Bind(SqliteParameter[] parameters, StoredInvocation invocation)
     {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$id", invocation.Id);
-        command.Parameters.AddWithValue("$owner", invocation.Owner);
-        command.Parameters.AddWithValue("$finished", invocation.Finished ? 1 : 0);
-        command.Parameters.AddWithValue("$version", invocation.Version);
-        command.Parameters.AddWithValue("$updated", invocation.UpdatedAt.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$record", invocation.Record);
-        return command;
+        parameters[0].Value = invocation.Id;
+        parameters[1].Value = invocation.Owner;
+        parameters[2].Value = invocation.Finished ? 1 : 0;
+        parameters[3].Value = invocation.Version;
+        parameters[4].Value = invocation.UpdatedAt.ToUnixTimeMilliseconds();
+        parameters[5].Value = invocation.Record;
     }
 
     private Task<T> ReadAsync<T>(Func<SqliteConnection, T> read) => readers.ReadAsync(read);
