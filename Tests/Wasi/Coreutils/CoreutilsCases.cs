@@ -13,15 +13,30 @@ public sealed record CoreutilsCase(string Program, IReadOnlyList<string> Argumen
     public string Name => Arguments.Count == 0 ? Program : $"{Program} {string.Join(' ', Arguments)}";
 }
 
-/// <summary>What a run left: exit code, stdout and the files of its directory (path → "file:...", "dir", "link:...").</summary>
-public sealed record CoreutilsOutcome(int ExitCode, byte[] Stdout, IReadOnlyDictionary<string, string> Tree)
+/// <summary>
+/// What a run left: exit code, stdout, stderr and the files of its directory (path → "file:...", "dir", "link:...",
+/// "fifo").
+/// </summary>
+public sealed record CoreutilsOutcome(int ExitCode, byte[] Stdout, string Stderr, IReadOnlyDictionary<string, string> Tree)
 {
-    /// <summary>The first way this outcome differs from <paramref name="native"/>, or null when it does not.</summary>
-    public string? DifferenceFrom(CoreutilsOutcome native)
+    /// <summary>
+    /// The first way this outcome differs from <paramref name="native"/>, or null when it does not. Of stderr only
+    /// the program's name in front of a message must match: the wording of errors may differ with the system.
+    /// </summary>
+    public string? DifferenceFrom(CoreutilsOutcome native, string program)
     {
         if (ExitCode != native.ExitCode || !Stdout.AsSpan().SequenceEqual(native.Stdout))
         {
             return $"exit {ExitCode} vs {native.ExitCode}, stdout {Shown(Stdout)} vs {Shown(native.Stdout)}";
+        }
+
+        // The native build runs by its full path, which its messages repeat.
+        var nativeName = native.Stderr.Split(": ", 2)[0];
+        var nativeNamed = nativeName == program || nativeName.EndsWith("/" + program, StringComparison.Ordinal);
+        if (nativeNamed && !Stderr.StartsWith(program + ": ", StringComparison.Ordinal))
+        {
+            var first = Stderr.Split('\n')[0];
+            return $"stderr does not name the program: {JsonSerializer.Serialize(first[..Math.Min(first.Length, 60)])}";
         }
 
         var changed = Tree.Keys.Union(native.Tree.Keys).Order(StringComparer.Ordinal)
@@ -135,10 +150,10 @@ public sealed class CoreutilsCases
             {
                 process.Kill(entireProcessTree: true);
                 await process.WaitForExitAsync(CancellationToken.None);
-                return new CoreutilsOutcome(-1, stdout.ToArray(), NativeTree(directory, directory));
+                return new CoreutilsOutcome(-1, stdout.ToArray(), "", NativeTree(directory, directory));
             }
 
-            return new CoreutilsOutcome(process.ExitCode, stdout.ToArray(), NativeTree(directory, directory));
+            return new CoreutilsOutcome(process.ExitCode, stdout.ToArray(), await stderr, NativeTree(directory, directory));
         }
         finally
         {

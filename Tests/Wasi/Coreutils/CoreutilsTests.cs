@@ -99,9 +99,9 @@ public sealed class CoreutilsTests(CoreutilsHost host) : IClassFixture<Coreutils
             return $"the call failed ({result.Outcome}): {result.Error} {stderr[..Math.Min(stderr.Length, 120)]}".Trim();
         }
 
-        var outcome = new CoreutilsOutcome((int)result.Result, result.Output.Body, CoreutilsCases.WasiTree(host.Tree(function)!));
-        var difference = outcome.DifferenceFrom(expected);
         var said = Encoding.UTF8.GetString(result.Stderr).Trim();
+        var outcome = new CoreutilsOutcome((int)result.Result, result.Output.Body, said, CoreutilsCases.WasiTree(host.Tree(function)!));
+        var difference = outcome.DifferenceFrom(expected, program);
         return difference is null || said.Length == 0 ? difference : $"{difference} (stderr: {said[..Math.Min(said.Length, 100)]})";
     }
 

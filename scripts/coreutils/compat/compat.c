@@ -168,6 +168,27 @@ int mknod(const char *path, mode_t mode, dev_t device) { (void) path; (void) mod
 int mkfifo(const char *path, mode_t mode) { (void) path; (void) mode; return unsupported(); }
 int chroot(const char *path) { (void) path; return unsupported(); }
 int nice(int increment) { (void) increment; return unsupported(); }
+/* wasi-libc never sets the program's name, as musl does at start: gnulib's error() prints it before each message
+   ("(null): ..." without), so it is read from argv[0] before main. */
+__attribute__((constructor)) static void name_the_program(void)
+{
+  size_t count, size;
+  if (__wasi_args_sizes_get(&count, &size) != 0 || count == 0)
+    return;
+  char **arguments = malloc(count * sizeof *arguments);
+  char *text = malloc(size);
+  if (arguments == NULL || text == NULL || __wasi_args_get((uint8_t **) arguments, (uint8_t *) text) != 0)
+    {
+      free(arguments);
+      free(text);
+      return;
+    }
+  program_invocation_name = arguments[0];
+  char *slash = strrchr(arguments[0], '/');
+  program_invocation_short_name = slash != NULL ? slash + 1 : arguments[0];
+  free(arguments);
+}
+
 /* The only user there is: becoming it succeeds, becoming anyone else is not permitted. */
 int setuid(uid_t uid) { return uid == 0 ? 0 : (errno = EPERM, -1); }
 int setgid(gid_t gid) { return gid == 0 ? 0 : (errno = EPERM, -1); }
