@@ -74,6 +74,31 @@ public sealed class ComponentEngineTests : IDisposable
         }
     }
 
+    [ComponentTheory]
+    [InlineData(3)]
+    [InlineData(255)]
+    public async Task A_component_calling_exit_with_code_ends_with_that_exit_status(int status)
+    {
+        // wasi:cli/exit's exit-with-code (WASI 0.2.x, Wasmtime's cli-exit-with-code) is what a preview 2 toolchain
+        // calls for a status other than 0 or 1; jco's preview 1 adapter calls exit(err) instead, which is status 1.
+        var component = ComponentToolchain.Parse($$"""
+            (component
+              (import "wasi:cli/exit@0.2.0" (instance $exit (export "exit-with-code" (func (param "status-code" u8)))))
+              (core func $exit_with_code (canon lower (func $exit "exit-with-code")))
+              (core module $program
+                (import "wasi" "exit-with-code" (func $exit_with_code (param i32)))
+                (func (export "run") (result i32) (call $exit_with_code (i32.const {{status}})) (i32.const 1)))
+              (core instance $instance (instantiate $program
+                (with "wasi" (instance (export "exit-with-code" (func $exit_with_code))))))
+              (func $run (result (result)) (canon lift (core func $instance "run")))
+              (instance $run_instance (export "run" (func $run)))
+              (export "wasi:cli/run@0.2.0" (instance $run_instance)))
+            """);
+        var result = await RunAsync(component);
+        Assert.True(result.Outcome == InvocationOutcome.Ok, result.Error);
+        Assert.Equal(status, result.Result);
+    }
+
     public void Dispose() => engine.Dispose();
 
     private Task<InvocationResult> RunAsync(byte[] component)

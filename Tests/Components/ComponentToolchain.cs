@@ -20,6 +20,17 @@ internal static class ComponentToolchain
     /// <summary>A reactor component: the same adapter, but it exports no wasi:cli/run.</summary>
     public static byte[] Reactor(string source) => Adapt(Compile(source, "-mexec-model=reactor"), "--wasi-reactor");
 
+    /// <summary>A component written in the component model's text format (<c>jco parse</c>, which is wasm-tools').</summary>
+    public static byte[] Parse(string wat)
+    {
+        using var directory = new TempDirectory();
+        var input = Path.Combine(directory.Path, "component.wat");
+        var output = Path.Combine(directory.Path, "component.wasm");
+        File.WriteAllText(input, wat);
+        Run("bash", [Script, "parse", input, "-o", output]);
+        return File.ReadAllBytes(output);
+    }
+
     private static byte[] Compile(string source, params string[] extra)
     {
         using var directory = new TempDirectory();
@@ -69,6 +80,18 @@ internal static class ComponentToolchain
 public sealed class ComponentFactAttribute : FactAttribute
 {
     public ComponentFactAttribute()
+    {
+        if (ComponentToolchain.Missing is { } missing)
+        {
+            Skip = "cannot build components here: " + missing;
+        }
+    }
+}
+
+/// <summary>A theory skipped, saying why, where clang, wasi-libc, node or npm is missing.</summary>
+public sealed class ComponentTheoryAttribute : TheoryAttribute
+{
+    public ComponentTheoryAttribute()
     {
         if (ComponentToolchain.Missing is { } missing)
         {

@@ -52,7 +52,7 @@ public sealed class ComponentTests(ServerFixture fixture)
         Assert.Contains("env=bonjour\n", stdout);
         Assert.Equal("to stderr\n", Text(body["stderr"]));
 
-        // wasi:cli/exit carries success or failure only: the adapter turns exit(3) into a failure, exit status 1.
+        // jco's adapter ends a program with wasi:cli/exit.exit, success or failure only: exit(3) becomes status 1.
         var failing = await CallAsync("component-prog", ["3"], "");
         Assert.Equal(1, failing["result"]!.GetValue<int>());
 

@@ -80,8 +80,10 @@ public sealed class WasiLegacyProgramTests(WasiTestHost host) : IClassFixture<Wa
 
         Assert.True(first.Outcome == InvocationOutcome.Ok, first.Error);
         Assert.Equal(7, first.Result);
+        // stdout is not a terminal: wasi-libc (musl) writes its first line, then buffers the rest until exit, after
+        // api://output was closed.
         Assert.Equal(
-            "HELLO WASI\nread back: arg1|hi|hello wasi\ncalls: 1\napi input had 10 bytes\n",
+            "HELLO WASI\napi input had 10 bytes\nread back: arg1|hi|hello wasi\ncalls: 1\n",
             Encoding.UTF8.GetString(first.Output.Body));
         Assert.Equal("escape refused\n", Encoding.UTF8.GetString(first.Stderr));
         Assert.Contains("calls: 2", Encoding.UTF8.GetString(second.Output.Body));

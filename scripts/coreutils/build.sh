@@ -18,7 +18,14 @@ jobs=$(( $(nproc) < 2 ? $(nproc) : 2 ))
 # _GNU_SOURCE from the start: the compat header is read before config.h would define it.
 cflags="-O2 -D_GNU_SOURCE -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_PROCESS_CLOCKS -D_WASI_EMULATED_GETPID"
 cflags+=" -D_WASI_EMULATED_MMAN -I$here/compat/include"
-key=$( (echo "$cflags"; cat "$here"/compat/*.c "$here"/compat/include/*.h "$here"/compat/include/sys/*.h) | sha256sum | cut -c1-12)
+# fcntl(F_DUPFD) goes to compat.c's wrapper, which wasi-libc lacks (gnulib's fts duplicates directory descriptors).
+ldflags="-Wl,-z,stack-size=1048576 -Wl,--wrap=fcntl"
+# What configure cannot find out when cross-compiling: compat.c's getgroups works and takes gid_t (else gnulib
+# replaces it with one that does not compile against compat's declaration, and id and groups do not link).
+configure_answers=(ac_cv_func_getgroups_works=yes ac_cv_type_getgroups=gid_t)
+# The key does not depend on where the checkout is: worktrees and CI share one build per source, flags and layer.
+key=$( (echo "${cflags//"$here"/}" "$ldflags" "${configure_answers[*]}"
+  cat "$here"/compat/*.c "$here"/compat/include/*.h "$here"/compat/include/sys/*.h) | sha256sum | cut -c1-12)
 build="${MOC_BUILD_CACHE:-$root/.cache}/$(basename "$source_dir")-wasi-$key"
 mkdir -p "$build" "$output"
 # printf of long doubles (seq, printf, od) needs wasi-libc's long double formatting, which is not linked by default.
@@ -32,8 +39,8 @@ fi
 if [[ ! -f "$build/config.status" ]]; then
   # coreutils refuses to configure as root without FORCE_UNSAFE_CONFIGURE.
   # sigaction: compat.c's, for the struct gnulib declares (wasi-libc hides its own).
-  (cd "$build" && FORCE_UNSAFE_CONFIGURE=1 ac_cv_func_sigaction=no AR=llvm-ar RANLIB=llvm-ranlib CC="clang --target=wasm32-wasi" CFLAGS="$cflags" \
-    LDFLAGS="-Wl,-z,stack-size=1048576" \
+  (cd "$build" && env "${configure_answers[@]}" FORCE_UNSAFE_CONFIGURE=1 ac_cv_func_sigaction=no AR=llvm-ar RANLIB=llvm-ranlib CC="clang --target=wasm32-wasi" CFLAGS="$cflags" \
+    LDFLAGS="$ldflags" \
     LIBS="$libs" \
     "$source_dir/configure" -C --host=wasm32-unknown-wasi --disable-nls --disable-acl --disable-xattr --disable-libcap \
       --without-selinux --without-openssl --disable-threads --disable-dependency-tracking >"$build/configure.log" 2>&1) \
@@ -61,7 +68,8 @@ make "${make_flags[@]}" -o lib/libcoreutils.a $(printf 'src/%s ' "$@") >>"$build
 missing=()
 : > "$output/not-built.txt"
 for program in "$@"; do
-  if [[ -f "$build/src/$program" ]]; then cp "$build/src/$program" "$output/$program.wasm"; continue; fi
+  # The Makefile builds install as ginstall (not to clash with its own install target); it is installed as install.
+  if [[ -f "$build/src/$program" ]]; then cp "$build/src/$program" "$output/${program/#ginstall/install}.wasm"; continue; fi
   missing+=("$program")
   error=$(make "${make_flags[@]}" -o lib/libcoreutils.a "src/$program" 2>&1 | grep -m1 -E 'error:|undefined symbol' || true)
   printf '%s\t%s\n' "$program" "${error//"$source_dir/"/}" >> "$output/not-built.txt"

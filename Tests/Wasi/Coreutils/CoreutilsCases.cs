@@ -13,15 +13,30 @@ public sealed record CoreutilsCase(string Program, IReadOnlyList<string> Argumen
     public string Name => Arguments.Count == 0 ? Program : $"{Program} {string.Join(' ', Arguments)}";
 }
 
-/// <summary>What a run left: exit code, stdout and the files of its directory (path → "file:...", "dir", "link:...").</summary>
-public sealed record CoreutilsOutcome(int ExitCode, byte[] Stdout, IReadOnlyDictionary<string, string> Tree)
+/// <summary>
+/// What a run left: exit code, stdout, stderr and the files of its directory (path → "file:...", "dir", "link:...",
+/// "fifo").
+/// </summary>
+public sealed record CoreutilsOutcome(int ExitCode, byte[] Stdout, string Stderr, IReadOnlyDictionary<string, string> Tree)
 {
-    /// <summary>The first way this outcome differs from <paramref name="native"/>, or null when it does not.</summary>
-    public string? DifferenceFrom(CoreutilsOutcome native)
+    /// <summary>
+    /// The first way this outcome differs from <paramref name="native"/>, or null when it does not. Of stderr only
+    /// the program's name in front of a message must match: the wording of errors may differ with the system.
+    /// </summary>
+    public string? DifferenceFrom(CoreutilsOutcome native, string program)
     {
         if (ExitCode != native.ExitCode || !Stdout.AsSpan().SequenceEqual(native.Stdout))
         {
             return $"exit {ExitCode} vs {native.ExitCode}, stdout {Shown(Stdout)} vs {Shown(native.Stdout)}";
+        }
+
+        // The native build runs by its full path, which its messages repeat.
+        var nativeName = native.Stderr.Split(": ", 2)[0];
+        var nativeNamed = nativeName == program || nativeName.EndsWith("/" + program, StringComparison.Ordinal);
+        if (nativeNamed && !Stderr.StartsWith(program + ": ", StringComparison.Ordinal))
+        {
+            var first = Stderr.Split('\n')[0];
+            return $"stderr does not name the program: {JsonSerializer.Serialize(first[..Math.Min(first.Length, 60)])}";
         }
 
         var changed = Tree.Keys.Union(native.Tree.Keys).Order(StringComparer.Ordinal)
@@ -44,11 +59,16 @@ public sealed class CoreutilsCases
     public static readonly IReadOnlyDictionary<string, string> Environment =
         new Dictionary<string, string> { ["LC_ALL"] = "C", ["TZ"] = "UTC0" };
 
+    /// <summary>How long a native run may take (generous: the machine may be loaded) before it counts as not ending.</summary>
+    public static readonly TimeSpan NativeTimeout = TimeSpan.FromSeconds(30);
+
     private CoreutilsCases(JsonElement root)
     {
         Files = root.GetProperty("files").EnumerateObject().ToDictionary(file => file.Name, file => file.Value.GetString()!);
         Subset = root.GetProperty("subset").EnumerateArray().Select(program => program.GetString()!).ToArray();
         Known = root.GetProperty("known").EnumerateObject().ToDictionary(known => known.Name, known => known.Value.GetString()!);
+        NotConfigured = root.GetProperty("not_configured").EnumerateObject()
+            .ToDictionary(program => program.Name, program => program.Value.GetString()!);
         Cases = root.GetProperty("cases").EnumerateObject().ToDictionary(
             program => program.Name,
             program => (IReadOnlyList<CoreutilsCase>)program.Value.EnumerateArray().Select(run => Case(program.Name, run)).ToArray());
@@ -59,6 +79,9 @@ public sealed class CoreutilsCases
     public IReadOnlyList<string> Subset { get; }
 
     public IReadOnlyDictionary<string, string> Known { get; }
+
+    /// <summary>Programs configure leaves out of the WASI build, and why.</summary>
+    public IReadOnlyDictionary<string, string> NotConfigured { get; }
 
     public IReadOnlyDictionary<string, IReadOnlyList<CoreutilsCase>> Cases { get; }
 
@@ -77,8 +100,11 @@ public sealed class CoreutilsCases
         return tree;
     }
 
-    /// <summary>Runs Debian's own build of the program (/usr/bin or /bin) in a directory holding the case's files.</summary>
-    public CoreutilsOutcome RunNative(string executable, CoreutilsCase run)
+    /// <summary>
+    /// Runs Debian's own build of the program (/usr/bin or /bin) in a directory holding the case's files. A run that
+    /// has not ended after <see cref="NativeTimeout"/> is killed and reported as exit code -1 with what it wrote.
+    /// </summary>
+    public async Task<CoreutilsOutcome> RunNativeAsync(string executable, CoreutilsCase run)
     {
         var directory = Directory.CreateTempSubdirectory("moc-coreutils-native-");
         try
@@ -108,15 +134,26 @@ public sealed class CoreutilsCases
             }
 
             using var process = Process.Start(start)!;
-            var stderr = process.StandardError.ReadToEndAsync();
+            using var deadline = new CancellationTokenSource(NativeTimeout);
+            var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
             var stdout = new MemoryStream();
-            var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
-            process.StandardInput.Write(run.Stdin);
-            process.StandardInput.Close();
-            copy.Wait();
-            _ = stderr.Result;
-            process.WaitForExit();
-            return new CoreutilsOutcome(process.ExitCode, stdout.ToArray(), NativeTree(directory, directory));
+            var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout, CancellationToken.None);
+            try
+            {
+                await process.StandardInput.WriteAsync(run.Stdin.AsMemory(), deadline.Token);
+                process.StandardInput.Close();
+                await process.WaitForExitAsync(deadline.Token);
+                await copy.WaitAsync(deadline.Token);
+                await stderr.WaitAsync(deadline.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None);
+                return new CoreutilsOutcome(-1, stdout.ToArray(), "", NativeTree(directory, directory));
+            }
+
+            return new CoreutilsOutcome(process.ExitCode, stdout.ToArray(), await stderr, NativeTree(directory, directory));
         }
         finally
         {
@@ -171,11 +208,28 @@ public sealed class CoreutilsCases
             }
             else
             {
-                entries[path] = "file:" + File.ReadAllText(entry.FullName);
+                entries[path] = Content(entry.FullName);
             }
         }
 
         return entries;
+    }
+
+    /// <summary>
+    /// A regular file's content; "fifo" for what cannot seek (a FIFO, a device), which is opened read-write because
+    /// opening a FIFO only to read waits for a writer forever (a file the case made read-only is read as it is).
+    /// </summary>
+    private static string Content(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            return stream.CanSeek ? "file:" + new StreamReader(stream).ReadToEnd() : "fifo";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "file:" + File.ReadAllText(path);
+        }
     }
 
     private static CoreutilsCase Case(string program, JsonElement run) => run.ValueKind == JsonValueKind.Array

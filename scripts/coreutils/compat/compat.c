@@ -2,6 +2,7 @@
    who owns every file (stat reports uid and gid 0), no permission bits, no processes and no mount table. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <mntent.h>
 #include <pwd.h>
 #include <grp.h>
@@ -78,7 +79,72 @@ int fchmod(int fd, mode_t mode)
   (void) mode;
   return fstat(fd, &status);
 }
-int dup(int fd) { (void) fd; return unsupported(); }
+/* WASI cannot copy a descriptor. A directory's can be had again by opening "." below it, which is what gnulib's fts
+   (rm -r, du, cp -r, chmod -R) duplicates, with fcntl(F_DUPFD): the copy is the lowest free descriptor from lowest
+   on. Any other descriptor answers as before, with otherwise (EINVAL from fcntl, ENOSYS from dup). */
+static int duplicate_directory(int fd, int lowest, int otherwise)
+{
+  struct stat status;
+  if (fstat(fd, &status) != 0)
+    return -1;
+  if (!S_ISDIR(status.st_mode) || lowest < 0)
+    {
+      errno = otherwise;
+      return -1;
+    }
+  int held[8];
+  int count = 0;
+  int copy = openat(fd, ".", O_RDONLY | O_DIRECTORY);
+  while (copy >= 0 && copy < lowest && count < 8)
+    {
+      held[count++] = copy;
+      copy = openat(fd, ".", O_RDONLY | O_DIRECTORY);
+    }
+  while (count > 0)
+    close(held[--count]);
+  if (copy >= 0 && copy < lowest)
+    {
+      close(copy);
+      errno = EMFILE;
+      return -1;
+    }
+  return copy;
+}
+int dup(int fd) { return duplicate_directory(fd, 0, ENOSYS); }
+
+/* gnulib's fcntl.h defines it when the C library does not (wasi-libc does not). */
+#ifndef F_DUPFD_CLOEXEC
+#define F_DUPFD_CLOEXEC 0x40000000
+#endif
+/* build.sh links with --wrap=fcntl: wasi-libc's fcntl for all but F_DUPFD, which it does not have. */
+int __real_fcntl(int fd, int command, ...);
+int __wrap_fcntl(int fd, int command, ...)
+{
+  int argument = 0;
+  if (command != F_GETFD && command != F_GETFL)
+    {
+      va_list arguments;
+      va_start(arguments, command);
+      argument = va_arg(arguments, int);
+      va_end(arguments);
+    }
+  if (command == F_DUPFD || command == F_DUPFD_CLOEXEC)
+    return duplicate_directory(fd, argument, EINVAL);
+  return __real_fcntl(fd, command, argument);
+}
+
+/* The random bytes WASI has (random_get); wasi-libc offers them only as getentropy, 256 bytes at a time. */
+ssize_t getrandom(void *buffer, size_t length, unsigned flags)
+{
+  (void) flags;
+  __wasi_errno_t error = __wasi_random_get(buffer, length);
+  if (error != 0)
+    {
+      errno = error;
+      return -1;
+    }
+  return (ssize_t) length;
+}
 /* WASI can move a descriptor (fd_renumber), not copy one: dup2 leaves fd closed. That is what coreutils' open,
    dup2, close sequences (dd, split, sort -o: fd_reopen) end with anyway. */
 int dup2(int fd, int to)
@@ -102,6 +168,30 @@ int mknod(const char *path, mode_t mode, dev_t device) { (void) path; (void) mod
 int mkfifo(const char *path, mode_t mode) { (void) path; (void) mode; return unsupported(); }
 int chroot(const char *path) { (void) path; return unsupported(); }
 int nice(int increment) { (void) increment; return unsupported(); }
+/* wasi-libc never sets the program's name, as musl does at start: gnulib's error() prints it before each message
+   ("(null): ..." without), so it is read from argv[0] before main. */
+__attribute__((constructor)) static void name_the_program(void)
+{
+  size_t count, size;
+  if (__wasi_args_sizes_get(&count, &size) != 0 || count == 0)
+    return;
+  char **arguments = malloc(count * sizeof *arguments);
+  char *text = malloc(size);
+  if (arguments == NULL || text == NULL || __wasi_args_get((uint8_t **) arguments, (uint8_t *) text) != 0)
+    {
+      free(arguments);
+      free(text);
+      return;
+    }
+  program_invocation_name = arguments[0];
+  char *slash = strrchr(arguments[0], '/');
+  program_invocation_short_name = slash != NULL ? slash + 1 : arguments[0];
+  free(arguments);
+}
+
+/* The only user there is: becoming it succeeds, becoming anyone else is not permitted. */
+int setuid(uid_t uid) { return uid == 0 ? 0 : (errno = EPERM, -1); }
+int setgid(gid_t gid) { return gid == 0 ? 0 : (errno = EPERM, -1); }
 pid_t getppid(void) { return 1; }
 unsigned alarm(unsigned seconds) { (void) seconds; return 0; }
 void sync(void) {}

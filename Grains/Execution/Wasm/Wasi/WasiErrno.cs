@@ -37,7 +37,6 @@ internal static class WasiErrno
 internal static class WasiTypes
 {
     public const byte FileTypeUnknown = 0;
-    public const byte FileTypeCharacterDevice = 2;
     public const byte FileTypeDirectory = 3;
     public const byte FileTypeRegularFile = 4;
     public const byte FileTypeSymbolicLink = 7;

@@ -119,11 +119,15 @@ internal sealed class WasiBufferReadFd(ExchangeBuffer buffer, byte fileType, boo
     }
 }
 
-/// <summary>Append-only output: stdout and <c>api://output</c> (the output buffer), or stderr (the capped log).</summary>
+/// <summary>
+/// Append-only output: stdout and <c>api://output</c> (the output buffer), or stderr (the capped log). Not a terminal:
+/// its type is unknown, as Wasmtime reports standard streams that are not a tty, so wasi-libc's isatty says no and
+/// programs write as they do to a pipe (ls one name a line, stdout fully buffered).
+/// </summary>
 internal sealed class WasiOutputFd(GuestContext guest, ExchangeBuffer? output)
     : WasiFd(WasiTypes.StreamRights & ~WasiTypes.RightFdRead | WasiTypes.RightFdSync | WasiTypes.RightFdDatasync, 0)
 {
-    public override byte FileType => WasiTypes.FileTypeCharacterDevice;
+    public override byte FileType => WasiTypes.FileTypeUnknown;
 
     public override int Write(ReadOnlySpan<byte> bytes, out int written)
     {

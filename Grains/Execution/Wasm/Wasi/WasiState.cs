@@ -41,7 +41,8 @@ public sealed class WasiState
 
         (Environment, EnvironmentOffsets) = Pack(environment);
         var input = guest.GetBuffer(guest.InputBufferId)!;
-        descriptors[0] = new WasiBufferReadFd(input, WasiTypes.FileTypeCharacterDevice, seekable: false);
+        // Not a terminal either (see WasiOutputFd): a stream of unknown type that cannot seek.
+        descriptors[0] = new WasiBufferReadFd(input, WasiTypes.FileTypeUnknown, seekable: false);
         descriptors[1] = new WasiOutputFd(guest, guest.Output) { Flags = WasiTypes.FdFlagAppend };
         descriptors[2] = new WasiOutputFd(guest, null) { Flags = WasiTypes.FdFlagAppend };
         descriptors[PreopenFd] = new WasiDirectoryFd(fileSystem.Root, "/", WasiTypes.DirectoryRights, WasiTypes.AllRights);

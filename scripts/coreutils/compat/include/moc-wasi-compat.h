@@ -58,6 +58,17 @@ int mkfifo(const char *, mode_t);
 unsigned alarm(unsigned);
 int chroot(const char *);
 int nice(int);
+int setuid(uid_t);
+int setgid(gid_t);
+ssize_t getrandom(void *, size_t, unsigned);
+/* Declared here because wasi-libc's headers hide them: called undeclared, with the implicit int f() type, the link
+   turns each call into a trap (a signature_mismatch stub), as gnulib's mktime's tzset() in date -d did. */
+void tzset(void);
+struct _IO_FILE;
+void flockfile(struct _IO_FILE *);
+void funlockfile(struct _IO_FILE *);
+int execl(const char *, const char *, ...);
+int execlp(const char *, const char *, ...);
 
 #define SIG_BLOCK 0
 #define SIG_UNBLOCK 1

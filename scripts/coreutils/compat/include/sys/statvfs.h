@@ -1,5 +1,5 @@
 /* File system statistics (scripts/coreutils/build.sh): WASI cannot query them, so statvfs fails with ENOSYS and
-   df and stat -f say so. */
+   df and stat -f say so. f_type makes configure pick statvfs for stat -f (it has no struct statfs to fall back to). */
 #ifndef MOC_SYS_STATVFS_H
 #define MOC_SYS_STATVFS_H
 
@@ -17,6 +17,7 @@ struct statvfs {
   unsigned long f_fsid;
   unsigned long f_flag;
   unsigned long f_namemax;
+  unsigned long f_type;
 };
 
 #define ST_RDONLY 1
