@@ -187,16 +187,15 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
             restartExpected = false;
         }
 
-        var available = (int)Math.Min(wal.Length - position.Offset, MaxSegmentBytes - (MaxSegmentBytes % header.FrameSize));
-        if (available < header.FrameSize)
+        var limit = MaxSegmentBytes - (MaxSegmentBytes % header.FrameSize);
+        var frames = ReadCurrentFrames(wal, header, limit);
+        var read = frames.Length;
+        if (read < header.FrameSize)
         {
             pendingSince = null;
             return true;
         }
 
-        var frames = new byte[available];
-        wal.Position = position.Offset;
-        var read = wal.ReadAtLeast(frames, available, throwOnEndOfStream: false);
         var end = WalLog.LastCommit(header, frames.AsSpan(0, read), position);
         if (end.Offset == position.Offset)
         {
@@ -214,7 +213,36 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
         LastShippedAt = DateTimeOffset.UtcNow;
         pendingSince = null;
         // A full segment's worth was read: there may be more waiting, ship it now.
-        return read == MaxSegmentBytes - (MaxSegmentBytes % header.FrameSize) ? Ship() : true;
+        return read == limit ? Ship() : true;
+    }
+
+    /// <summary>
+    /// The frames past the shipped position that belong to the current log (their salts are the header's), up to
+    /// <paramref name="limit"/> bytes. A restarted log reuses the file from its start, so what lies after its last
+    /// frame is the previous log's: reading in pieces and stopping at the first frame of another log keeps each
+    /// shipment to what was written since the last one, not the rest of the file.
+    /// </summary>
+    private byte[] ReadCurrentFrames(FileStream wal, WalLog.Header header, int limit)
+    {
+        const int PieceFrames = 256;
+        using var frames = new MemoryStream();
+        var piece = new byte[PieceFrames * header.FrameSize];
+        var offset = position.Offset;
+        while (frames.Length < limit)
+        {
+            var want = (int)Math.Min(piece.Length, limit - frames.Length);
+            wal.Position = offset;
+            var read = wal.ReadAtLeast(piece.AsSpan(0, want), want, throwOnEndOfStream: false);
+            var current = WalLog.FramesOfLog(header, piece.AsSpan(0, read));
+            frames.Write(piece, 0, current);
+            offset += current;
+            if (current < want)
+            {
+                break;
+            }
+        }
+
+        return frames.ToArray();
     }
 
     /// <summary>

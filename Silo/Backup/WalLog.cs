@@ -82,6 +82,20 @@ internal static class WalLog
         return last;
     }
 
+    /// <summary>How many bytes of whole frames at the start of <paramref name="frames"/> carry the log's salts.</summary>
+    public static int FramesOfLog(Header header, ReadOnlySpan<byte> frames)
+    {
+        var offset = 0;
+        while (offset + header.FrameSize <= frames.Length
+            && BinaryPrimitives.ReadUInt32BigEndian(frames[(offset + 8)..]) == header.Salt1
+            && BinaryPrimitives.ReadUInt32BigEndian(frames[(offset + 12)..]) == header.Salt2)
+        {
+            offset += header.FrameSize;
+        }
+
+        return offset;
+    }
+
     /// <summary>
     /// The whole transactions in <paramref name="frames"/> as one: the last copy of each page, in page order, the final
     /// frame carrying the last commit's database size. A page written many times between two shipments is shipped
