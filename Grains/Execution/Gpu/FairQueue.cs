@@ -92,7 +92,8 @@ public sealed class FairQueue : IDisposable
             }
 
             items.Enqueue(Item);
-            alone = ++pending == 1;
+            // Atomic even under the lock: workers decrement it outside the lock as their items end.
+            alone = Interlocked.Increment(ref pending) == 1;
             if (sleepers > 0)
             {
                 Monitor.PulseAll(sync);
