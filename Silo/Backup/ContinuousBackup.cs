@@ -34,6 +34,8 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
     private bool restartExpected;
     private DateTimeOffset? pendingSince;
     private DateTimeOffset lastBase = DateTimeOffset.MinValue;
+    /// <summary>The read buffer of <see cref="ReadCurrentFrames"/>, kept from tick to tick.</summary>
+    private byte[] piece = [];
 
     public string Directory => directory;
 
@@ -189,14 +191,13 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
 
         var limit = MaxSegmentBytes - (MaxSegmentBytes % header.FrameSize);
         var frames = ReadCurrentFrames(wal, header, limit);
-        var read = frames.Length;
-        if (read < header.FrameSize)
+        if (frames.Length < header.FrameSize)
         {
             pendingSince = null;
             return true;
         }
 
-        var end = WalLog.LastCommit(header, frames.AsSpan(0, read), position);
+        var end = WalLog.LastCommit(header, frames, position);
         if (end.Offset == position.Offset)
         {
             pendingSince = null;
@@ -213,7 +214,7 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
         LastShippedAt = DateTimeOffset.UtcNow;
         pendingSince = null;
         // A full segment's worth was read: there may be more waiting, ship it now.
-        return read == limit ? Ship() : true;
+        return frames.Length == limit ? Ship() : true;
     }
 
     /// <summary>
@@ -226,7 +227,11 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
     {
         const int PieceFrames = 256;
         using var frames = new MemoryStream();
-        var piece = new byte[PieceFrames * header.FrameSize];
+        if (piece.Length != PieceFrames * header.FrameSize)
+        {
+            piece = new byte[PieceFrames * header.FrameSize];
+        }
+
         var offset = position.Offset;
         while (frames.Length < limit)
         {

@@ -60,7 +60,7 @@ internal static class WalLog
         while (offset + header.FrameSize <= frames.Length)
         {
             var frame = frames.Slice(offset, header.FrameSize);
-            if (BinaryPrimitives.ReadUInt32BigEndian(frame[8..]) != header.Salt1 || BinaryPrimitives.ReadUInt32BigEndian(frame[12..]) != header.Salt2)
+            if (!OfLog(header, frame))
             {
                 break;
             }
@@ -86,15 +86,17 @@ internal static class WalLog
     public static int FramesOfLog(Header header, ReadOnlySpan<byte> frames)
     {
         var offset = 0;
-        while (offset + header.FrameSize <= frames.Length
-            && BinaryPrimitives.ReadUInt32BigEndian(frames[(offset + 8)..]) == header.Salt1
-            && BinaryPrimitives.ReadUInt32BigEndian(frames[(offset + 12)..]) == header.Salt2)
+        while (offset + header.FrameSize <= frames.Length && OfLog(header, frames[offset..]))
         {
             offset += header.FrameSize;
         }
 
         return offset;
     }
+
+    /// <summary>Whether the frame at the start of <paramref name="frame"/> carries the log's salts.</summary>
+    private static bool OfLog(Header header, ReadOnlySpan<byte> frame) =>
+        BinaryPrimitives.ReadUInt32BigEndian(frame[8..]) == header.Salt1 && BinaryPrimitives.ReadUInt32BigEndian(frame[12..]) == header.Salt2;
 
     /// <summary>
     /// The whole transactions in <paramref name="frames"/> as one: the last copy of each page, in page order, the final
