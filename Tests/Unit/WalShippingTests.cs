@@ -50,24 +50,21 @@ public sealed class WalShippingTests : IDisposable
         Assert.True(compacted.Length < frames.Length / 4, $"compacted {compacted.Length} bytes of {frames.Length}");
         Assert.Equal(0, compacted.Length % header.FrameSize);
 
-        foreach (var (name, shipped) in new[] { ("compacted", compacted), ("frame-for-frame", frames) })
+        // Two shipments, cut at the last commit in the first half of the log, as shipping cuts them.
+        var cut = (int)(WalLog.LastCommit(header, frames.AsSpan(0, frames.Length / 2), start).Offset - WalLog.HeaderSize);
+        Assert.InRange(cut, header.FrameSize, frames.Length - header.FrameSize);
+        var shipments = new Dictionary<string, byte[][]>
+        {
+            ["compacted"] = [WalLog.Compact(header, frames.AsSpan(0, cut)), WalLog.Compact(header, frames.AsSpan(cut))],
+            ["frame-for-frame"] = [frames[..cut], frames[cut..]],
+        };
+        foreach (var (name, segments) in shipments)
         {
             var backups = Path.Combine(folder, name);
             var generation = ContinuousSegments.NewGeneration(backups, DateTimeOffset.UtcNow.AddMinutes(-1));
             File.Copy(baseCopy, Path.Combine(generation, ContinuousSegments.BaseFile));
-            // Two segments, the second continuing the first's log, as shipping writes them.
-            var half = shipped.Length / header.FrameSize / 2 * header.FrameSize;
-            var (first, second) = name == "compacted" ? (shipped, Array.Empty<byte>()) : (shipped[..half], shipped[half..]);
-            if (name != "compacted")
-            {
-                // Frame-for-frame segments end on a commit: cut at the last commit in the first half.
-                var cut = WalLog.LastCommit(header, first, start);
-                first = shipped[..(int)(cut.Offset - WalLog.HeaderSize)];
-                second = shipped[first.Length..];
-            }
-
-            ContinuousSegments.Write(generation, new ContinuousSegments.Segment(0, DateTimeOffset.UtcNow, wal[..WalLog.HeaderSize], first));
-            ContinuousSegments.Write(generation, new ContinuousSegments.Segment(1, DateTimeOffset.UtcNow, null, second));
+            ContinuousSegments.Write(generation, new ContinuousSegments.Segment(0, DateTimeOffset.UtcNow, wal[..WalLog.HeaderSize], segments[0]));
+            ContinuousSegments.Write(generation, new ContinuousSegments.Segment(1, DateTimeOffset.UtcNow, null, segments[1]));
 
             var restored = Path.Combine(folder, name + ".db");
             ContinuousRestore.Restore(backups, restored, null, NullLogger.Instance);
