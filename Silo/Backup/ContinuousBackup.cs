@@ -26,6 +26,11 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
     private SqliteConnection? writer;
     private SqliteConnection? checkpointer;
     private SqliteConnection? pin;
+    // The store file, opened once to copy bases and closed only with the backup. Linux drops every POSIX lock a process
+    // holds on a file when the process closes any descriptor of it: closing a copy's own descriptor would silently
+    // release the locks of all the silo's SQLite connections, and another process opening the store (an operator's
+    // sqlite3) would then take itself for the last one and checkpoint and delete the log under the silo.
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? store;
     private string? generation;
     private long sequence;
     private WalLog.Header? log;
@@ -124,6 +129,7 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
         writer?.Dispose();
         checkpointer?.Dispose();
         pin?.Dispose();
+        store?.Dispose();
         base.Dispose();
     }
 
@@ -142,7 +148,8 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
         {
             var now = DateTimeOffset.UtcNow;
             var folder = ContinuousSegments.NewGeneration(directory, now);
-            ContinuousSegments.CopyDurably(database, Path.Combine(folder, ContinuousSegments.BaseFile + ".partial"));
+            store ??= File.OpenHandle(database, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            ContinuousSegments.CopyDurably(store, Path.Combine(folder, ContinuousSegments.BaseFile + ".partial"));
             generation = folder;
             sequence = 0;
             log = null;

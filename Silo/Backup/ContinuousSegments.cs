@@ -72,14 +72,31 @@ internal static class ContinuousSegments
         }
     }
 
-    /// <summary>Copies a file through a temporary name, fsyncs it and renames it into place (readable by its owner only).</summary>
+    /// <summary>Copies a file no connection of this process has open (a restore's base) the same way.</summary>
     public static void CopyDurably(string source, string target)
     {
+        using var handle = File.OpenHandle(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        CopyDurably(handle, target);
+    }
+
+    /// <summary>
+    /// Copies an open file through a temporary name, fsyncs it and renames it into place (readable by its owner only).
+    /// The source is read by position and left open: see <see cref="ContinuousBackup"/> on why it must not be closed.
+    /// </summary>
+    public static void CopyDurably(Microsoft.Win32.SafeHandles.SafeFileHandle source, string target)
+    {
         var temporary = target + ".tmp";
-        using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
         using (var output = Create(temporary))
         {
-            input.CopyTo(output);
+            var buffer = new byte[1 << 20];
+            long offset = 0;
+            int read;
+            while ((read = RandomAccess.Read(source, buffer, offset)) > 0)
+            {
+                output.Write(buffer, 0, read);
+                offset += read;
+            }
+
             output.Flush(flushToDisk: true);
         }
 

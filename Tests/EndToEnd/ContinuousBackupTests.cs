@@ -77,6 +77,40 @@ public sealed class ContinuousBackupTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Another_process_opening_the_store_while_the_silo_runs_leaves_the_silos_log_alone()
+    {
+        // Continuous backup is on by default and copies the store file for its base. Closing a descriptor of that
+        // file drops every POSIX lock the silo's connections hold on it; another process opening the store then took
+        // itself for its last user and checkpointed and deleted the log under the silo, whose next writes went to a
+        // deleted file and were lost.
+        var data = TempDirectory.Create("moc-shared-store");
+        try
+        {
+            await using (var server = await ServerProcess.StartAsync(data))
+            {
+                using var client = server.CreateClient();
+                await PutAsync(client, "before");
+                await ContinuousAsync(client, c => c["last_base_at"] is not null);
+                // An operator's look at the store with the sqlite3 shell, as the silo runs.
+                Assert.Equal("1", (await PostgresServer.RunAsync("sqlite3", Path.Combine(data, "moc.db"),
+                    "SELECT count(*) > 0 FROM sqlite_master")).Trim());
+                Assert.True(File.Exists(Path.Combine(data, "moc.db-wal")), "the silo's write-ahead log was deleted by another process");
+                await PutAsync(client, "after");
+                await server.KillHardAsync();
+            }
+
+            await using var restarted = await ServerProcess.StartAsync(data);
+            using var again = restarted.CreateClient();
+            Assert.Equal(["after", "before"], await KeysAsync(again, "pitr"));
+            Assert.Equal("after", await again.GetStringAsync(Api.Prefix + "kv/pitr/after"));
+        }
+        finally
+        {
+            TempDirectory.Delete(data);
+        }
+    }
+
+    [Fact]
     public async Task A_restore_to_a_point_in_time_holds_the_writes_before_it_and_none_after_and_stops_at_a_damaged_segment()
     {
         DateTime middle;
