@@ -21,18 +21,51 @@ public sealed class SqliteInvocationStore : IInvocationStore
         this.writes = writes;
         readers = new SqliteReaders(connectionString);
         using var connection = SqliteStore.Open(connectionString);
-        SqliteStore.Execute(connection, """
-            PRAGMA journal_mode=WAL;
-            CREATE TABLE IF NOT EXISTS invocations (
-                id         TEXT NOT NULL PRIMARY KEY,
-                owner      TEXT NOT NULL,
-                finished   INTEGER NOT NULL,
-                version    INTEGER NOT NULL,
-                updated_at INTEGER NOT NULL,
-                record     BLOB NOT NULL
-            ) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS invocations_by_progress ON invocations (finished, updated_at);
-            """);
+        SqliteStore.Execute(connection, "PRAGMA journal_mode=WAL;");
+        MigrateFromWithoutRowid(connection);
+        SqliteStore.Execute(connection, Schema);
+    }
+
+    /// <summary>
+    /// A rowid table: a row (its record a few hundred bytes of JSON) lives in the table's leaves only, and the
+    /// primary key's index holds just the id. Earlier versions made it WITHOUT ROWID, where interior pages hold whole
+    /// rows: the tree grew deep as finished invocations piled up, and each batch of claims and ends rewrote more pages.
+    /// </summary>
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS invocations (
+            id         TEXT NOT NULL PRIMARY KEY,
+            owner      TEXT NOT NULL,
+            finished   INTEGER NOT NULL,
+            version    INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            record     BLOB NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS invocations_by_progress ON invocations (finished, updated_at);
+        """;
+
+    /// <summary>Rewrites a table of the earlier WITHOUT ROWID layout into the rowid one, rows unchanged, in one transaction.</summary>
+    private static void MigrateFromWithoutRowid(SqliteConnection connection)
+    {
+        using (var probe = connection.CreateCommand())
+        {
+            probe.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'invocations'";
+            if (probe.ExecuteScalar() is not string sql || !sql.Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase))
+            {
+                return;
+            }
+        }
+
+        using var transaction = connection.BeginTransaction();
+        using var migrate = connection.CreateCommand();
+        migrate.Transaction = transaction;
+        migrate.CommandText = "DROP INDEX IF EXISTS invocations_by_progress; ALTER TABLE invocations RENAME TO invocations_without_rowid;"
+            + Schema + """
+            INSERT INTO invocations (id, owner, finished, version, updated_at, record)
+                SELECT id, owner, finished, version, updated_at, record FROM invocations_without_rowid ORDER BY id;
+            DROP TABLE invocations_without_rowid;
+            """;
+        migrate.ExecuteNonQuery();
+        transaction.Commit();
     }
 
     public Task InsertAsync(StoredInvocation invocation) =>
