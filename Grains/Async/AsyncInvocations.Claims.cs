@@ -20,9 +20,10 @@ public sealed partial class AsyncInvocations
     {
         List<PlannedClaim> plans;
         bool[] written;
+        var unreadable = new List<string>();
         try
         {
-            plans = await PlanClaimsAsync(batch);
+            plans = await PlanClaimsAsync(batch, unreadable);
             written = await store.ReplaceManyAsync([.. plans.Select(p => p.Next)]);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -35,6 +36,11 @@ public sealed partial class AsyncInvocations
 
         var planned = plans.Select(p => p.Queued.Id).ToHashSet(StringComparer.Ordinal);
         Drop([.. batch.Where(q => !planned.Contains(q.Id))]);
+        foreach (var id in unreadable)
+        {
+            inHand[id] = 0;
+        }
+
         for (var i = 0; i < plans.Count; i++)
         {
             var (queued, stored, record, next) = plans[i];
@@ -71,7 +77,7 @@ public sealed partial class AsyncInvocations
     /// The claims of those invocations there is something to run of: the row read in one query unless it came with the
     /// queue; left out are those that ended and those another silo owns (not the one they are taken over from).
     /// </summary>
-    private async Task<List<PlannedClaim>> PlanClaimsAsync(List<QueuedInvocation> batch)
+    private async Task<List<PlannedClaim>> PlanClaimsAsync(List<QueuedInvocation> batch, List<string> unreadable)
     {
         var unknown = batch.Where(q => q.Known is null).Select(q => q.Id).ToList();
         var read = unknown.Count == 0
@@ -86,7 +92,20 @@ public sealed partial class AsyncInvocations
                 continue;
             }
 
-            var record = queued.Known is not null && queued.Record is { } known ? known : InvocationRecord.Read(stored);
+            InvocationRecord record;
+            try
+            {
+                record = queued.Known is not null && queued.Record is { } known ? known : InvocationRecord.Read(stored);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                // A row this version cannot read (damaged, or written by a newer one) is left as it is, out of the
+                // batch, and held here so the sweep does not queue it again: the rest of the batch still runs.
+                LogUnreadable(e, queued.Id);
+                unreadable.Add(queued.Id);
+                continue;
+            }
+
             if (record.State == AsyncInvocationState.Running)
             {
                 LoseAttempt(record);

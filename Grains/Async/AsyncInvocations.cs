@@ -219,6 +219,9 @@ public sealed partial class AsyncInvocations : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "The ends of {Count} asynchronous invocations could not be recorded now; the sweep takes them up again")]
     private partial void LogEndFailed(Exception error, int count);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Asynchronous invocation {Id} has a stored record this silo cannot read; it is left as it is and not run")]
+    private partial void LogUnreadable(Exception error, string id);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Callback of asynchronous invocation {Id} to {Url}: {Answer}")]
     private partial void LogCallback(string id, string url, string answer);
 }

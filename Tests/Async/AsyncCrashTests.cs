@@ -31,6 +31,7 @@ public sealed class AsyncCrashTests
 
         var reported = await client.SubmitAsync(new { name = "async-crash", start_function = "add", arguments = new[] { 1, 1 }, callback = callbacks.Url });
         var victim = await client.SubmitAsync(new { name = "async-crash", start_function = "add", arguments = new[] { 6, 6 } });
+        var damaged = await client.SubmitAsync(new { name = "async-crash", start_function = "add", arguments = new[] { 7, 7 } });
 
         // The only worker is in the spin (for up to 3 s): everything after it is still queued.
         var until = DateTime.UtcNow.AddSeconds(20);
@@ -43,6 +44,16 @@ public sealed class AsyncCrashTests
         Assert.Equal("running", (await client.InvocationAsync(spinning))["state"]!.GetValue<string>());
         Assert.Equal("pending", (await client.InvocationAsync(queued[0]))["state"]!.GetValue<string>());
         await server.KillHardAsync();
+        // A row this version cannot read (damaged on disk, say) is left alone and does not hold up the others.
+        using (var store = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(server.DataDirectory, "moc.db")};Pooling=False"))
+        {
+            store.Open();
+            using var damage = store.CreateCommand();
+            damage.CommandText = "UPDATE invocations SET record = CAST('{\"id\": 12' AS BLOB) WHERE id = $id";
+            damage.Parameters.AddWithValue("$id", damaged);
+            Assert.Equal(1, damage.ExecuteNonQuery());
+        }
+
         await server.RestartAsync();
         using var again = server.CreateClient();
 
@@ -64,6 +75,8 @@ public sealed class AsyncCrashTests
             Assert.Equal(40 + i, done["result"]!.GetValue<long>());
             Assert.Equal(after, Assert.Single(done["attempts"]!.AsArray())!["silo"]!.GetValue<string>());
         }
+
+        Assert.Contains($"Asynchronous invocation {damaged} has a stored record this silo cannot read", server.Log);
 
         var cancelled = await again.InvocationAsync(victim);
         Assert.Equal("cancelled", cancelled["state"]!.GetValue<string>());
