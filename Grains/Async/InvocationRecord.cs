@@ -60,6 +60,7 @@ public sealed class InvocationRecord
 
     public byte[]? Stderr { get; set; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool Finished => State is AsyncInvocationState.Done or AsyncInvocationState.Failed or AsyncInvocationState.Cancelled;
 
     public static InvocationRecord From(string id, InvocationRequest request, string? callback, DateTimeOffset now) => new()
@@ -83,10 +84,43 @@ public sealed class InvocationRecord
     };
 
     public static InvocationRecord Read(StoredInvocation stored) =>
-        JsonSerializer.Deserialize<InvocationRecord>(stored.Record, WireJson.Options)
+        JsonSerializer.Deserialize<InvocationRecord>(stored.Record, StoredJson)
         ?? throw new JsonException($"invocation {stored.Id}: an empty record");
 
-    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, WireJson.Options);
+    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, StoredJson);
+
+    /// <summary>
+    /// The wire convention, less every field that holds what a new record holds (empty headers, input, arguments and
+    /// environment, status 200, mode direct): a row is rewritten at each claim and end, so its size is what a drain
+    /// writes. Reading fills what is left out from the same defaults, so rows of either form read back the same.
+    /// </summary>
+    private static readonly JsonSerializerOptions StoredJson = new(WireJson.Options)
+    {
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver { Modifiers = { OmitDefaults } },
+    };
+
+    private static void OmitDefaults(System.Text.Json.Serialization.Metadata.JsonTypeInfo type)
+    {
+        if (type.Type != typeof(InvocationRecord))
+        {
+            return;
+        }
+
+        var fresh = new InvocationRecord();
+        foreach (var property in type.Properties)
+        {
+            if (property.Get?.Invoke(fresh) is not { } initial)
+            {
+                continue;
+            }
+
+            property.ShouldSerialize = initial switch
+            {
+                System.Collections.ICollection => (_, value) => value is not System.Collections.ICollection { Count: 0 },
+                _ => (_, value) => !initial.Equals(value),
+            };
+        }
+    }
 
     public InvocationRequest ToRequest() =>
         new(Function, StartFunction, Mode, Arguments, new ExchangeBufferData(InputStatus, InputHeaders, Input))

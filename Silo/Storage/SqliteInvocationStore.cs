@@ -72,7 +72,7 @@ public sealed class SqliteInvocationStore : IInvocationStore
         writes.RunAsync((connection, transaction) =>
         {
             var (insert, parameters) = Prepared(ref cachedInsert, connection, transaction, """
-                INSERT INTO invocations (id, owner, finished, version, updated_at, record)
+                INSERT OR FAIL INTO invocations (id, owner, finished, version, updated_at, record)
                 VALUES ($id, $owner, $finished, $version, $updated, $record)
                 """);
             Bind(parameters, invocation);
@@ -87,7 +87,7 @@ public sealed class SqliteInvocationStore : IInvocationStore
         : writes.RunAsync((connection, transaction) =>
         {
             var (update, parameters) = Prepared(ref cachedUpdate, connection, transaction, """
-                UPDATE invocations SET owner = $owner, finished = $finished, version = $version, updated_at = $updated, record = $record
+                UPDATE OR FAIL invocations SET owner = $owner, finished = $finished, version = $version, updated_at = $updated, record = $record
                 WHERE id = $id AND version = $version - 1
                 """);
             var written = new bool[next.Count];
