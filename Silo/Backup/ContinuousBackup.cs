@@ -20,7 +20,8 @@ namespace MyOwnCluster.Silo.Backup;
 public sealed class ContinuousBackup(string database, string directory, BackupOptions options, ILogger<ContinuousBackup> logger)
     : BackgroundService, IDisposable, MyOwnCluster.Backup.IContinuousBackup
 {
-    private const int MaxSegmentBytes = 64 * 1024 * 1024;
+    // What one shipment reads before it stops at a commit: the shipper's memory is about this, whatever is written.
+    private const int SegmentBytes = 4 * 1024 * 1024;
     private readonly string walPath = database + "-wal";
     private readonly object gate = new();
     private SqliteConnection? writer;
@@ -39,8 +40,8 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
     private bool restartExpected;
     private DateTimeOffset? pendingSince;
     private DateTimeOffset lastBase = DateTimeOffset.MinValue;
-    /// <summary>The read buffer of <see cref="ReadCurrentFrames"/>, kept from tick to tick.</summary>
-    private byte[] piece = [];
+    /// <summary>The frames read by <see cref="ReadCurrentFrames"/>, kept from tick to tick (about a segment's size).</summary>
+    private byte[] frames = [];
 
     public string Directory => directory;
 
@@ -196,15 +197,8 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
             restartExpected = false;
         }
 
-        var limit = MaxSegmentBytes - (MaxSegmentBytes % header.FrameSize);
-        var frames = ReadCurrentFrames(wal, header, limit);
-        if (frames.Length < header.FrameSize)
-        {
-            pendingSince = null;
-            return true;
-        }
-
-        var end = WalLog.LastCommit(header, frames, position);
+        var (read, more) = ReadCurrentFrames(wal, header, SegmentBytes - (SegmentBytes % header.FrameSize));
+        var end = WalLog.LastCommit(header, frames.AsSpan(0, read), position);
         if (end.Offset == position.Offset)
         {
             pendingSince = null;
@@ -220,41 +214,53 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
         position = end;
         LastShippedAt = DateTimeOffset.UtcNow;
         pendingSince = null;
-        // A full segment's worth was read: there may be more waiting, ship it now.
-        return frames.Length == limit ? Ship() : true;
+        if (frames.Length > 4 * SegmentBytes)
+        {
+            // One large transaction grew the buffer: not kept past it.
+            frames = [];
+        }
+
+        // Stopped at the size of a segment: there is more waiting, ship it now.
+        return more ? Ship() : true;
     }
 
     /// <summary>
-    /// The frames past the shipped position that belong to the current log (their salts are the header's), up to
-    /// <paramref name="limit"/> bytes. A restarted log reuses the file from its start, so what lies after its last
+    /// Reads the frames past the shipped position that belong to the current log (their salts are the header's) into
+    /// <see cref="frames"/>: how many bytes, and whether it stopped with more to read. It stops once it holds
+    /// <paramref name="segment"/> bytes and at least one commit, so a segment is whole transactions of about that size
+    /// (a larger transaction is read whole). A restarted log reuses the file from its start, so what lies after its last
     /// frame is the previous log's: reading in pieces and stopping at the first frame of another log keeps each
     /// shipment to what was written since the last one, not the rest of the file.
     /// </summary>
-    private byte[] ReadCurrentFrames(FileStream wal, WalLog.Header header, int limit)
+    private (int Read, bool More) ReadCurrentFrames(FileStream wal, WalLog.Header header, int segment)
     {
-        const int PieceFrames = 256;
-        using var frames = new MemoryStream();
-        if (piece.Length != PieceFrames * header.FrameSize)
-        {
-            piece = new byte[PieceFrames * header.FrameSize];
-        }
-
+        var piece = 256 * header.FrameSize;
+        var total = 0;
+        var committed = false;
         var offset = position.Offset;
-        while (frames.Length < limit)
+        while (true)
         {
-            var want = (int)Math.Min(piece.Length, limit - frames.Length);
-            wal.Position = offset;
-            var read = wal.ReadAtLeast(piece.AsSpan(0, want), want, throwOnEndOfStream: false);
-            var current = WalLog.FramesOfLog(header, piece.AsSpan(0, read));
-            frames.Write(piece, 0, current);
-            offset += current;
-            if (current < want)
+            if (frames.Length < total + piece)
             {
-                break;
+                Array.Resize(ref frames, Math.Max(segment + piece, 2 * frames.Length));
+            }
+
+            wal.Position = offset;
+            var read = wal.ReadAtLeast(frames.AsSpan(total, piece), piece, throwOnEndOfStream: false);
+            var current = WalLog.FramesOfLog(header, frames.AsSpan(total, read));
+            committed = committed || WalLog.HasCommit(header, frames.AsSpan(total, current));
+            total += current;
+            offset += current;
+            if (current < piece)
+            {
+                return (total, false);
+            }
+
+            if (total >= segment && committed)
+            {
+                return (total, true);
             }
         }
-
-        return frames.ToArray();
     }
 
     /// <summary>

@@ -38,20 +38,32 @@ internal static class ContinuousSegments
         DateTimeOffset.ParseExact(Path.GetFileName(generation)[..18], "yyyyMMdd'T'HHmmssfff", System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.AssumeUniversal);
 
+    /// <summary>Writes the segment through a temporary name, its parts streamed to the file and hashed as they go.</summary>
     public static void Write(string generation, Segment segment)
     {
         var header = segment.LogHeader ?? [];
-        var bytes = new byte[FixedHeader + header.Length + segment.Frames.Length + 32];
-        var span = bytes.AsSpan();
-        Magic.CopyTo(span);
-        BinaryPrimitives.WriteInt64LittleEndian(span[8..], segment.Sequence);
-        BinaryPrimitives.WriteInt64LittleEndian(span[16..], segment.ShippedAt.ToUnixTimeMilliseconds());
-        BinaryPrimitives.WriteInt32LittleEndian(span[24..], header.Length);
-        BinaryPrimitives.WriteInt64LittleEndian(span[28..], segment.Frames.Length);
-        header.CopyTo(span[FixedHeader..]);
-        segment.Frames.CopyTo(span[(FixedHeader + header.Length)..]);
-        SHA256.HashData(span[..^32], span[^32..]);
-        WriteDurably(Path.Combine(generation, $"{segment.Sequence:D12}{Extension}"), bytes);
+        var fixedHeader = new byte[FixedHeader];
+        Magic.CopyTo(fixedHeader.AsSpan());
+        BinaryPrimitives.WriteInt64LittleEndian(fixedHeader.AsSpan(8), segment.Sequence);
+        BinaryPrimitives.WriteInt64LittleEndian(fixedHeader.AsSpan(16), segment.ShippedAt.ToUnixTimeMilliseconds());
+        BinaryPrimitives.WriteInt32LittleEndian(fixedHeader.AsSpan(24), header.Length);
+        BinaryPrimitives.WriteInt64LittleEndian(fixedHeader.AsSpan(28), segment.Frames.Length);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var path = Path.Combine(generation, $"{segment.Sequence:D12}{Extension}");
+        var temporary = path + ".tmp";
+        using (var output = Create(temporary))
+        {
+            foreach (var part in new[] { fixedHeader, header, segment.Frames })
+            {
+                hash.AppendData(part);
+                output.Write(part);
+            }
+
+            output.Write(hash.GetHashAndReset());
+            output.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>The generation's segments in order, up to the first that does not verify (named in <paramref name="problem"/>).</summary>
@@ -101,18 +113,6 @@ internal static class ContinuousSegments
         }
 
         File.Move(temporary, target, overwrite: true);
-    }
-
-    private static void WriteDurably(string path, byte[] bytes)
-    {
-        var temporary = path + ".tmp";
-        using (var output = Create(temporary))
-        {
-            output.Write(bytes);
-            output.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
     }
 
     private static FileStream Create(string path)

@@ -94,6 +94,20 @@ internal static class WalLog
         return offset;
     }
 
+    /// <summary>Whether one of the whole frames in <paramref name="frames"/> ends a transaction (its commit field is set).</summary>
+    public static bool HasCommit(Header header, ReadOnlySpan<byte> frames)
+    {
+        for (var offset = 0; offset + header.FrameSize <= frames.Length; offset += header.FrameSize)
+        {
+            if (BinaryPrimitives.ReadUInt32BigEndian(frames[(offset + 4)..]) != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Whether the frame at the start of <paramref name="frame"/> carries the log's salts.</summary>
     private static bool OfLog(Header header, ReadOnlySpan<byte> frame) =>
         BinaryPrimitives.ReadUInt32BigEndian(frame[8..]) == header.Salt1 && BinaryPrimitives.ReadUInt32BigEndian(frame[12..]) == header.Salt2;

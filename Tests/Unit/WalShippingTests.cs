@@ -73,6 +73,50 @@ public sealed class WalShippingTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_transaction_larger_than_a_segment_is_shipped_whole_between_the_small_ones_around_it()
+    {
+        var live = Path.Combine(folder, "big.db");
+        var backups = Path.Combine(folder, "big-backups");
+        using var connection = Open(live);
+        Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b(k INTEGER PRIMARY KEY, v BLOB);");
+        using var backup = new ContinuousBackup(live, backups, new MyOwnCluster.Silo.Backup.BackupOptions(), NullLogger<ContinuousBackup>.Instance);
+        backup.Tick();
+        for (var i = 0; i < 200; i++)
+        {
+            Execute(connection, $"INSERT INTO t(k, v) VALUES ({i}, 'before {i}')");
+        }
+
+        // Ten MiB in one transaction: more than a shipment reads before it looks for a commit.
+        var big = new byte[10 << 20];
+        new Random(7).NextBytes(big);
+        using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = "INSERT INTO b(k, v) VALUES (1, $v)";
+            insert.Parameters.AddWithValue("$v", big);
+            insert.ExecuteNonQuery();
+        }
+
+        for (var i = 200; i < 300; i++)
+        {
+            Execute(connection, $"INSERT INTO t(k, v) VALUES ({i}, 'after {i}')");
+        }
+
+        backup.Tick();
+        Assert.Null(backup.LastError);
+        Assert.Equal(0, backup.LagSeconds);
+        var expected = Dump(connection);
+
+        var restored = Path.Combine(folder, "big-restored.db");
+        ContinuousRestore.Restore(backups, restored, null, NullLogger.Instance);
+        using var check = Open(restored);
+        Assert.Equal(expected, Dump(check));
+        using var read = check.CreateCommand();
+        read.CommandText = "SELECT v FROM b WHERE k = 1";
+        Assert.True(big.AsSpan().SequenceEqual((byte[])read.ExecuteScalar()!), "the large transaction's blob came back different");
+        Assert.True(Directory.GetFiles(Directory.GetDirectories(backups).Single(), "*.seg").Length >= 3, "the small transactions were not shipped apart from the large one");
+    }
+
     private static SqliteConnection Open(string path)
     {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
