@@ -80,6 +80,10 @@ public sealed class WasmTranslationTests
         Assert.Equal(("iijii", "i"), (byName["core.read_buffer_grain"].Parameters, byName["core.read_buffer_grain"].Result));
         Assert.Contains($"return moc_core({length.Number}, 2, args);", glue.Source);
         Assert.Contains($"return (u32)moc_core({byName["core.read_buffer_grain"].Number}, 5, args);", glue.Source);
+
+        // Registration translates the module whole: it used to be refused naming these imports.
+        using var engine = new KvmEngine(Options.Create(new ExecutionOptions()), NullLogger<KvmEngine>.Instance, "/nonexistent/kvm");
+        Assert.Null(engine.ValidateWasm(Wat.ToWasm(BufferGrainWat.Guest), "not-cached"));
     }
 
     [Theory]
