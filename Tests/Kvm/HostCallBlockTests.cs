@@ -30,7 +30,7 @@ public sealed class HostCallBlockTests
 
         var result = Serve(Hypercall.WasmWasi, call, out var ended);
 
-        Assert.Equal(0u, result);
+        Assert.Equal(0UL, result);
         Assert.Equal(3u, BinaryPrimitives.ReadUInt32LittleEndian(memory.AsSpan(Linear + 16)));
         Assert.Equal((uint)"under-test\0one\0two\0".Length, BinaryPrimitives.ReadUInt32LittleEndian(memory.AsSpan(Linear + 20)));
         Assert.Equal(default, ended);
@@ -112,6 +112,6 @@ public sealed class HostCallBlockTests
         }
     }
 
-    private uint? Serve(Hypercall hypercall, Execution.Wasm.WasmCall call, out CallOutcome ended) =>
+    private ulong? Serve(Hypercall hypercall, Execution.Wasm.WasmCall call, out CallOutcome ended) =>
         WasmKvmCall.Serve((uint)hypercall, Origin + Block, 0, 0, 0, 0, new GuestRam(memory, Origin), call, out ended);
 }

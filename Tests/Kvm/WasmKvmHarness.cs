@@ -35,6 +35,7 @@ public static class WasmKvmHarness
         [
             new MyOwnClusterModule(), new CoreModule(), new CorePersistenceModule(), new CoreCallModule(), new CoreAtomicPersistenceModule(),
             new CoreHttpModule(), new CorePlatformModule(), new CoreScheduleModule(), new CoreFilterModule(), new CoreAsyncModule(),
+            new CoreBufferGrainModule(),
             new WasiSnapshotPreview1Module(),
         ],
         Options.Create(new ExecutionOptions { MemoryBytes = memoryBytes, CallTimeoutMs = timeoutMs }),
@@ -63,6 +64,13 @@ public static class WasmKvmHarness
         return Answer(await engine.InvokeAsync(Target(wasm), Request(export, arguments, input)));
     }
 
+    /// <summary>One call on Wasmtime, its grain-backed calls (buffer grains...) on <paramref name="grains"/>.</summary>
+    public static async Task<InvocationResult> RunWasmtimeAsync(byte[] wasm, InvocationRequest request, IGrainFactory? grains)
+    {
+        using var engine = Wasmtime();
+        return await engine.InvokeAsync(Target(wasm) with { Name = request.Function, Grains = grains }, request);
+    }
+
     public static CallAnswer OnHostedShim(string wat, string export, long[]? arguments = null, string input = "") =>
         OnHostedShim(Wat.ToWasm(wat), export, arguments, input);
 
@@ -73,9 +81,10 @@ public static class WasmKvmHarness
     /// <summary>
     /// One call of the module translated and linked with the hosted shim (Tests/Kvm/WasmShim/moc_hosted_shim.c): the
     /// process's hypercalls are served by the KVM engine's own dispatch (<see cref="WasmKvmCall"/>, Hypercalls), on a
-    /// real GuestContext; in posix mode its WASI calls work on <paramref name="tree"/>.
+    /// real GuestContext; in posix mode its WASI calls work on <paramref name="tree"/>; grain-backed calls (buffer
+    /// grains...) on <paramref name="grains"/>.
     /// </summary>
-    public static InvocationResult RunHosted(byte[] wasm, InvocationRequest request, Vfs? tree, long memoryBytes = MemoryCap)
+    public static InvocationResult RunHosted(byte[] wasm, InvocationRequest request, Vfs? tree, long memoryBytes = MemoryCap, IGrainFactory? grains = null)
     {
         var program = Hosted.GetOrAdd(MyOwnCluster.Files.TechIds.Of(wasm), _ => new Lazy<string>(() => BuildHosted(wasm))).Value;
         var run = Path.Combine(Root, Guid.NewGuid().ToString("N"));
@@ -87,7 +96,7 @@ public static class WasmKvmHarness
         }
 
         var limits = new ExecutionOptions { MemoryBytes = memoryBytes, CallTimeoutMs = 60_000 };
-        var target = Target(wasm, inKvm: true) with { Name = request.Function };
+        var target = Target(wasm, inKvm: true) with { Name = request.Function, Grains = grains };
         var guest = target.CreateGuest(request, limits, NullLogger.Instance);
         var call = WasmKvmCall.Begin(guest, request.Mode == InvocationMode.Posix ? tree ?? new Vfs() : null, null);
         var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };

@@ -6,7 +6,8 @@ namespace MyOwnCluster.Execution.Kvm;
 /// <summary>
 /// Host functions a translated module reaches through one hypercall (<c>core</c>: 12, WASI: 13): the guest runtime
 /// passes a <c>struct moc_host_call</c> (function number, linear memory, arguments as 64-bit words), and the host runs
-/// the function Wasmtime binds under the same name, on the call's state and that memory.
+/// the function Wasmtime binds under the same name, on the call's state and that memory. Its result comes back in
+/// RAX: an i32 zero-extended, an i64 whole.
 /// </summary>
 /// <param name="tables">The function tables, the first numbered from 0, the next from <see cref="TableStride"/>, and so on.</param>
 internal sealed class HostCallTable(string kind, params Dictionary<string, HostTableEntry>[] tables)
@@ -30,7 +31,8 @@ internal sealed class HostCallTable(string kind, params Dictionary<string, HostT
         return index >= 0 && tables[table].TryGetValue(name, out var entry) ? ((table * TableStride) + index, entry) : null;
     }
 
-    public uint Dispatch(GuestRam ram, WasmCall call, ulong block)
+    /// <summary>Runs the block's function; its result for RAX (<see cref="HostTableEntry.Word"/>).</summary>
+    public ulong Dispatch(GuestRam ram, WasmCall call, ulong block)
     {
         var words = ram.Read(kind, block, BlockBytes).ToArray();
         ulong Word(int i) => BinaryPrimitives.ReadUInt64LittleEndian(words.AsSpan(i * 8));
@@ -55,7 +57,7 @@ internal sealed class HostCallTable(string kind, params Dictionary<string, HostT
         var memory = ram.Linear(entry.Name, Word(1), Word(2));
         try
         {
-            return unchecked((uint)entry.Call(new HostCaller(call, memory), arguments));
+            return entry.Word(entry.Call(new HostCaller(call, memory), arguments));
         }
         catch (GuestTrapException trap)
         {

@@ -30,7 +30,7 @@ internal enum Hypercall
 /// <summary>
 /// The <c>my-own-cluster</c> guest API over hypercalls, on top of <see cref="GuestContext"/> so semantics match the
 /// wasm module. Arguments come in RDI, RSI, RCX, R8, R9 (System V minus RDX, which holds the port); the
-/// 32-bit result goes to RAX.
+/// result goes to RAX: 32 bits zero-extended, except the i64 results of hypercalls 12 and 13, which are whole.
 /// </summary>
 internal static class Hypercalls
 {
@@ -40,7 +40,7 @@ internal static class Hypercalls
     /// Runs hypercall <paramref name="number"/> with its argument registers; throws <see cref="HypercallFault"/> when the
     /// guest misused it, and <see cref="Wasm.Wasi.WasiExitException"/> when a WASI program exits.
     /// </summary>
-    public static uint Dispatch(uint number, ulong a, ulong b, ulong c, ulong d, ulong e, GuestRam ram, Wasm.WasmCall call)
+    public static ulong Dispatch(uint number, ulong a, ulong b, ulong c, ulong d, ulong e, GuestRam ram, Wasm.WasmCall call)
     {
         var guest = call.Guest;
         if (guest.MemoryExhausted)

@@ -19,7 +19,7 @@ internal static class WasmWasiCalls
         _ => null,
     };
 
-    public static uint Dispatch(GuestRam ram, WasmCall call, ulong block) => Table.Dispatch(ram, call, block);
+    public static ulong Dispatch(GuestRam ram, WasmCall call, ulong block) => Table.Dispatch(ram, call, block);
 
     private static Dictionary<string, HostTableEntry> Build(bool preview0)
     {

@@ -7,43 +7,50 @@ namespace MyOwnCluster.Execution.Wasm;
 /// <summary>
 /// The <c>core</c> calls on buffer grains for wasm guests, over <see cref="GuestBufferGrains"/>: ids are 32 ASCII
 /// characters in guest memory (…), offsets are i64.
+/// Written against <see cref="HostBinder"/>: Wasmtime binds them, and a micro-VM (isolation kvm) reaches the same
+/// functions through hypercall 12 (<c>buffer_grain_length</c>'s i64 result comes back whole).
 /// </summary>
 public sealed class CoreBufferGrainModule : IWasmHostModule
 {
     private const int MaxArguments = 1000;
     private const int IdLength = CoreAsyncModule.IdLength;
 
-    public void Define(Linker linker)
+    public void Define(Linker linker) => Define(new WasmtimeHostBinder(linker, CoreModule.Name));
+
+    /// <summary>The module's functions, for Wasmtime's linker or a micro-VM's <c>core</c> table (hypercall 12).</summary>
+    internal static void Define(HostBinder b)
     {
-        linker.DefineFunction(CoreModule.Name, "create_buffer_grain", (Caller caller, int from, int durable, int ttlSeconds, int idPtr) =>
+        b.Fn("create_buffer_grain", (HostCaller caller, int from, int durable, int ttlSeconds, int idPtr) =>
             Create(caller, from, durable, ttlSeconds, idPtr));
-        linker.DefineFunction(CoreModule.Name, "append_buffer_grain", (Caller caller, int idPtr, int idLen, int ptr, int len) =>
+        b.Fn("append_buffer_grain", (HostCaller caller, int idPtr, int idLen, int ptr, int len) =>
         {
             const string hostFunction = "append_buffer_grain";
             var memory = GuestMemory.Of(caller, hostFunction);
             var id = GuestMemory.String(memory, hostFunction, idPtr, idLen);
             return (int)GuestBufferGrains.Append(WasmCall.Of(caller).Guest, id, GuestMemory.Span(memory, hostFunction, ptr, len));
         });
-        linker.DefineFunction(CoreModule.Name, "buffer_grain_length", (Caller caller, int idPtr, int idLen) =>
+        b.Fn64("buffer_grain_length", (HostCaller caller, int idPtr, int idLen) =>
             GuestBufferGrains.Length(WasmCall.Of(caller).Guest, GuestMemory.String(caller, "buffer_grain_length", idPtr, idLen)));
-        linker.DefineFunction(CoreModule.Name, "read_buffer_grain", (Caller caller, int idPtr, int idLen, long offset, int ptr, int len) =>
+        b.Fn("read_buffer_grain", (HostCaller caller, int idPtr, int idLen, long offset, int ptr, int len) =>
         {
             const string hostFunction = "read_buffer_grain";
             var memory = GuestMemory.Of(caller, hostFunction);
             var id = GuestMemory.String(memory, hostFunction, idPtr, idLen);
             return GuestBufferGrains.Read(WasmCall.Of(caller).Guest, id, offset, GuestMemory.Span(memory, hostFunction, ptr, len));
         });
-        linker.DefineFunction(CoreModule.Name, "load_buffer_grain", (Caller caller, int idPtr, int idLen, long offset, int len) =>
+        b.Fn("load_buffer_grain", (HostCaller caller, int idPtr, int idLen, long offset, int len) =>
             GuestBufferGrains.Load(WasmCall.Of(caller).Guest, GuestMemory.String(caller, "load_buffer_grain", idPtr, idLen), offset, len));
-        linker.DefineFunction(CoreModule.Name, "delete_buffer_grain", (Caller caller, int idPtr, int idLen) =>
+        b.Fn("delete_buffer_grain", (HostCaller caller, int idPtr, int idLen) =>
             GuestBufferGrains.Delete(WasmCall.Of(caller).Guest, GuestMemory.String(caller, "delete_buffer_grain", idPtr, idLen)) ? 0 : -1);
-        linker.DefineFunction(CoreModule.Name, "call_function_on_buffer_grain", (Caller caller, ReadOnlySpan<ValueBox> a, Span<ValueBox> results) =>
-            results[0] = CallOnBuffer(caller, Ints(a)), Enumerable.Repeat(ValueKind.Int32, 9).ToArray(), [ValueKind.Int32]);
-        linker.DefineFunction(CoreModule.Name, "call_function_async_on_buffer_grain", (Caller caller, ReadOnlySpan<ValueBox> a, Span<ValueBox> results) =>
-            results[0] = SubmitOnBuffer(caller, Ints(a)), Enumerable.Repeat(ValueKind.Int32, 9).ToArray(), [ValueKind.Int32]);
+        b.Fn("call_function_on_buffer_grain", (HostCaller caller, int namePtr, int nameLen, int startPtr, int startLen, int argsPtr,
+            int argsCount, int bufferPtr, int bufferLen, int output) =>
+            CallOnBuffer(caller, [namePtr, nameLen, startPtr, startLen, argsPtr, argsCount, bufferPtr, bufferLen, output]));
+        b.Fn("call_function_async_on_buffer_grain", (HostCaller caller, int namePtr, int nameLen, int startPtr, int startLen, int argsPtr,
+            int argsCount, int bufferPtr, int bufferLen, int idPtr) =>
+            SubmitOnBuffer(caller, [namePtr, nameLen, startPtr, startLen, argsPtr, argsCount, bufferPtr, bufferLen, idPtr]));
     }
 
-    private static int Create(Caller caller, int from, int durable, int ttlSeconds, int idPtr)
+    private static int Create(HostCaller caller, int from, int durable, int ttlSeconds, int idPtr)
     {
         const string hostFunction = "create_buffer_grain";
         var memory = GuestMemory.Of(caller, hostFunction);
@@ -60,7 +67,7 @@ public sealed class CoreBufferGrainModule : IWasmHostModule
     }
 
     /// <summary>(name…, start…, args_ptr, args_count, buffer…, out_id) → the callee's result, or -1.</summary>
-    private static int CallOnBuffer(Caller caller, int[] a)
+    private static int CallOnBuffer(HostCaller caller, int[] a)
     {
         const string hostFunction = "call_function_on_buffer_grain";
         var memory = GuestMemory.Of(caller, hostFunction);
@@ -79,7 +86,7 @@ public sealed class CoreBufferGrainModule : IWasmHostModule
     }
 
     /// <summary>(name…, start…, args_ptr, args_count, buffer…, id_ptr) → 32 with the invocation id at id_ptr, or -1.</summary>
-    private static int SubmitOnBuffer(Caller caller, int[] a)
+    private static int SubmitOnBuffer(HostCaller caller, int[] a)
     {
         const string hostFunction = "call_function_async_on_buffer_grain";
         var memory = GuestMemory.Of(caller, hostFunction);
@@ -104,7 +111,7 @@ public sealed class CoreBufferGrainModule : IWasmHostModule
         return IdLength;
     }
 
-    private static long[]? Arguments(GuestContext guest, Memory memory, string hostFunction, int argsPtr, int argsCount)
+    private static long[]? Arguments(GuestContext guest, GuestLinear memory, string hostFunction, int argsPtr, int argsCount)
     {
         if ((uint)argsCount > MaxArguments)
         {
@@ -120,16 +127,5 @@ public sealed class CoreBufferGrainModule : IWasmHostModule
         }
 
         return arguments;
-    }
-
-    private static int[] Ints(ReadOnlySpan<ValueBox> arguments)
-    {
-        var values = new int[arguments.Length];
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = arguments[i].AsInt32();
-        }
-
-        return values;
     }
 }

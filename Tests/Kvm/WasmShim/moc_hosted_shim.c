@@ -60,7 +60,7 @@ uint64_t moc_hosted_hypercall(uint32_t number, uint64_t a, uint64_t b, uint64_t 
 {
     const uint64_t request[7] = {1, number, a, b, c, d, e};
     put(request, 7);
-    return (uint32_t)get();
+    return get(); /* all of RAX, as the VM path returns it (i64 host-call results are whole) */
 }
 
 uint8_t *moc_hosted_region(uint64_t *bytes, uint64_t *cap)

@@ -124,7 +124,7 @@ internal static partial class WasmGlue
 
         var (hostCall, found) = module == Wasm.CoreModule.Name ? ("moc_core", WasmCoreCalls.Find(name)) : ("moc_wasi", WasmWasiCalls.Find(module, name));
         return found is { } host
-            ? new WasmGuestImport(module, name, host.Entry.Parameters, null, hostCall, host.Number, host.Entry.Returns)
+            ? new WasmGuestImport(module, name, host.Entry.Parameters, null, hostCall, host.Number, host.Entry.Result)
             : null;
     }
 
@@ -135,16 +135,27 @@ internal static partial class WasmGlue
         var prototype = Prototype().Match(match.Groups["decl"].Value.Trim());
         var parameters = prototype.Success ? prototype.Groups["params"].Value.Split(',', StringSplitOptions.TrimEntries) : [];
         var types = import.Parameters.Select(kind => kind == 'j' ? "u64" : "u32").ToArray();
-        if (!prototype.Success || prototype.Groups["ret"].Value != (import.Returns ? "u32" : "void") || !parameters.Skip(1).SequenceEqual(types))
+        var (returnType, returnsWhat) = import.Result switch
         {
-            error = $"import {module}.{name} has the wrong signature (it takes ({WasmTypes(import.Parameters)}) and returns "
-                + $"{(import.Returns ? "an i32" : "nothing")})";
+            "i" => ("u32", "an i32"),
+            "j" => ("u64", "an i64"),
+            _ => ("void", "nothing"),
+        };
+        if (!prototype.Success || prototype.Groups["ret"].Value != returnType || !parameters.Skip(1).SequenceEqual(types))
+        {
+            error = $"import {module}.{name} has the wrong signature (it takes ({WasmTypes(import.Parameters)}) and returns {returnsWhat})";
             return false;
         }
 
         var names = Enumerable.Range(0, types.Length).Select(i => $"a{i}").ToArray();
         var declared = string.Concat(names.Select((n, i) => $", {types[i]} {n}"));
-        var ret = import.Returns ? "return " : "";
+        // moc_core and moc_wasi hand back the whole of RAX: an i32 result is its low half, an i64 one all of it.
+        var ret = import.Result switch
+        {
+            "i" => "return (u32)",
+            "j" => "return ",
+            _ => "",
+        };
         source.Append($"{prototype.Groups["ret"].Value} {prototype.Groups["fn"].Value}({parameters[0]} instance{declared})\n{{\n    (void)instance;\n");
         if (import.RuntimeFunction is { } runtime)
         {

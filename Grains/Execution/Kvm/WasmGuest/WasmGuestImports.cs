@@ -4,10 +4,10 @@ namespace MyOwnCluster.Execution.Kvm.WasmGuest;
 /// How a wasm import is served inside a micro-VM: by a runtime function of moc_wasm_rt.c (each maps onto one kvm-elf
 /// hypercall), or through a host-call hypercall (<see cref="HostCall"/>: <c>moc_core</c> for <see cref="WasmCoreCalls"/>,
 /// <c>moc_wasi</c> for <see cref="WasmWasiCalls"/>) with the function's <see cref="Number"/>. <see cref="Parameters"/>:
-/// a letter per wasm parameter, 'i' for i32 and 'j' for i64; <see cref="Returns"/>: whether it returns an i32.
+/// a letter per wasm parameter, 'i' for i32 and 'j' for i64; <see cref="Result"/>: "i" an i32, "j" an i64, "" nothing.
 /// </summary>
 internal sealed record WasmGuestImport(string Module, string Name, string Parameters, string? RuntimeFunction,
-    string? HostCall = null, int Number = 0, bool Returns = true)
+    string? HostCall = null, int Number = 0, string Result = "i")
 {
     public WasmGuestImport(string module, string name, int i32Parameters, string runtimeFunction)
         : this(module, name, new string('i', i32Parameters), runtimeFunction)

@@ -18,7 +18,7 @@ internal static class WasmKvmCall
         request.Mode == InvocationMode.Posix ? [] : request.Arguments;
 
     /// <summary>Serves one hypercall; null when it ended the call (a fault, a trap, a WASI exit), with how.</summary>
-    public static uint? Serve(uint number, ulong a, ulong b, ulong c, ulong d, ulong e, GuestRam ram, WasmCall call, out CallOutcome ended)
+    public static ulong? Serve(uint number, ulong a, ulong b, ulong c, ulong d, ulong e, GuestRam ram, WasmCall call, out CallOutcome ended)
     {
         ended = default;
         try

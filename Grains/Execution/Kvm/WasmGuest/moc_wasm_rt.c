@@ -41,7 +41,7 @@ uint64_t moc_hypercall(uint32_t number, uint64_t a, uint64_t b, uint64_t c, uint
                      : "=a"(result)
                      : "a"((uint64_t)number), "d"((uint64_t)0x500), "D"(a), "S"(b), "c"(c), "r"(r8), "r"(r9)
                      : "memory");
-    return (uint32_t)result;
+    return result;
 }
 #endif
 
@@ -257,8 +257,9 @@ uint32_t moc_import_create_exchange_buffer(void) { return HC(MOC_HC_REGISTER_BUF
 
 uint32_t moc_import_is_trace(void) { return 0; }
 
-/* Imports whose pointers the host resolves against linear memory itself (two-call results, WASI's structs). */
-static uint32_t moc_host_call(uint32_t hypercall, uint32_t function, uint32_t count, const uint64_t *args)
+/* Imports whose pointers the host resolves against linear memory itself (two-call results, WASI's structs). The
+ * result is the whole of RAX: an i32 zero-extended (the glue takes its low half), an i64 as it is. */
+static uint64_t moc_host_call(uint32_t hypercall, uint32_t function, uint32_t count, const uint64_t *args)
 {
     struct moc_host_call call;
     call.function = function;
@@ -268,15 +269,15 @@ static uint32_t moc_host_call(uint32_t hypercall, uint32_t function, uint32_t co
     for (uint32_t i = 0; i < count && i < MOC_HOST_MAX_ARGS; i++) {
         call.args[i] = args[i];
     }
-    return HC(hypercall, (uint64_t)(uintptr_t)&call, 0, 0, 0, 0);
+    return moc_hypercall(hypercall, (uint64_t)(uintptr_t)&call, 0, 0, 0, 0);
 }
 
-uint32_t moc_core(uint32_t function, uint32_t count, const uint64_t *args)
+uint64_t moc_core(uint32_t function, uint32_t count, const uint64_t *args)
 {
     return moc_host_call(MOC_HC_WASM_CORE, function, count, args);
 }
 
-uint32_t moc_wasi(uint32_t function, uint32_t count, const uint64_t *args)
+uint64_t moc_wasi(uint32_t function, uint32_t count, const uint64_t *args)
 {
     return moc_host_call(MOC_HC_WASM_WASI, function, count, args);
 }

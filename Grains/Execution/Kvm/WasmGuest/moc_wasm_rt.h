@@ -73,8 +73,9 @@ void moc_runtime_begin(void);
 /* The guest-physical (or, hosted, process) address of [offset, offset+length) of linear memory; traps outside it. */
 uint64_t moc_linear(const char *host_function, uint32_t offset, uint32_t length);
 
-uint32_t moc_core(uint32_t function, uint32_t count, const uint64_t *args);
-uint32_t moc_wasi(uint32_t function, uint32_t count, const uint64_t *args);
+/* A host-call hypercall's result: an i32 zero-extended, an i64 whole. */
+uint64_t moc_core(uint32_t function, uint32_t count, const uint64_t *args);
+uint64_t moc_wasi(uint32_t function, uint32_t count, const uint64_t *args);
 
 /* Imports served by the runtime (WasmGuestImports.cs binds each wasm import to one of these or to moc_core). */
 uint32_t moc_import_test(void);
