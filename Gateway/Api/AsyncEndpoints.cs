@@ -37,12 +37,25 @@ public static class AsyncEndpoints
             throw new ApiException(400, $"'wait_ms' must be a whole number of milliseconds from 0 to {MaxWaitMs}");
         }
 
-        var status = wait > 0 ? await invocations.AwaitAsync(id, wait) : await invocations.GetAsync(id);
+        var status = await Readable(id, async () => wait > 0 ? await invocations.AwaitAsync(id, wait) : await invocations.GetAsync(id));
         return status is null ? ApiJson.Error(404, $"no invocation '{id}'") : ApiJson.Ok(AsyncInvocationJson.ToWire(status));
     }
 
+    /// <summary>A stored record this version cannot read is the store's problem, not the request's: 500, naming it.</summary>
+    private static async Task<T> Readable<T>(string id, Func<Task<T>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            throw new ApiException(500, $"invocation '{id}' has a stored record this silo cannot read; it is left as it is");
+        }
+    }
+
     private static async Task<IResult> CancelAsync(string id, AsyncInvocations invocations) =>
-        await invocations.CancelAsync(id) switch
+        await Readable(id, () => invocations.CancelAsync(id)) switch
         {
             AsyncCancelOutcome.Cancelled => ApiJson.Ok(new { cancelled = id }),
             AsyncCancelOutcome.AlreadyFinished => ApiJson.Error(409, $"invocation '{id}' has already ended"),

@@ -95,6 +95,10 @@ public sealed class AsyncCrashTests
         }
 
         Assert.Contains(unreadable, server.Log);
+        using var unread = await again.GetAsync($"{Api.Prefix}invocation/{damaged}");
+        Assert.Equal(HttpStatusCode.InternalServerError, unread.StatusCode);
+        Assert.Contains("cannot read", await unread.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.InternalServerError, (await again.DeleteAsync($"{Api.Prefix}invocation/{damaged}")).StatusCode);
     }
 
     /// <summary>A plain-HTTP listener on 127.0.0.1 that keeps the first JSON body POSTed to it.</summary>
