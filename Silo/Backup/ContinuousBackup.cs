@@ -197,31 +197,36 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
             restartExpected = false;
         }
 
-        var (read, more) = ReadCurrentFrames(wal, header, SegmentBytes - (SegmentBytes % header.FrameSize));
-        var end = WalLog.LastCommit(header, frames.AsSpan(0, read), position);
-        if (end.Offset == position.Offset)
+        // A shipment stops at about a segment's size: while there is more waiting, the next one follows at once.
+        bool more;
+        do
         {
+            (var read, more) = ReadCurrentFrames(wal, header, SegmentBytes - (SegmentBytes % header.FrameSize));
+            var end = WalLog.LastCommit(header, frames.AsSpan(0, read), position);
+            if (end.Offset == position.Offset)
+            {
+                pendingSince = null;
+                return true;
+            }
+
+            pendingSince ??= DateTimeOffset.UtcNow;
+            var length = (int)(end.Offset - position.Offset);
+            ContinuousSegments.Write(generation!,
+                new ContinuousSegments.Segment(sequence, DateTimeOffset.UtcNow, pendingHeader, WalLog.Compact(header, frames.AsSpan(0, length))));
+            sequence++;
+            pendingHeader = null;
+            position = end;
+            LastShippedAt = DateTimeOffset.UtcNow;
             pendingSince = null;
-            return true;
+            if (frames.Length > 4 * SegmentBytes)
+            {
+                // One large transaction grew the buffer: not kept past it.
+                frames = [];
+            }
         }
+        while (more);
 
-        pendingSince ??= DateTimeOffset.UtcNow;
-        var length = (int)(end.Offset - position.Offset);
-        ContinuousSegments.Write(generation!,
-            new ContinuousSegments.Segment(sequence, DateTimeOffset.UtcNow, pendingHeader, WalLog.Compact(header, frames.AsSpan(0, length))));
-        sequence++;
-        pendingHeader = null;
-        position = end;
-        LastShippedAt = DateTimeOffset.UtcNow;
-        pendingSince = null;
-        if (frames.Length > 4 * SegmentBytes)
-        {
-            // One large transaction grew the buffer: not kept past it.
-            frames = [];
-        }
-
-        // Stopped at the size of a segment: there is more waiting, ship it now.
-        return more ? Ship() : true;
+        return true;
     }
 
     /// <summary>
