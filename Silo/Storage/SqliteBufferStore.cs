@@ -28,13 +28,19 @@ public sealed class SqliteBufferStore : IBufferStore
                 expires_at INTEGER
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS buffers_by_expiry ON buffers (expires_at) WHERE expires_at IS NOT NULL;
+            """);
+        // A rowid table: chunks of up to 1 MiB would make a WITHOUT ROWID tree deep (earlier versions' layout,
+        // migrated here).
+        const string chunks = """
             CREATE TABLE IF NOT EXISTS buffer_chunks (
                 id    TEXT NOT NULL,
                 idx   INTEGER NOT NULL,
                 bytes BLOB NOT NULL,
                 PRIMARY KEY (id, idx)
-            ) WITHOUT ROWID;
-            """);
+            );
+            """;
+        SqliteStore.MigrateToRowid(connection, "buffer_chunks", chunks);
+        SqliteStore.Execute(connection, chunks);
     }
 
     public Task<BufferRow?> GetAsync(string id) => ReadAsync(connection =>

@@ -22,7 +22,7 @@ public sealed class SqliteInvocationStore : IInvocationStore
         readers = new SqliteReaders(connectionString);
         using var connection = SqliteStore.Open(connectionString);
         SqliteStore.Execute(connection, "PRAGMA journal_mode=WAL;");
-        MigrateFromWithoutRowid(connection);
+        SqliteStore.MigrateToRowid(connection, "invocations", Schema);
         SqliteStore.Execute(connection, Schema);
     }
 
@@ -42,31 +42,6 @@ public sealed class SqliteInvocationStore : IInvocationStore
         );
         CREATE INDEX IF NOT EXISTS invocations_by_progress ON invocations (finished, updated_at);
         """;
-
-    /// <summary>Rewrites a table of the earlier WITHOUT ROWID layout into the rowid one, rows unchanged, in one transaction.</summary>
-    private static void MigrateFromWithoutRowid(SqliteConnection connection)
-    {
-        using (var probe = connection.CreateCommand())
-        {
-            probe.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'invocations'";
-            if (probe.ExecuteScalar() is not string sql || !sql.Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase))
-            {
-                return;
-            }
-        }
-
-        using var transaction = connection.BeginTransaction();
-        using var migrate = connection.CreateCommand();
-        migrate.Transaction = transaction;
-        migrate.CommandText = "DROP INDEX IF EXISTS invocations_by_progress; ALTER TABLE invocations RENAME TO invocations_without_rowid;"
-            + Schema + """
-            INSERT INTO invocations (id, owner, finished, version, updated_at, record)
-                SELECT id, owner, finished, version, updated_at, record FROM invocations_without_rowid ORDER BY id;
-            DROP TABLE invocations_without_rowid;
-            """;
-        migrate.ExecuteNonQuery();
-        transaction.Commit();
-    }
 
     public Task InsertAsync(StoredInvocation invocation) =>
         writes.RunAsync((connection, transaction) =>

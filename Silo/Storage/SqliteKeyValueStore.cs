@@ -21,14 +21,19 @@ public sealed class SqliteKeyValueStore : IKeyValueStore
         connectionString = SqliteStore.ConnectionString(databasePath);
         this.writes = writes;
         using var connection = SqliteStore.Open(connectionString);
-        SqliteStore.Execute(connection, """
-            PRAGMA journal_mode=WAL;
+        SqliteStore.Execute(connection, "PRAGMA journal_mode=WAL;");
+        // A rowid table: values of a kilobyte or more would make a WITHOUT ROWID tree deep (earlier versions' layout,
+        // migrated here).
+        const string values = """
             CREATE TABLE IF NOT EXISTS kv (
                 ns    TEXT NOT NULL,
                 key   BLOB NOT NULL,
                 value BLOB NOT NULL,
                 PRIMARY KEY (ns, key)
-            ) WITHOUT ROWID;
+            );
+            """;
+        SqliteStore.MigrateToRowid(connection, "kv", values);
+        SqliteStore.Execute(connection, values + """
             CREATE TABLE IF NOT EXISTS kv_namespaces (
                 ns   TEXT NOT NULL PRIMARY KEY,
                 keys INTEGER NOT NULL

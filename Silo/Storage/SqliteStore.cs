@@ -35,6 +35,49 @@ internal static class SqliteStore
         return connection;
     }
 
+    /// <summary>
+    /// Rewrites <paramref name="table"/>, if an earlier version made it WITHOUT ROWID, into the layout
+    /// <paramref name="schema"/> creates (the same columns in a rowid table), every row kept, in one transaction; its
+    /// indexes are dropped first and made again by <paramref name="schema"/>. WITHOUT ROWID keeps whole rows in the
+    /// tree's interior pages too: right for small rows, but rows of a kilobyte or more make the tree deep, and every
+    /// read and write of a large value pays for it. True when it migrated.
+    /// </summary>
+    public static bool MigrateToRowid(SqliteConnection connection, string table, string schema)
+    {
+        using (var probe = connection.CreateCommand())
+        {
+            probe.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $table";
+            probe.Parameters.AddWithValue("$table", table);
+            if (probe.ExecuteScalar() is not string sql || !sql.Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+        }
+
+        using var transaction = connection.BeginTransaction();
+        var indexes = new List<string>();
+        using (var list = connection.CreateCommand())
+        {
+            list.Transaction = transaction;
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = $table AND sql IS NOT NULL";
+            list.Parameters.AddWithValue("$table", table);
+            using var reader = list.ExecuteReader();
+            while (reader.Read())
+            {
+                indexes.Add(reader.GetString(0));
+            }
+        }
+
+        using var migrate = connection.CreateCommand();
+        migrate.Transaction = transaction;
+        migrate.CommandText = string.Concat(indexes.Select(index => $"DROP INDEX \"{index}\";"))
+            + $"ALTER TABLE {table} RENAME TO {table}_without_rowid;" + schema
+            + $"INSERT INTO {table} SELECT * FROM {table}_without_rowid; DROP TABLE {table}_without_rowid;";
+        migrate.ExecuteNonQuery();
+        transaction.Commit();
+        return true;
+    }
+
     public static void Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
