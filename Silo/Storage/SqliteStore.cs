@@ -75,6 +75,9 @@ internal static class SqliteStore
             + $"INSERT INTO {table} SELECT * FROM {table}_without_rowid; DROP TABLE {table}_without_rowid;";
         migrate.ExecuteNonQuery();
         transaction.Commit();
+        // The rewrite is the whole table in the log: copied back into the store now, so continuous backup's next base
+        // holds it rather than shipping it as one transaction of that size.
+        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
         return true;
     }
 
