@@ -35,6 +35,9 @@ public sealed class FunctionDirectory
         return new ValueTask<FunctionInfo?>(SharedLoad(name));
     }
 
+    /// <summary>What this silo last loaded for the name, expired or not (null: nothing): no grain call.</summary>
+    public FunctionInfo? Known(string name) => entries.TryGetValue(name, out var entry) ? entry.Info : null;
+
     public void Invalidate(string name)
     {
         Interlocked.Increment(ref generation);

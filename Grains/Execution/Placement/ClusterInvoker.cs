@@ -238,8 +238,33 @@ public sealed class ClusterInvoker : IDisposable
     private static InvocationResult NoSiloFor(FunctionKind kind) =>
         InvocationResult.Failed(InvocationOutcome.Unavailable, $"no silo of the cluster can run {PlatformMetrics.KindName(kind)} functions");
 
-    private async Task<bool> IsIdempotentAsync(string function) =>
-        !function.StartsWith(TechIds.Prefix, StringComparison.Ordinal) && (await directory.GetAsync(function))?.Current.Idempotent == true;
+    /// <summary>
+    /// Asked right after a silo failed under a call, when the function's own grain may have been on that silo: what this
+    /// silo last knew of the function serves, even expired (whether a function is idempotent rarely changes), and a
+    /// lookup that fails answers no (the call's failure stands).
+    /// </summary>
+    private async Task<bool> IsIdempotentAsync(string function)
+    {
+        if (function.StartsWith(TechIds.Prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (directory.Known(function) is { } known)
+        {
+            return known.Current.Idempotent;
+        }
+
+        try
+        {
+            return (await directory.GetAsync(function))?.Current.Idempotent == true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            logger.LogWarning("Whether {Function} may run again could not be read after its silo failed: {Reason}", function, e.Message);
+            return false;
+        }
+    }
 
     /// <summary>The call's result, and whether the silo (not the guest) failed, so that the call may not have run.</summary>
     private async Task<(InvocationResult Result, bool SiloFailed)> RemoteAsync(SiloAddress silo, InvocationRequest request)
