@@ -39,8 +39,7 @@ public sealed class SqliteBufferStore : IBufferStore
                 PRIMARY KEY (id, idx)
             );
             """;
-        SqliteStore.MigrateToRowid(connection, "buffer_chunks", chunks);
-        SqliteStore.Execute(connection, chunks);
+        SqliteStore.CreateRowidTable(connection, "buffer_chunks", chunks);
     }
 
     public Task<BufferRow?> GetAsync(string id) => ReadAsync(connection =>

@@ -22,8 +22,7 @@ public sealed class SqliteInvocationStore : IInvocationStore
         readers = new SqliteReaders(connectionString);
         using var connection = SqliteStore.Open(connectionString);
         SqliteStore.Execute(connection, "PRAGMA journal_mode=WAL;");
-        SqliteStore.MigrateToRowid(connection, "invocations", Schema);
-        SqliteStore.Execute(connection, Schema);
+        SqliteStore.CreateRowidTable(connection, "invocations", Schema);
     }
 
     /// <summary>

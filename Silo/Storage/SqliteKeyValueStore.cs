@@ -32,8 +32,8 @@ public sealed class SqliteKeyValueStore : IKeyValueStore
                 PRIMARY KEY (ns, key)
             );
             """;
-        SqliteStore.MigrateToRowid(connection, "kv", values);
-        SqliteStore.Execute(connection, values + """
+        SqliteStore.CreateRowidTable(connection, "kv", values);
+        SqliteStore.Execute(connection, """
             CREATE TABLE IF NOT EXISTS kv_namespaces (
                 ns   TEXT NOT NULL PRIMARY KEY,
                 keys INTEGER NOT NULL

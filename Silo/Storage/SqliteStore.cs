@@ -36,13 +36,21 @@ internal static class SqliteStore
     }
 
     /// <summary>
-    /// Rewrites <paramref name="table"/>, if an earlier version made it WITHOUT ROWID, into the layout
-    /// <paramref name="schema"/> creates (the same columns in a rowid table), every row kept, in one transaction; its
-    /// indexes are dropped first and made again by <paramref name="schema"/>. WITHOUT ROWID keeps whole rows in the
-    /// tree's interior pages too: right for small rows, but rows of a kilobyte or more make the tree deep, and every
-    /// read and write of a large value pays for it. True when it migrated.
+    /// Makes <paramref name="table"/> (and its indexes) as <paramref name="schema"/> says: a rowid table. One an earlier
+    /// version made WITHOUT ROWID is first rewritten into that layout, every row kept, in one transaction (its indexes
+    /// dropped and made again). WITHOUT ROWID keeps whole rows in the tree's interior pages too: right for small rows,
+    /// but rows of a kilobyte or more make the tree deep, and every read and write of a large value pays for it.
     /// </summary>
-    public static bool MigrateToRowid(SqliteConnection connection, string table, string schema)
+    public static void CreateRowidTable(SqliteConnection connection, string table, string schema)
+    {
+        if (!MigrateToRowid(connection, table, schema))
+        {
+            Execute(connection, schema);
+        }
+    }
+
+    /// <summary>The rewrite of <see cref="CreateRowidTable"/>; false when the table is not of the earlier layout.</summary>
+    private static bool MigrateToRowid(SqliteConnection connection, string table, string schema)
     {
         using (var probe = connection.CreateCommand())
         {
