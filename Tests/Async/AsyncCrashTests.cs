@@ -45,13 +45,9 @@ public sealed class AsyncCrashTests
         Assert.Equal("pending", (await client.InvocationAsync(queued[0]))["state"]!.GetValue<string>());
         await server.KillHardAsync();
         // A row this version cannot read (damaged on disk, say) is left alone and does not hold up the others.
-        using (var store = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(server.DataDirectory, "moc.db")};Pooling=False"))
+        using (var store = SqliteFile.Open(Path.Combine(server.DataDirectory, "moc.db")))
         {
-            store.Open();
-            using var damage = store.CreateCommand();
-            damage.CommandText = "UPDATE invocations SET record = CAST('{\"id\": 12' AS BLOB) WHERE id = $id";
-            damage.Parameters.AddWithValue("$id", damaged);
-            Assert.Equal(1, damage.ExecuteNonQuery());
+            SqliteFile.Execute(store, "UPDATE invocations SET record = CAST('{\"id\": 12' AS BLOB) WHERE id = $id", ("$id", damaged));
         }
 
         await server.RestartAsync();

@@ -24,11 +24,9 @@ public sealed class SqliteInvocationStoreTests : InvocationStoreContract, IDispo
     {
         var database = Path.Combine(directory, "old.db");
         var connectionString = new SqliteConnectionStringBuilder { DataSource = database, Pooling = false }.ToString();
-        using (var old = new SqliteConnection(connectionString))
+        using (var old = SqliteFile.Open(database))
         {
-            old.Open();
-            using var create = old.CreateCommand();
-            create.CommandText = """
+            SqliteFile.Execute(old, """
                 PRAGMA journal_mode=WAL;
                 CREATE TABLE invocations (
                     id TEXT NOT NULL PRIMARY KEY, owner TEXT NOT NULL, finished INTEGER NOT NULL, version INTEGER NOT NULL,
@@ -37,8 +35,7 @@ public sealed class SqliteInvocationStoreTests : InvocationStoreContract, IDispo
                 CREATE INDEX invocations_by_progress ON invocations (finished, updated_at);
                 INSERT INTO invocations VALUES ('0000000000000000000000000000000a', 'silo-a', 0, 3, 1000, CAST('{"a":1}' AS BLOB));
                 INSERT INTO invocations VALUES ('0000000000000000000000000000000b', 'silo-b', 1, 7, 2000, CAST('{"b":2}' AS BLOB));
-                """;
-            create.ExecuteNonQuery();
+                """);
         }
 
         var migrated = new SqliteInvocationStore(database, new SqliteCommitQueue(connectionString));
@@ -52,8 +49,7 @@ public sealed class SqliteInvocationStoreTests : InvocationStoreContract, IDispo
         Assert.True(await migrated.ReplaceAsync(pending with { Version = 4, Finished = true }));
         Assert.Empty(await migrated.UnfinishedAsync(10));
 
-        using var check = new SqliteConnection(connectionString);
-        check.Open();
+        using var check = SqliteFile.Open(database);
         using var schema = check.CreateCommand();
         schema.CommandText = "SELECT group_concat(name || ':' || sql, ' | ') FROM sqlite_master WHERE tbl_name LIKE 'invocations%'";
         var sql = (string)schema.ExecuteScalar()!;

@@ -24,9 +24,9 @@ public sealed class RowidMigrationTests : IDisposable
     {
         var database = Path.Combine(directory, "moc.db");
         var large = Enumerable.Range(0, 3000).Select(i => (byte)i).ToArray();
-        using (var old = Open(database))
+        using (var old = SqliteFile.Open(database))
         {
-            Execute(old, """
+            SqliteFile.Execute(old, """
                 PRAGMA journal_mode=WAL;
                 CREATE TABLE kv (ns TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY (ns, key)) WITHOUT ROWID;
                 CREATE TABLE kv_namespaces (ns TEXT NOT NULL PRIMARY KEY, keys INTEGER NOT NULL) WITHOUT ROWID;
@@ -40,10 +40,10 @@ public sealed class RowidMigrationTests : IDisposable
                 """);
             foreach (var (key, value) in new[] { ("b", large), ("a", "small"u8.ToArray()), ("c", "third"u8.ToArray()) })
             {
-                Insert(old, "INSERT INTO kv VALUES ('app', $key, $value)", KeyValueKeys.Bytes(key), value);
+                SqliteFile.Execute(old, "INSERT INTO kv VALUES ('app', $key, $value)", ("$key", KeyValueKeys.Bytes(key)), ("$value", value));
             }
 
-            Insert(old, "INSERT INTO buffer_chunks VALUES ('0123456789abcdef0123456789abcdef', 0, $value)", [], large);
+            SqliteFile.Execute(old, "INSERT INTO buffer_chunks VALUES ('0123456789abcdef0123456789abcdef', 0, $value)", ("$value", large));
         }
 
         var writes = new SqliteCommitQueue(new SqliteConnectionStringBuilder { DataSource = database }.ToString());
@@ -64,7 +64,7 @@ public sealed class RowidMigrationTests : IDisposable
         Assert.Equal("abc"u8.ToArray(), await buffers.ReadChunkAsync("0123456789abcdef0123456789abcdef", 1));
         Assert.Equal([3000, 3], await buffers.ChunkLengthsAsync("0123456789abcdef0123456789abcdef"));
 
-        using var check = Open(database);
+        using var check = SqliteFile.Open(database);
         Assert.DoesNotContain("WITHOUT ROWID", Schema(check, "kv"), StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("WITHOUT ROWID", Schema(check, "buffer_chunks"), StringComparison.OrdinalIgnoreCase);
         Assert.Contains("WITHOUT ROWID", Schema(check, "kv_namespaces"), StringComparison.OrdinalIgnoreCase);
@@ -75,33 +75,6 @@ public sealed class RowidMigrationTests : IDisposable
 
         // Opened again, nothing moves.
         Assert.Equal(large, await new SqliteKeyValueStore(database, writes).GetAsync("app", "b"));
-    }
-
-    private static SqliteConnection Open(string path)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        connection.Open();
-        return connection;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
-    private static void Insert(SqliteConnection connection, string sql, byte[] key, byte[] value)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        if (sql.Contains("$key", StringComparison.Ordinal))
-        {
-            command.Parameters.AddWithValue("$key", key);
-        }
-
-        command.Parameters.AddWithValue("$value", value);
-        command.ExecuteNonQuery();
     }
 
     private static string Schema(SqliteConnection connection, string table)

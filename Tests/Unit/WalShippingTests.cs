@@ -21,24 +21,24 @@ public sealed class WalShippingTests : IDisposable
     public void A_compacted_shipment_and_an_older_frame_for_frame_one_restore_the_same_store()
     {
         var live = Path.Combine(folder, "live.db");
-        using var connection = Open(live);
-        Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);");
-        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
+        using var connection = SqliteFile.Open(live);
+        SqliteFile.Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);");
+        SqliteFile.Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
         var baseCopy = Path.Combine(folder, "base.db");
         File.Copy(live, baseCopy);
 
         // Inserts that grow the table, many rewrites of the same rows, and deletes: one batch of whole transactions.
         for (var i = 0; i < 300; i++)
         {
-            Execute(connection, $"INSERT INTO t(k, v) VALUES ({i}, '{new string('a', 200)}{i}')");
+            SqliteFile.Execute(connection, $"INSERT INTO t(k, v) VALUES ({i}, '{new string('a', 200)}{i}')");
         }
 
         for (var round = 0; round < 20; round++)
         {
-            Execute(connection, $"UPDATE t SET v = 'round {round} ' || k WHERE k % 7 = {round % 7}");
+            SqliteFile.Execute(connection, $"UPDATE t SET v = 'round {round} ' || k WHERE k % 7 = {round % 7}");
         }
 
-        Execute(connection, "DELETE FROM t WHERE k >= 250");
+        SqliteFile.Execute(connection, "DELETE FROM t WHERE k >= 250");
         var expected = Dump(connection);
 
         var wal = File.ReadAllBytes(live + "-wal");
@@ -68,7 +68,7 @@ public sealed class WalShippingTests : IDisposable
 
             var restored = Path.Combine(folder, name + ".db");
             ContinuousRestore.Restore(backups, restored, null, NullLogger.Instance);
-            using var check = Open(restored);
+            using var check = SqliteFile.Open(restored);
             Assert.Equal(expected, Dump(check));
         }
     }
@@ -78,13 +78,13 @@ public sealed class WalShippingTests : IDisposable
     {
         var live = Path.Combine(folder, "big.db");
         var backups = Path.Combine(folder, "big-backups");
-        using var connection = Open(live);
-        Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b(k INTEGER PRIMARY KEY, v BLOB);");
+        using var connection = SqliteFile.Open(live);
+        SqliteFile.Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b(k INTEGER PRIMARY KEY, v BLOB);");
         using var backup = new ContinuousBackup(live, backups, new MyOwnCluster.Silo.Backup.BackupOptions(), NullLogger<ContinuousBackup>.Instance);
         backup.Tick();
         for (var i = 0; i < 200; i++)
         {
-            Execute(connection, $"INSERT INTO t(k, v) VALUES ({i}, 'before {i}')");
+            SqliteFile.Execute(connection, $"INSERT INTO t(k, v) VALUES ({i}, 'before {i}')");
         }
 
         // Ten MiB in one transaction: more than a shipment reads before it looks for a commit.
@@ -99,7 +99,7 @@ public sealed class WalShippingTests : IDisposable
 
         for (var i = 200; i < 300; i++)
         {
-            Execute(connection, $"INSERT INTO t(k, v) VALUES ({i}, 'after {i}')");
+            SqliteFile.Execute(connection, $"INSERT INTO t(k, v) VALUES ({i}, 'after {i}')");
         }
 
         backup.Tick();
@@ -109,26 +109,12 @@ public sealed class WalShippingTests : IDisposable
 
         var restored = Path.Combine(folder, "big-restored.db");
         ContinuousRestore.Restore(backups, restored, null, NullLogger.Instance);
-        using var check = Open(restored);
+        using var check = SqliteFile.Open(restored);
         Assert.Equal(expected, Dump(check));
         using var read = check.CreateCommand();
         read.CommandText = "SELECT v FROM b WHERE k = 1";
         Assert.True(big.AsSpan().SequenceEqual((byte[])read.ExecuteScalar()!), "the large transaction's blob came back different");
         Assert.True(Directory.GetFiles(Directory.GetDirectories(backups).Single(), "*.seg").Length >= 3, "the small transactions were not shipped apart from the large one");
-    }
-
-    private static SqliteConnection Open(string path)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        connection.Open();
-        return connection;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 
     private static List<string> Dump(SqliteConnection connection)
