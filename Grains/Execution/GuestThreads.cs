@@ -10,8 +10,8 @@ namespace MyOwnCluster.Execution;
 /// calling pool thread while fewer than <see cref="InlineLimit"/> guests do (the common case, no thread hop); beyond
 /// that it runs on a thread of this class's own, which grows on demand up to <see cref="MaxThreads"/>, runs at nice 10
 /// and shares the CPU with the others by the kernel's scheduler. Once every inline slot is taken, the pool's minimum is
-/// raised (until the constructor's reserveFor has passed since they last were all taken) so that the threads inline guests hold are not all it has. A
-/// call made by a running guest (call_function, a bound import) always runs inline on its caller's thread.
+/// raised (until the constructor's reserveFor has passed since they last were all taken) so that the threads inline
+/// guests hold are not all it has. A call made by a running guest (call_function, a bound import) always runs inline on its caller's thread.
 /// </summary>
 internal sealed partial class GuestThreads : IDisposable
 {
