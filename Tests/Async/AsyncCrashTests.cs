@@ -100,14 +100,12 @@ public sealed class AsyncCrashTests
     /// <summary>A plain-HTTP listener on 127.0.0.1 that keeps the first JSON body POSTed to it.</summary>
     private sealed class CallbackReceiver : IDisposable
     {
-        private readonly HttpListener listener = new();
+        private readonly HttpListener listener;
 
         public CallbackReceiver()
         {
-            var port = ServerProcess.FreePort();
+            listener = LoopbackListener.Start(out var port);
             Url = $"http://127.0.0.1:{port}/done";
-            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            listener.Start();
             _ = Task.Run(ServeAsync);
         }
 

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using MyOwnCluster.Tests.Support;
 
 namespace MyOwnCluster.Tests.Cli;
 
@@ -69,7 +69,7 @@ public sealed class CliConnectionTests : IAsyncLifetime
     [Fact]
     public async Task Connection_refused_gives_a_clear_message()
     {
-        var port = UnusedPort();
+        var port = ServerProcess.FreePort();
 
         var run = await CliRunner.RunWithEnvironmentAsync(null, "list", "--server", $"https://127.0.0.1:{port}", "--token", "t");
 
@@ -110,12 +110,5 @@ public sealed class CliConnectionTests : IAsyncLifetime
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("--server", run.Stderr);
-    }
-
-    private static int UnusedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

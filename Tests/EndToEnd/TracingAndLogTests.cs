@@ -142,17 +142,15 @@ public sealed class TracingAndLogTests
     /// <summary>Answers OTLP/HTTP exports with 200 and keeps the trace payloads (protobuf: strings are plain UTF-8 inside).</summary>
     private sealed class FakeOtlpCollector : IDisposable
     {
-        private readonly HttpListener listener = new();
+        private readonly HttpListener listener;
         private readonly ConcurrentQueue<string> traces = new();
         private readonly ConcurrentQueue<OtlpSpan> spans = new();
         private readonly ConcurrentQueue<string> metrics = new();
 
         public FakeOtlpCollector()
         {
-            var port = FreePort();
+            listener = LoopbackListener.Start(out var port);
             Endpoint = $"http://127.0.0.1:{port}/";
-            listener.Prefixes.Add(Endpoint);
-            listener.Start();
             _ = Task.Run(ServeAsync);
         }
 
@@ -200,13 +198,6 @@ public sealed class TracingAndLogTests
                 context.Response.ContentType = "application/x-protobuf";
                 context.Response.Close();
             }
-        }
-
-        private static int FreePort()
-        {
-            using var socket = new TcpListener(IPAddress.Loopback, 0);
-            socket.Start();
-            return ((IPEndPoint)socket.LocalEndpoint).Port;
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace MyOwnCluster.Tests.Support;
@@ -10,15 +9,14 @@ namespace MyOwnCluster.Tests.Support;
 /// </summary>
 public sealed class LocalHttpServer : IDisposable
 {
-    private readonly HttpListener listener = new();
+    private readonly HttpListener listener;
     private readonly Task serving;
     private int hits;
 
     public LocalHttpServer()
     {
-        Port = FreePort();
-        listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        listener.Start();
+        listener = LoopbackListener.Start(out var port);
+        Port = port;
         serving = Task.Run(ServeAsync);
     }
 
@@ -105,12 +103,5 @@ public sealed class LocalHttpServer : IDisposable
         response.ContentLength64 = body.Length;
         await response.OutputStream.WriteAsync(body);
         response.Close();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -254,7 +254,6 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A loopback TCP port nothing listens on right now.</summary>
     /// <summary>
     /// A port nothing listens on now and that this process has not handed out before: the kernel may hand the same
     /// ephemeral port to two quick asks in a row (a server then found its HTTPS and silo ports equal).
