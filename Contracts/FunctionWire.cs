@@ -63,10 +63,13 @@ public sealed record KvmCheckResult(bool Available, int ApiVersion, string Messa
 public sealed record FileEntry(string Name, string Type, long Size);
 
 /// <summary>
-/// <c>GET function/{name}/logs?after=N</c>: the function's kept log lines on the answering silo with a sequence above N,
+/// <c>GET function/{name}/logs?after=N</c>: the function's kept log lines on every active silo with a sequence above N,
 /// oldest first; <c>next</c> is the N to ask with next time.
 /// </summary>
 public sealed record LogPage(IReadOnlyList<LogLine> Lines, long Next);
 
-/// <summary>One guest log line (print_debug, host-function errors); <c>sequence</c> grows by one per line on a silo.</summary>
+/// <summary>
+/// One guest log line (print_debug, host-function errors); <c>sequence</c> is the microseconds since 1970 when its silo
+/// kept it, rising with every line of that silo.
+/// </summary>
 public sealed record LogLine(long Sequence, DateTimeOffset At, string Level, string Text);

@@ -30,12 +30,12 @@ public sealed record ScheduleStatus(string Name, string When, string Function, D
 /// <summary>The kept backups of this silo's store; null in the report when the silo takes none (a PostgreSQL cluster).</summary>
 public sealed record BackupStatus(int Kept, BackupFile? Newest, ContinuousBackupStatus? Continuous = null);
 
-/// <summary>Call statistics of one function on the answering silo since it started; <c>kind</c> is null for names no longer registered.</summary>
+/// <summary>Call statistics of one function on every active silo since it started, added up; <c>kind</c> is null for names no longer registered.</summary>
 public sealed record FunctionStatus(string Name, string? Kind, long Calls, long Errors, double MeanMs, double P50Ms, double P95Ms, double MaxMs);
 
 public sealed record RouteStatus(string Method, string Path, string Target, string Name);
 
-/// <summary><c>GET function/{name}/stats</c>: the function's last hour on the answering silo, one point a minute, oldest first.</summary>
+/// <summary><c>GET function/{name}/stats</c>: the function's last hour on every active silo, added up, one point a minute, oldest first.</summary>
 public sealed record FunctionHistory(string Name, IReadOnlyList<FunctionMinute> Minutes);
 
 /// <summary>One minute of a function's calls: count, errors, latency percentiles (upper bounds of power-of-two buckets).</summary>

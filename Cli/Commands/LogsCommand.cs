@@ -3,7 +3,7 @@ using System.Globalization;
 
 namespace MyOwnCluster.Cli.Commands;
 
-/// <summary><c>logs NAME [--follow]</c>: a function's recent log lines on the answering silo, then (with --follow) new ones as they come.</summary>
+/// <summary><c>logs NAME [--follow]</c>: a function's recent log lines on every silo, then (with --follow) new ones as they come.</summary>
 internal static class LogsCommand
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);

@@ -13,7 +13,7 @@ namespace MyOwnCluster.Gateway.Api;
 
 /// <summary>
 /// <c>GET status</c>: what runs here, for operators and the dashboard: the cluster's silos, this silo (version, uptime,
-/// KVM), counts of functions, blobs, plugs, filters and schedules, the routes and filters, and per-function call statistics since this silo started.
+/// KVM), counts of functions, blobs, plugs, filters and schedules, the routes and filters, and per-function call statistics of every silo since it started.
 /// </summary>
 public static class StatusEndpoints
 {
@@ -30,7 +30,9 @@ public static class StatusEndpoints
         var routes = await routesTask;
         var filters = (await filtersTask).Filters;
         var hosts = await hostsTask;
-        var loads = await Task.WhenAll(hosts.Select(h => LoadOfAsync(grains, h.SiloAddress)));
+        var loadsTask = EverySilo.AskEachAsync(grains, hosts.Select(h => h.SiloAddress), e => e.GetLoadAsync());
+        var counts = await EverySilo.AskAsync(grains, hosts.Select(h => h.SiloAddress), e => e.GetFunctionCountsAsync());
+        var loads = await loadsTask;
         var schedules = await schedulesTask;
         var backups = services.GetService<IStoreBackups>()?.List();
 
@@ -43,25 +45,12 @@ public static class StatusEndpoints
                 CallTree.LiveBuffers),
             hosts.Select((h, i) => new ClusterSilo(h.SiloAddress.ToString(), h.SiloName, h.Status.ToString(), h.StartTime, Execution(loads[i]))).ToArray(),
             new StatusCounts(functions.Length, catalog.Count, routes.Plugs.Count, filters.Count, schedules.Length),
-            FunctionRows(functions, metrics.Stats.Snapshot()),
+            FunctionRows(functions, FunctionStats.Merge(counts.SelectMany(c => c))),
             routes.Plugs.Select(p => new RouteStatus(p.Method, p.Path, p.Target == PlugTarget.File ? "file" : "function", p.Name)).ToArray(),
             filters.Select(f => new FilterStatus(f.Id, f.Name, f.StartFunction, f.Paths)).ToArray(),
             schedules,
             backups is null ? null : new BackupStatus(backups.Count, backups.Count > 0 ? backups[0] : null,
                 services.GetService<IContinuousBackup>()?.Status)));
-    }
-
-    /// <summary>A silo's execution load as its executor reports it; null when it does not answer within a second.</summary>
-    private static async Task<SiloLoad?> LoadOfAsync(IGrainFactory grains, SiloAddress silo)
-    {
-        try
-        {
-            return await grains.GetGrain<ISiloExecutorGrain>(silo.ToParsableString()).GetLoadAsync().WaitAsync(TimeSpan.FromSeconds(1));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return null;
-        }
     }
 
     private static SiloExecution? Execution(SiloLoad? load) => load is null ? null : new SiloExecution(

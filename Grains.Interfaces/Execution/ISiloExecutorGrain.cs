@@ -5,7 +5,7 @@ namespace MyOwnCluster.Execution;
 
 /// <summary>
 /// A silo's executor (key: the silo's address, <c>SiloAddress.ToParsableString()</c>; always activated on that silo):
-/// runs calls the cluster placed there and reports the silo's load. Calls interleave: each runs on the silo's engines.
+/// runs calls the cluster placed there, reports the silo's load and what functions did on it (call counts, logs). Calls interleave: each runs on the silo's engines.
 /// </summary>
 public interface ISiloExecutorGrain : IGrainWithStringKey
 {
@@ -25,6 +25,18 @@ public interface ISiloExecutorGrain : IGrainWithStringKey
     /// <summary>Drops what this silo's engines keep for these versions (their function was deleted).</summary>
     [AlwaysInterleave]
     Task ForgetAsync(IReadOnlyList<string> techIds);
+
+    /// <summary>Every function's calls on this silo since it started.</summary>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<FunctionCounts>> GetFunctionCountsAsync();
+
+    /// <summary>The function's minutes on this silo up to <paramref name="nowMinute"/> (Unix minutes) within the last hour; only minutes with calls.</summary>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<MinuteCounts>> GetFunctionHourAsync(string function, long nowMinute);
+
+    /// <summary>The function's log lines kept on this silo with a sequence above <paramref name="after"/>, oldest first.</summary>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<KeptLogLine>> GetFunctionLogsAsync(string function, long after);
 }
 
 /// <summary>

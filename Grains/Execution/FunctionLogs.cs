@@ -30,20 +30,41 @@ public sealed class FunctionLogs
             ring = rings.GetOrAdd(function, _ => new Ring());
         }
 
-        var line = new LogLine(
-            Interlocked.Increment(ref sequence), DateTimeOffset.UtcNow, level, text.Length <= MaxLineChars ? text : text[..MaxLineChars] + "…");
-        ring.Add(line);
+        ring.Add(this, level, text.Length <= MaxLineChars ? text : text[..MaxLineChars] + "…");
     }
 
     /// <summary>The function's kept lines with a sequence above <paramref name="after"/>, oldest first.</summary>
-    public IReadOnlyList<LogLine> After(string function, long after) =>
+    public IReadOnlyList<KeptLogLine> After(string function, long after) =>
         rings.TryGetValue(function, out var ring) ? ring.After(after) : [];
+
+    /// <summary>
+    /// The lines of several silos with a sequence above <paramref name="after"/> in one list, ordered by sequence
+    /// (the time each was kept, so the silos' lines interleave as they were logged).
+    /// </summary>
+    public static IReadOnlyList<KeptLogLine> Merge(IEnumerable<IReadOnlyList<KeptLogLine>> silos, long after) =>
+        silos.SelectMany(lines => lines).Where(l => l.Sequence > after).OrderBy(l => l.Sequence).ThenBy(l => l.At).ToArray();
+
+    /// <summary>Microseconds since 1970, or one more than the last sequence when the clock has not moved past it.</summary>
+    private long NextSequence(DateTimeOffset now)
+    {
+        var micros = (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / (TimeSpan.TicksPerMillisecond / 1000);
+        while (true)
+        {
+            var last = Volatile.Read(ref sequence);
+            var next = Math.Max(micros, last + 1);
+            if (Interlocked.CompareExchange(ref sequence, next, last) == last)
+            {
+                return next;
+            }
+        }
+    }
 
     private sealed class Ring
     {
-        private readonly Queue<LogLine> lines = new();
+        private readonly Queue<KeptLogLine> lines = new();
 
-        public void Add(LogLine line)
+        /// <summary>The sequence is taken under the ring's lock, so the ring holds its lines in sequence order.</summary>
+        public void Add(FunctionLogs logs, string level, string text)
         {
             lock (lines)
             {
@@ -52,11 +73,12 @@ public sealed class FunctionLogs
                     lines.Dequeue();
                 }
 
-                lines.Enqueue(line);
+                var now = DateTimeOffset.UtcNow;
+                lines.Enqueue(new KeptLogLine(logs.NextSequence(now), now, level, text));
             }
         }
 
-        public LogLine[] After(long after)
+        public KeptLogLine[] After(long after)
         {
             lock (lines)
             {

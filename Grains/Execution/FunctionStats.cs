@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace MyOwnCluster.Execution;
 
-/// <summary>One function's counters since the silo started, as the status API shows them.</summary>
+/// <summary>One function's counters since the silos started, as the status API shows them.</summary>
 public sealed record FunctionStatsSnapshot(string Function, long Calls, long Errors, double MeanMs, double P50Ms, double P95Ms, double MaxMs);
 
 /// <summary>
@@ -33,18 +33,47 @@ public sealed class FunctionStats
         entry.Record(ok, milliseconds);
     }
 
-    /// <summary>The function's last hour on this silo, minute by minute (oldest first); null before it has run here.</summary>
-    public IReadOnlyList<FunctionMinute>? LastHour(string function, DateTimeOffset now) =>
-        entries.TryGetValue(function, out var entry) ? entry.Minutes.History(now.ToUnixTimeSeconds() / 60) : null;
-
-    /// <summary>An hour without calls, for a function that has not run on this silo.</summary>
-    public static IReadOnlyList<FunctionMinute> EmptyHour(DateTimeOffset now) => new FunctionMinutes().History(now.ToUnixTimeSeconds() / 60);
+    /// <summary>The function's minutes with calls on this silo within the hour up to <paramref name="nowMinute"/> (Unix minutes).</summary>
+    public IReadOnlyList<MinuteCounts> Hour(string function, long nowMinute) =>
+        entries.TryGetValue(function, out var entry) ? entry.Minutes.Counts(nowMinute) : [];
 
     /// <summary>The function's mean latency on this silo, null before it has run here.</summary>
     public double? MeanMs(string function) => entries.TryGetValue(function, out var entry) ? entry.MeanMs : null;
 
-    public IReadOnlyList<FunctionStatsSnapshot> Snapshot() =>
-        entries.Select(pair => pair.Value.Snapshot(pair.Key)).OrderBy(s => s.Function, StringComparer.Ordinal).ToArray();
+    /// <summary>Every function's counts on this silo, to add up with other silos' (<see cref="Merge"/>).</summary>
+    public IReadOnlyList<FunctionCounts> Counts() => entries.Select(pair => pair.Value.Counts(pair.Key)).ToArray();
+
+    /// <summary>This silo's statistics, by function name.</summary>
+    public IReadOnlyList<FunctionStatsSnapshot> Snapshot() => Merge(Counts());
+
+    /// <summary>
+    /// Statistics of the counts of several silos added up by function name, ordered by name: a percentile is read
+    /// from the added histograms, so it is the cluster's, not an average of the silos'.
+    /// </summary>
+    public static IReadOnlyList<FunctionStatsSnapshot> Merge(IEnumerable<FunctionCounts> counts) => counts
+        .GroupBy(c => c.Function, StringComparer.Ordinal)
+        .Select(group =>
+        {
+            var histogram = new long[Buckets];
+            long calls = 0, errors = 0, total = 0, maxMicroseconds = 0;
+            foreach (var count in group)
+            {
+                calls += count.Calls;
+                errors += count.Errors;
+                total += count.TotalMicroseconds;
+                maxMicroseconds = Math.Max(maxMicroseconds, count.MaxMicroseconds);
+                for (var b = 0; b < Math.Min(Buckets, count.Histogram.Length); b++)
+                {
+                    histogram[b] += count.Histogram[b];
+                }
+            }
+
+            var max = maxMicroseconds / 1000.0;
+            return new FunctionStatsSnapshot(group.Key, calls, errors, Math.Round(calls == 0 ? 0 : total / 1000.0 / calls, 3),
+                Percentile(histogram, 0.50, max), Percentile(histogram, 0.95, max), max);
+        })
+        .OrderBy(s => s.Function, StringComparer.Ordinal)
+        .ToArray();
 
     /// <summary>The bucket whose upper bound is the first power of two (times 1 µs) at or above the latency.</summary>
     internal static int BucketOf(double milliseconds)
@@ -121,7 +150,7 @@ public sealed class FunctionStats
 
         public double? MeanMs => Volatile.Read(ref calls) is var n and > 0 ? Volatile.Read(ref totalMicroseconds) / 1000.0 / n : null;
 
-        public FunctionStatsSnapshot Snapshot(string function)
+        public FunctionCounts Counts(string function)
         {
             var counts = new long[Buckets];
             for (var i = 0; i < Buckets; i++)
@@ -129,11 +158,8 @@ public sealed class FunctionStats
                 counts[i] = Volatile.Read(ref histogram[i]);
             }
 
-            var n = Volatile.Read(ref calls);
-            var mean = n == 0 ? 0 : Volatile.Read(ref totalMicroseconds) / 1000.0 / n;
-            var max = Volatile.Read(ref maxMicroseconds) / 1000.0;
-            return new FunctionStatsSnapshot(function, n, Volatile.Read(ref errors), Math.Round(mean, 3),
-                Percentile(counts, 0.50, max), Percentile(counts, 0.95, max), max);
+            return new FunctionCounts(function, Volatile.Read(ref calls), Volatile.Read(ref errors), Volatile.Read(ref totalMicroseconds),
+                Volatile.Read(ref maxMicroseconds), counts);
         }
     }
 }

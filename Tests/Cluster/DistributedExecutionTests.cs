@@ -10,7 +10,8 @@ namespace MyOwnCluster.Tests.Cluster;
 /// offer the Wasm engine (<c>Cluster:Engines</c>) sends every Wasm call to the two workers, first calls and calls a
 /// JavaScript function running on the gateway makes alike; a worker killed in the
 /// middle of a call fails that call with a 503 long before its deadline, unless the function is idempotent, which
-/// then runs again on the other worker; with no silo able to run it, a call is a 503.
+/// then runs again on the other worker; with no silo able to run it, a call is a 503. The gateway's status, function
+/// statistics and logs include what ran on the workers.
 /// </summary>
 public sealed class DistributedExecutionTests
 {
@@ -28,6 +29,16 @@ public sealed class DistributedExecutionTests
               (local.set $i (i64.add (local.get $i) (i64.const 1)))
               (br_if $l (i64.lt_u (local.get $i) (local.get $end))))
             (local.get $n)))
+        """;
+
+    private const string Talker = """
+        (module
+          (import "my-own-cluster" "print_debug" (func $print (param i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "said on a worker")
+          (func (export "_start") (result i32)
+            (drop (call $print (i32.const 16) (i32.const 16)))
+            (i32.const 0)))
         """;
 
     [Fact]
@@ -78,6 +89,25 @@ public sealed class DistributedExecutionTests
         var afterNested = await StatusAsync(client, "executions");
         Assert.Equal(1, afterNested[gateway.SiloPort]);
         Assert.Equal(executions[first.SiloPort] + executions[second.SiloPort] + 1, afterNested[first.SiloPort] + afterNested[second.SiloPort]);
+
+        // The calls ran on the workers, yet the gateway's views count them: status, the function's hour and its logs.
+        var hello = JsonNode.Parse(await client.GetStringAsync(Api.Prefix + "status"))!["functions"]!.AsArray()
+            .Single(f => f!["name"]!.GetValue<string>() == "hello")!;
+        Assert.True(hello["calls"]!.GetValue<long>() >= 20, hello.ToJsonString());
+        var hour = JsonNode.Parse(await client.GetStringAsync(Api.Prefix + "function/hello/stats"))!["minutes"]!.AsArray();
+        Assert.True(hour.Sum(m => m!["calls"]!.GetValue<long>()) >= 20, hour.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("talker", Wat.ToWasm(Talker))).StatusCode);
+        for (var i = 0; i < 4; i++)
+        {
+            using var said = await client.CallAsync(new { name = "talker" });
+            Assert.Equal(HttpStatusCode.OK, said.StatusCode);
+        }
+
+        var logs = JsonNode.Parse(await client.GetStringAsync(Api.Prefix + "function/talker/logs"))!;
+        var lines = logs["lines"]!.AsArray();
+        Assert.Equal(4, lines.Count(l => l!["text"]!.GetValue<string>() == "said on a worker"));
+        Assert.Equal(lines[^1]!["sequence"]!.GetValue<long>(), logs["next"]!.GetValue<long>());
+        Assert.Empty(JsonNode.Parse(await client.GetStringAsync(Api.Prefix + $"function/talker/logs?after={logs["next"]}"))!["lines"]!.AsArray());
 
         // A call that would spin until its 30 s deadline; the worker running it dies.
         Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("spin", Wat.ToWasm(Spin))).StatusCode);

@@ -26,6 +26,32 @@ public sealed class ObservabilityUnitTests
     }
 
     [Fact]
+    public void Stats_of_several_silos_add_up_with_percentiles_of_all_their_calls()
+    {
+        var first = new FunctionStats();
+        var second = new FunctionStats();
+        for (var i = 0; i < 9; i++)
+        {
+            first.Record("f", ok: true, 1.0);
+        }
+
+        second.Record("f", ok: false, 100.0);
+        second.Record("g", ok: true, 3.0);
+
+        var merged = FunctionStats.Merge([.. first.Counts(), .. second.Counts()]);
+
+        Assert.Equal(["f", "g"], merged.Select(s => s.Function));
+        var f = merged[0];
+        Assert.Equal((10L, 1L), (f.Calls, f.Errors));
+        Assert.Equal(10.9, f.MeanMs, precision: 3);
+        Assert.Equal(100.0, f.MaxMs);
+        // Nine calls of 1 ms and one of 100 ms: the median is the 1 ms bucket's bound, the 95th percentile the slow call.
+        Assert.Equal(1.024, f.P50Ms);
+        Assert.Equal(100.0, f.P95Ms);
+        Assert.Equal(1, merged[1].Calls);
+    }
+
+    [Fact]
     public void Stats_table_is_bounded()
     {
         var stats = new FunctionStats();

@@ -2,11 +2,15 @@ using Microsoft.Extensions.Options;
 
 namespace MyOwnCluster.Execution.Placement;
 
-/// <summary>One per silo, on that silo: runs the calls placed here by <see cref="ClusterInvoker"/> on this silo's engines.</summary>
+/// <summary>
+/// One per silo, on that silo: runs the calls placed here by <see cref="ClusterInvoker"/> on this silo's engines, and
+/// answers what functions did here (counts, minutes, log lines) for the gateways' cluster-wide views.
+/// </summary>
 [SiloBoundPlacement]
 [Orleans.Concurrency.Reentrant]
 public sealed class SiloExecutorGrain(
-    FunctionInvoker invoker, ExecutionLoad load, BodyTransfers transfers, IOptions<ExecutionOptions> options, ILocalSiloDetails silo)
+    FunctionInvoker invoker, ExecutionLoad load, BodyTransfers transfers, IOptions<ExecutionOptions> options, ILocalSiloDetails silo,
+    PlatformMetrics metrics)
     : Grain, ISiloExecutorGrain
 {
     /// <summary>How long a large output waits for its caller to read it (the caller reads it as soon as the call returns).</summary>
@@ -51,6 +55,13 @@ public sealed class SiloExecutorGrain(
         invoker.Forget(techIds);
         return Task.CompletedTask;
     }
+
+    public Task<IReadOnlyList<FunctionCounts>> GetFunctionCountsAsync() => Task.FromResult(metrics.Stats.Counts());
+
+    public Task<IReadOnlyList<MinuteCounts>> GetFunctionHourAsync(string function, long nowMinute) =>
+        Task.FromResult(metrics.Stats.Hour(function, nowMinute));
+
+    public Task<IReadOnlyList<KeptLogLine>> GetFunctionLogsAsync(string function, long after) => Task.FromResult(metrics.Logs.After(function, after));
 
     public Task<SiloLoad> GetLoadAsync() => Task.FromResult(load.Snapshot(silo.SiloAddress.ToParsableString(), invoker.Kinds));
 }
