@@ -48,9 +48,9 @@ public static class AsyncEndpoints
         {
             return await read();
         }
-        catch (System.Text.Json.JsonException)
+        catch (UnreadableInvocationException e)
         {
-            throw new ApiException(500, $"invocation '{id}' has a stored record this silo cannot read; it is left as it is");
+            throw new ApiException(500, e.Message);
         }
     }
 

@@ -77,3 +77,25 @@ public interface IAsyncInvocationGrain : IGrainWithIntegerKey
     [Alias("Cancel")]
     Task<AsyncCancelOutcome> CancelAsync(string id);
 }
+
+/// <summary>
+/// An asynchronous invocation whose stored record this silo cannot read (damaged, or written by a newer version): it
+/// is left as it is and not run; asking for it or cancelling it fails with this.
+/// </summary>
+[GenerateSerializer, Alias("moc.UnreadableInvocationException")]
+public sealed class UnreadableInvocationException : Exception
+{
+    public UnreadableInvocationException()
+    {
+    }
+
+    public UnreadableInvocationException(string message)
+        : base(message)
+    {
+    }
+
+    public UnreadableInvocationException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}

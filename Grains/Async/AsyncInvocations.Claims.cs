@@ -97,7 +97,7 @@ public sealed partial class AsyncInvocations
             {
                 record = queued.Known is not null && queued.Record is { } known ? known : InvocationRecord.Read(stored);
             }
-            catch (System.Text.Json.JsonException e)
+            catch (UnreadableInvocationException e)
             {
                 // A row this version cannot read (damaged, or written by a newer one) is left as it is, out of the
                 // batch, and held here so the sweep does not queue it again: the rest of the batch still runs.

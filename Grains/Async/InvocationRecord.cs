@@ -83,9 +83,19 @@ public sealed class InvocationRecord
         AcceptedAt = now,
     };
 
-    public static InvocationRecord Read(StoredInvocation stored) =>
-        JsonSerializer.Deserialize<InvocationRecord>(stored.Record, StoredJson)
-        ?? throw new JsonException($"invocation {stored.Id}: an empty record");
+    /// <summary>The stored record; <see cref="UnreadableInvocationException"/> when it is not one this version can read.</summary>
+    public static InvocationRecord Read(StoredInvocation stored)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<InvocationRecord>(stored.Record, StoredJson) ?? throw new JsonException("an empty record");
+        }
+        catch (JsonException e)
+        {
+            throw new UnreadableInvocationException(
+                $"invocation '{stored.Id}' has a stored record this silo cannot read ({e.Message}); it is left as it is", e);
+        }
+    }
 
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, StoredJson);
 

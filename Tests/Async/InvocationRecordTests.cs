@@ -1,7 +1,9 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using MyOwnCluster.Async;
 using MyOwnCluster.Buffers;
 using MyOwnCluster.Execution;
+using Orleans.Serialization;
 
 namespace MyOwnCluster.Tests.Async;
 
@@ -57,5 +59,23 @@ public sealed class InvocationRecordTests
             (back.StartFunction, back.Mode, back.Input.StatusCode, back.Input.Headers["x"], back.PosixArguments.Single(), back.Environment["K"]));
         Assert.Equal([1, 2], back.Input.Body);
         Assert.Equal(AsyncInvocationState.Pending, InvocationRecord.Read(new StoredInvocation(record.Id, "s", false, 1, DateTimeOffset.UnixEpoch, record.ToBytes())).State);
+    }
+
+    [Fact]
+    public void A_record_this_version_cannot_read_fails_with_its_own_exception_naming_it_and_it_crosses_a_grain_call()
+    {
+        const string id = "01a24edee25c7720b691ec38a9168ee9";
+        var damaged = new StoredInvocation(id, "s", false, 1, DateTimeOffset.UnixEpoch, "{\"id\": 12"u8.ToArray());
+
+        var error = Assert.Throws<UnreadableInvocationException>(() => InvocationRecord.Read(damaged));
+
+        Assert.Contains($"invocation '{id}' has a stored record this silo cannot read", error.Message);
+        // An Orleans client asking for it gets the same exception and message, not a serializer's.
+        using var services = new ServiceCollection()
+            .AddSerializer(s => s.AddAssembly(typeof(UnreadableInvocationException).Assembly)).BuildServiceProvider();
+        var serializer = services.GetRequiredService<Serializer>();
+        var received = serializer.Deserialize<Exception>(serializer.SerializeToArray<Exception>(error));
+        Assert.IsType<UnreadableInvocationException>(received);
+        Assert.Equal(error.Message, received.Message);
     }
 }
