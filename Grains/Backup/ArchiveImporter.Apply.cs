@@ -11,12 +11,19 @@ namespace MyOwnCluster.Backup;
 public sealed partial class ArchiveImporter
 {
     /// <summary>Quotas are checked against what the server holds before anything is written: the usual failure never starts.</summary>
-    private async Task CheckKeyQuotasAsync(IReadOnlyList<ArchiveNamespace> namespaces)
+    private async Task CheckKeyQuotasAsync(IReadOnlyList<NamespaceFile> namespaces)
     {
         foreach (var ns in namespaces)
         {
+            var total = ns.Keys;
             var existing = await grains.GetGrain<IKeyValueGrain>(ns.Namespace).ListKeysAsync("");
-            var total = existing.Union(ns.Entries.Keys, StringComparer.Ordinal).Count();
+            if (existing.Count > 0)
+            {
+                // Keys only: the archive's are read through once more, a batch at a time.
+                var held = existing.ToHashSet(StringComparer.Ordinal);
+                total = held.Count + Reader(ns.EntryName, ns.Path).Batches(KeyValueBatch.MaxOps, BatchBytes, values: false).Sum(b => b.Count(e => !held.Contains(e.Key)));
+            }
+
             if (total > quotas.KvMaxKeysPerNamespace)
             {
                 throw new ArchiveException(
@@ -29,14 +36,14 @@ public sealed partial class ArchiveImporter
     /// Writes everything, the step most likely to be refused (key-value quotas) first. No cancellation: once started,
     /// an import ends applied or undone. Blobs are not undone: content-addressed, unnamed blobs change nothing visible.
     /// </summary>
-    private async Task ApplyAsync(Parsed parsed, ImportJournal journal)
+    private async Task ApplyAsync(Parsed parsed, ImportJournal journal, string spool)
     {
         await Parallel.ForEachAsync(parsed.Blobs.Values, Unstoppable,
             async (blob, _) => await grains.GetGrain<IBlobGrain>(blob.TechId).StoreAsync(blob));
         // One namespace after the other, in name order: a refusal stops the import at a known point.
         foreach (var ns in parsed.Namespaces)
         {
-            await ImportNamespaceAsync(ns, journal);
+            await ImportNamespaceAsync(ns, journal, spool);
         }
 
         var imported = new ConcurrentBag<FunctionInfo>();
@@ -96,38 +103,56 @@ public sealed partial class ArchiveImporter
 
     private static ParallelOptions Unstoppable => new() { MaxDegreeOfParallelism = 64 };
 
-    private async Task ImportNamespaceAsync(ArchiveNamespace ns, ImportJournal journal)
+    /// <summary>
+    /// Writes the namespace's entries a batch at a time. Before each batch, the values it overwrites go to a file of
+    /// the spool directory and the keys it adds to a list, so that an undo can put the namespace back as it was.
+    /// </summary>
+    private async Task ImportNamespaceAsync(NamespaceFile ns, ImportJournal journal, string spool)
     {
         var grain = grains.GetGrain<IKeyValueGrain>(ns.Namespace);
         // Only the keys the archive overwrites need their old value read (none when importing into a fresh server).
         var existing = (await grain.ListKeysAsync("")).ToHashSet(StringComparer.Ordinal);
-        var before = new List<KeyValueEntry>();
+        var overwritten = new OverwrittenValues(Path.Combine(spool, $"{Path.GetFileName(ns.Path)}.before"));
         var added = new List<string>();
-        foreach (var key in ns.Entries.Keys)
-        {
-            if (existing.Contains(key) && await grain.GetAsync(key) is { } old)
-            {
-                before.Add(new KeyValueEntry(key, old));
-            }
-            else
-            {
-                added.Add(key);
-            }
-        }
-
         journal.Add(async () =>
         {
-            await grain.SetManyAsync(before);
             foreach (var chunk in added.Chunk(KeyValueBatch.MaxOps))
             {
                 await grain.ApplyAsync(chunk.Select(KeyValueOp.Delete).ToArray());
             }
+
+            foreach (var batch in overwritten.Batches(KeyValueBatch.MaxOps, BatchBytes))
+            {
+                await grain.SetManyAsync(batch);
+            }
         });
-        var entries = ns.Entries.Select(e => new KeyValueEntry(e.Key, Convert.FromBase64String(e.Value))).ToArray();
-        var outcome = await grain.SetManyAsync(entries);
-        if (outcome != KeyValueWriteOutcome.Stored)
+        try
         {
-            throw new ArchiveException($"namespace '{ns.Namespace}': {GuestKeyValue.Describe(outcome)}");
+            foreach (var batch in Reader(ns.EntryName, ns.Path).Batches(KeyValueBatch.MaxOps, BatchBytes))
+            {
+                foreach (var entry in batch)
+                {
+                    if (existing.Contains(entry.Key) && await grain.GetAsync(entry.Key) is { } old)
+                    {
+                        overwritten.Add(entry.Key, old);
+                    }
+                    else
+                    {
+                        added.Add(entry.Key);
+                    }
+                }
+
+                overwritten.Flush();
+                var outcome = await grain.SetManyAsync(batch);
+                if (outcome != KeyValueWriteOutcome.Stored)
+                {
+                    throw new ArchiveException($"namespace '{ns.Namespace}': {GuestKeyValue.Describe(outcome)}");
+                }
+            }
+        }
+        finally
+        {
+            overwritten.Close();
         }
     }
 
@@ -193,5 +218,63 @@ internal sealed class ImportJournal
         }
 
         return failures;
+    }
+}
+
+/// <summary>
+/// The values an import overwrote in one namespace, appended to a file as it goes (key, then value, length-prefixed)
+/// and read back a batch at a time by the undo: they may be as large as the namespace.
+/// </summary>
+internal sealed class OverwrittenValues(string path)
+{
+    private BinaryWriter? writer;
+    private bool any;
+
+    public void Add(string key, byte[] value)
+    {
+        writer ??= new BinaryWriter(new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 81920));
+        writer.Write(key);
+        writer.Write(value.Length);
+        writer.Write(value);
+        any = true;
+    }
+
+    public void Flush() => writer?.Flush();
+
+    public void Close()
+    {
+        writer?.Dispose();
+        writer = null;
+    }
+
+    public IEnumerable<List<KeyValueEntry>> Batches(int maxEntries, long maxBytes)
+    {
+        Close();
+        if (!any)
+        {
+            yield break;
+        }
+
+        using var reader = new BinaryReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920));
+        var batch = new List<KeyValueEntry>();
+        long bytes = 0;
+        while (reader.BaseStream.Position < reader.BaseStream.Length)
+        {
+            var key = reader.ReadString();
+            var value = reader.ReadBytes(reader.ReadInt32());
+            batch.Add(new KeyValueEntry(key, value));
+            bytes += value.Length;
+            if (batch.Count >= maxEntries || bytes >= maxBytes)
+            {
+                yield return batch;
+                batch = [];
+                bytes = 0;
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            yield return batch;
+        }
     }
 }

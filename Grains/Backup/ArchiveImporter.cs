@@ -23,7 +23,7 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
         Dictionary<string, BlobContent> Blobs,
         ArchivePlug[] Plugs,
         Filter[] Filters,
-        List<ArchiveNamespace> Namespaces,
+        IReadOnlyList<NamespaceFile> Namespaces,
         IReadOnlyList<ScheduleDefinition> Schedules,
         IReadOnlyList<(string Function, byte[] Snapshot)> Trees);
 
@@ -34,32 +34,51 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
     /// </summary>
     public async Task<ArchiveCounts> ImportAsync(Stream input, CancellationToken ct)
     {
-        var parsed = Validate(await ReadEntriesAsync(input, ct));
-        await ArchiveSchedules.CheckFunctionsAsync(grains, parsed.Schedules, parsed.Functions.Keys);
-        await CheckKeyQuotasAsync(parsed.Namespaces);
-        ct.ThrowIfCancellationRequested();
-
-        var journal = new ImportJournal();
+        // Key-value entries wait in files here, read a batch at a time: a namespace may not fit in memory.
+        var spool = Directory.CreateTempSubdirectory("moc-import-").FullName;
         try
         {
-            await ApplyAsync(parsed, journal);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            var failures = await journal.UndoAsync();
-            var undone = failures.Count == 0
-                ? "nothing was imported"
-                : $"{failures.Count} imported parts could not be undone: {string.Join("; ", failures.Distinct())}";
-            throw new ArchiveException($"{(e is ArchiveException ? e.Message : "the import failed: " + e.Message)}; {undone}", e);
-        }
+            var (entries, namespaceFiles) = await ReadEntriesAsync(input, spool, ct);
+            var parsed = Validate(entries, namespaceFiles);
+            await ArchiveSchedules.CheckFunctionsAsync(grains, parsed.Schedules, parsed.Functions.Keys);
+            await CheckKeyQuotasAsync(parsed.Namespaces);
+            ct.ThrowIfCancellationRequested();
 
-        return new ArchiveCounts(parsed.Functions.Count, parsed.Blobs.Count, parsed.Plugs.Length, parsed.Namespaces.Count,
-            parsed.Namespaces.Sum(n => n.Entries.Count), parsed.Filters.Length, parsed.Schedules.Count, parsed.Trees.Count);
+            var journal = new ImportJournal();
+            try
+            {
+                await ApplyAsync(parsed, journal, spool);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                var failures = await journal.UndoAsync();
+                var undone = failures.Count == 0
+                    ? "nothing was imported"
+                    : $"{failures.Count} imported parts could not be undone: {string.Join("; ", failures.Distinct())}";
+                throw new ArchiveException($"{(e is ArchiveException ? e.Message : "the import failed: " + e.Message)}; {undone}", e);
+            }
+
+            return new ArchiveCounts(parsed.Functions.Count, parsed.Blobs.Count, parsed.Plugs.Length, parsed.Namespaces.Count,
+                (int)Math.Min(int.MaxValue, parsed.Namespaces.Sum(n => n.Keys)), parsed.Filters.Length, parsed.Schedules.Count, parsed.Trees.Count);
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
     }
 
-    private static async Task<Dictionary<string, byte[]>> ReadEntriesAsync(Stream input, CancellationToken ct)
+    /// <summary>A <c>kv/</c> entry written to a file of the spool directory, checked, with its namespace and key count.</summary>
+    private sealed record NamespaceFile(string EntryName, string Path, string Namespace, long Keys);
+
+    /// <summary>
+    /// Every entry of the archive: <c>kv/</c> entries go to files in <paramref name="spool"/> (their names in the
+    /// second dictionary), the others (functions, blobs, trees, routes: what the platform holds in memory anyway) into
+    /// arrays.
+    /// </summary>
+    private static async Task<(Dictionary<string, byte[]>, Dictionary<string, string>)> ReadEntriesAsync(Stream input, string spool, CancellationToken ct)
     {
         var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
             await using var gzip = new GZipStream(input, CompressionMode.Decompress, leaveOpen: true);
@@ -83,16 +102,33 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
                     throw new ArchiveException($"archive entry '{name}' has an impossible size {entry.Length}");
                 }
 
+                if (entries.ContainsKey(name) || files.ContainsKey(name))
+                {
+                    throw new ArchiveException($"archive entry '{name}' appears twice");
+                }
+
+                if (name.StartsWith(ArchiveLayout.KeyValueFolder, StringComparison.Ordinal))
+                {
+                    var path = Path.Combine(spool, $"kv-{files.Count}.json");
+                    await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+                    {
+                        if (entry.DataStream is not null)
+                        {
+                            await entry.DataStream.CopyToAsync(file, ct);
+                        }
+                    }
+
+                    files.Add(name, path);
+                    continue;
+                }
+
                 var content = new byte[entry.Length];
                 if (entry.DataStream is not null)
                 {
                     await entry.DataStream.ReadExactlyAsync(content, ct);
                 }
 
-                if (!entries.TryAdd(name, content))
-                {
-                    throw new ArchiveException($"archive entry '{name}' appears twice");
-                }
+                entries.Add(name, content);
             }
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException)
@@ -100,7 +136,7 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
             throw new ArchiveException($"the archive is corrupt or truncated: {e.Message}", e);
         }
 
-        return entries;
+        return (entries, files);
     }
 
     private static string SafeName(string name)
@@ -114,7 +150,7 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
         return name;
     }
 
-    private Parsed Validate(Dictionary<string, byte[]> entries)
+    private Parsed Validate(Dictionary<string, byte[]> entries, Dictionary<string, string> namespaceFiles)
     {
         var manifest = Read<ArchiveManifest>(entries, ArchiveLayout.Manifest);
         if (manifest.Format != ArchiveLayout.Format || manifest.FormatVersion != ArchiveLayout.FormatVersion)
@@ -152,8 +188,7 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
             }
         }
 
-        var namespaces = entries.Keys.Where(k => k.StartsWith(ArchiveLayout.KeyValueFolder, StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal).Select(k => ReadNamespace(entries, k)).ToList();
+        var namespaces = namespaceFiles.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => ReadNamespace(f.Key, f.Value)).ToList();
         // Archives written before schedules existed have no schedules.json.
         var schedules = entries.ContainsKey(ArchiveLayout.Schedules)
             ? ArchiveSchedules.Validate(Read<ArchiveSchedule[]>(entries, ArchiveLayout.Schedules))
@@ -245,34 +280,23 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
         return new BlobContent(techId, info.ContentType, bytes);
     }
 
-    private ArchiveNamespace ReadNamespace(Dictionary<string, byte[]> entries, string entryName)
+    /// <summary>Reads a spooled namespace entry through once, checking every entry, to learn its name and key count.</summary>
+    private NamespaceFile ReadNamespace(string entryName, string path)
     {
-        var ns = Read<ArchiveNamespace>(entries, entryName);
-        if (string.IsNullOrEmpty(ns.Namespace) || ns.Entries is null)
+        var reader = Reader(entryName, path);
+        long keys = 0;
+        foreach (var batch in reader.Batches(KeyValueBatch.MaxOps, BatchBytes, values: false))
         {
-            throw new ArchiveException($"{entryName}: namespace and entries are required");
+            keys += batch.Count;
         }
 
-        foreach (var (key, value) in ns.Entries)
-        {
-            byte[] bytes;
-            try
-            {
-                bytes = Convert.FromBase64String(value);
-            }
-            catch (FormatException)
-            {
-                throw new ArchiveException($"{entryName}: the value of '{key}' is not base64");
-            }
-
-            if (key.Length == 0 || bytes.Length > quotas.KvMaxValueBytes)
-            {
-                throw new ArchiveException($"{entryName}: key '{key}' is empty or its value exceeds Limits:KvMaxValueBytes");
-            }
-        }
-
-        return ns;
+        return new NamespaceFile(entryName, path, reader.Namespace, keys);
     }
+
+    private ArchiveNamespaceReader Reader(string entryName, string path) => new(path, entryName, quotas.KvMaxValueBytes);
+
+    /// <summary>About how many bytes of values one key-value write of an import carries.</summary>
+    private const long BatchBytes = 4 << 20;
 
     private static T Read<T>(Dictionary<string, byte[]> entries, string name)
     {

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
+using System.Text;
 using System.Text.Json;
 using MyOwnCluster.Backup;
 using MyOwnCluster.KeyValue;
@@ -35,6 +36,30 @@ public sealed class ImportUndoTests(ClusterFixture fixture)
         Assert.Equal("before"u8.ToArray(), await first.GetAsync("kept"));
         Assert.Null(await first.GetAsync("added"));
         Assert.Null(await grains.GetGrain<IKeyValueGrain>("undo-b").GetAsync("large"));
+    }
+
+    [Fact]
+    public async Task An_import_undone_after_several_batches_of_a_namespace_puts_back_every_value_it_overwrote_and_removes_every_key_it_added()
+    {
+        var grain = grains.GetGrain<IKeyValueGrain>("undo-c");
+        var held = Enumerable.Range(0, 1500).Select(i => new KeyValueEntry($"k{i:D4}", Encoding.UTF8.GetBytes($"old {i}"))).ToArray();
+        foreach (var chunk in held.Chunk(500))
+        {
+            Assert.Equal(KeyValueWriteOutcome.Stored, await grain.SetManyAsync(chunk));
+        }
+
+        // Three batches' worth: the first 1,500 keys overwrite, the next 1,500 are new.
+        var archive = await ArchiveAsync(
+            Namespace("undo-c", Enumerable.Range(0, 3000).Select(i => ($"k{i:D4}", Encoding.UTF8.GetBytes($"new {i}"))).ToArray()),
+            Namespace("undo-d", ("large", new byte[new KeyValueOptions().KvMaxValueBytes + 1])));
+
+        var importer = new ArchiveImporter(grains, new KeyValueOptions { KvMaxValueBytes = 4 << 20 });
+        var failed = await Assert.ThrowsAsync<ArchiveException>(() => importer.ImportAsync(new MemoryStream(archive), CancellationToken.None));
+
+        Assert.Contains("nothing was imported", failed.Message);
+        Assert.Equal(1500, await grain.CountAsync());
+        Assert.Equal(held.Select(e => (e.Key, Encoding.UTF8.GetString(e.Value))),
+            (await grain.GetSubsetAsync("")).Select(e => (e.Key, Encoding.UTF8.GetString(e.Value))));
     }
 
     private static (string Name, byte[] Content) Namespace(string ns, params (string Key, byte[] Value)[] entries) =>
