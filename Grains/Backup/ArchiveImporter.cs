@@ -63,7 +63,14 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
         }
         finally
         {
-            Directory.Delete(spool, recursive: true);
+            try
+            {
+                Directory.Delete(spool, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left in the temporary directory: the import's own outcome is what the caller needs.
+            }
         }
     }
 
