@@ -24,7 +24,7 @@ public sealed class ArchiveExporter(IGrainFactory grains)
             .Select(f => new ArchiveFilter(f.Id, f.Name, f.StartFunction, f.Data, f.Paths)).ToArray();
         var namespaces = await CountNamespacesAsync();
         var schedules = await ArchiveSchedules.ReadAsync(grains);
-        var trees = await ReadTreesAsync(functions.Keys);
+        var trees = await FunctionsWithTreesAsync(functions.Keys);
         var counts = new ArchiveCounts(
             functions.Count, blobIds.Length, plugs.Length, namespaces.Count, (int)namespaces.Sum(n => n.Keys), filters.Length, schedules.Length,
             trees.Count);
@@ -49,9 +49,13 @@ public sealed class ArchiveExporter(IGrainFactory grains)
             await WriteNamespaceAsync(tar, ns, createdAt, ct);
         }
 
-        foreach (var (function, snapshot) in trees)
+        // Read again, one at a time: a tree may be up to Limits:FileSystemMaxBytes, and there may be many.
+        foreach (var function in trees)
         {
-            await WriteAsync(tar, ArchiveLayout.TreeEntryName(function), snapshot, createdAt, ct);
+            if ((await grains.GetGrain<IFunctionFilesGrain>(function).GetAsync()).Bytes is { Length: > 0 } snapshot)
+            {
+                await WriteAsync(tar, ArchiveLayout.TreeEntryName(function), snapshot, createdAt, ct);
+            }
         }
 
         return counts;
@@ -74,16 +78,15 @@ public sealed class ArchiveExporter(IGrainFactory grains)
         return functions;
     }
 
-    /// <summary>The durable posix file trees of the exported functions that have written files, by function name.</summary>
-    private async Task<List<(string Function, byte[] Snapshot)>> ReadTreesAsync(IEnumerable<string> functions)
+    /// <summary>The exported functions that have written files (their durable posix file trees), for the manifest's count.</summary>
+    private async Task<List<string>> FunctionsWithTreesAsync(IEnumerable<string> functions)
     {
-        var trees = new List<(string, byte[])>();
+        var trees = new List<string>();
         foreach (var function in functions)
         {
-            var tree = await grains.GetGrain<IFunctionFilesGrain>(function).GetAsync();
-            if (tree.Bytes.Length > 0)
+            if ((await grains.GetGrain<IFunctionFilesGrain>(function).GetAsync()).Bytes.Length > 0)
             {
-                trees.Add((function, tree.Bytes));
+                trees.Add(function);
             }
         }
 

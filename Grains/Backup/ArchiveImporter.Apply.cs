@@ -79,12 +79,15 @@ public sealed partial class ArchiveImporter
             .Select(shard => grains.GetGrain<IFunctionCatalogGrain>(shard.Key).SetManyAsync(shard.ToArray())));
 
         // An imported tree replaces the function's tree (a program still running on the old one then finds its save refused).
-        await Parallel.ForEachAsync(parsed.Trees, Unstoppable, async (tree, _) =>
+        // A few at a time, each read from its file: trees are up to Limits:FileSystemMaxBytes each. The tree replaced
+        // waits in a file for the undo.
+        await Parallel.ForEachAsync(parsed.Trees, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (tree, _) =>
         {
             var grain = grains.GetGrain<IFunctionFilesGrain>(tree.Function);
-            var before = await grain.GetAsync();
-            journal.Add(async () => await grain.ReplaceAsync(before.Bytes));
-            await grain.ReplaceAsync(tree.Snapshot);
+            var before = tree.Path + ".before";
+            await File.WriteAllBytesAsync(before, (await grain.GetAsync()).Bytes, CancellationToken.None);
+            journal.Add(async () => await grain.ReplaceAsync(await File.ReadAllBytesAsync(before)));
+            await grain.ReplaceAsync(await File.ReadAllBytesAsync(tree.Path, CancellationToken.None));
         });
 
         await ImportPlugsAsync(parsed.Plugs, journal);

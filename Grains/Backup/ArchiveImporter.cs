@@ -25,7 +25,7 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
         Filter[] Filters,
         IReadOnlyList<NamespaceFile> Namespaces,
         IReadOnlyList<ScheduleDefinition> Schedules,
-        IReadOnlyList<(string Function, byte[] Snapshot)> Trees);
+        IReadOnlyList<(string Function, string Path)> Trees);
 
     /// <summary>
     /// Reads and checks the whole archive (<paramref name="ct"/> may stop that), then applies it to completion: once
@@ -34,7 +34,7 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
     /// </summary>
     public async Task<ArchiveCounts> ImportAsync(Stream input, CancellationToken ct)
     {
-        // Key-value entries wait in files here, read a batch at a time: a namespace may not fit in memory.
+        // Key-value entries and file trees wait in files here: a namespace may not fit in memory, nor every tree at once.
         var spool = Directory.CreateTempSubdirectory("moc-import-").FullName;
         try
         {
@@ -78,9 +78,9 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
     private sealed record NamespaceFile(string EntryName, string Path, string Namespace, long Keys);
 
     /// <summary>
-    /// Every entry of the archive: <c>kv/</c> entries go to files in <paramref name="spool"/> (their names in the
-    /// second dictionary), the others (functions, blobs, trees, routes: what the platform holds in memory anyway) into
-    /// arrays.
+    /// Every entry of the archive: <c>kv/</c> and <c>trees/</c> entries go to files in <paramref name="spool"/> (their
+    /// paths in the second dictionary), the others (function code, routes, schedules: what the platform holds in
+    /// memory anyway) into arrays.
     /// </summary>
     private static async Task<(Dictionary<string, byte[]>, Dictionary<string, string>)> ReadEntriesAsync(Stream input, string spool, CancellationToken ct)
     {
@@ -114,9 +114,9 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
                     throw new ArchiveException($"archive entry '{name}' appears twice");
                 }
 
-                if (name.StartsWith(ArchiveLayout.KeyValueFolder, StringComparison.Ordinal))
+                if (name.StartsWith(ArchiveLayout.KeyValueFolder, StringComparison.Ordinal) || name.StartsWith(ArchiveLayout.TreesFolder, StringComparison.Ordinal))
                 {
-                    var path = Path.Combine(spool, $"kv-{files.Count}.json");
+                    var path = Path.Combine(spool, $"entry-{files.Count}");
                     await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
                     {
                         if (entry.DataStream is not null)
@@ -157,7 +157,7 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
         return name;
     }
 
-    private Parsed Validate(Dictionary<string, byte[]> entries, Dictionary<string, string> namespaceFiles)
+    private Parsed Validate(Dictionary<string, byte[]> entries, Dictionary<string, string> files)
     {
         var manifest = Read<ArchiveManifest>(entries, ArchiveLayout.Manifest);
         if (manifest.Format != ArchiveLayout.Format || manifest.FormatVersion != ArchiveLayout.FormatVersion)
@@ -195,22 +195,23 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
             }
         }
 
-        var namespaces = namespaceFiles.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => ReadNamespace(f.Key, f.Value)).ToList();
+        var namespaces = files.Where(f => f.Key.StartsWith(ArchiveLayout.KeyValueFolder, StringComparison.Ordinal))
+            .OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => ReadNamespace(f.Key, f.Value)).ToList();
         // Archives written before schedules existed have no schedules.json.
         var schedules = entries.ContainsKey(ArchiveLayout.Schedules)
             ? ArchiveSchedules.Validate(Read<ArchiveSchedule[]>(entries, ArchiveLayout.Schedules))
             : [];
-        return new Parsed(functions, blobs, plugs, ReadFilters(entries), namespaces, schedules, ReadTrees(entries, functions));
+        return new Parsed(functions, blobs, plugs, ReadFilters(entries), namespaces, schedules, ReadTrees(files, functions));
     }
 
     /// <summary>
     /// <c>trees/</c> entries (absent in archives written before trees were exported): each must name a function of the
     /// archive and hold a readable MOCVFS snapshot, or the archive is refused.
     /// </summary>
-    private static List<(string, byte[])> ReadTrees(Dictionary<string, byte[]> entries, SortedDictionary<string, List<ArchiveVersion>> functions)
+    private static List<(string, string)> ReadTrees(Dictionary<string, string> files, SortedDictionary<string, List<ArchiveVersion>> functions)
     {
-        var trees = new List<(string, byte[])>();
-        foreach (var name in entries.Keys.Where(k => k.StartsWith(ArchiveLayout.TreesFolder, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        var trees = new List<(string, string)>();
+        foreach (var (name, path) in files.Where(f => f.Key.StartsWith(ArchiveLayout.TreesFolder, StringComparison.Ordinal)).OrderBy(f => f.Key, StringComparer.Ordinal))
         {
             var function = ArchiveLayout.TreeFunction(name);
             if (function is null || !functions.ContainsKey(function))
@@ -220,14 +221,14 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
 
             try
             {
-                Execution.Wasm.Wasi.Vfs.FromSnapshot(entries[name]);
+                Execution.Wasm.Wasi.Vfs.FromSnapshot(File.ReadAllBytes(path));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 throw new ArchiveException($"{name}: not a readable file tree: {e.Message}");
             }
 
-            trees.Add((function, entries[name]));
+            trees.Add((function, path));
         }
 
         return trees;
