@@ -45,17 +45,21 @@ public static class DurabilityEndpoints
         }
 
         await using var body = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None,
-            81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-        body.Position = 0;
+            0, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         try
         {
+            await ImportStorageException.CopyAsync(context.Request.Body, body, context.RequestAborted);
+            body.Position = 0;
             var counts = await new ArchiveImporter(grains, quotas.Value).ImportAsync(body, context.RequestAborted);
             return ApiJson.Ok(new { imported = counts });
         }
         catch (ArchiveException e)
         {
             return ApiJson.Error(400, e.Message);
+        }
+        catch (ImportStorageException e)
+        {
+            return ApiJson.Error(507, e.Message);
         }
     }
 

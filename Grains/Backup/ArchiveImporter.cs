@@ -117,14 +117,7 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
                 if (name.StartsWith(ArchiveLayout.KeyValueFolder, StringComparison.Ordinal) || name.StartsWith(ArchiveLayout.TreesFolder, StringComparison.Ordinal))
                 {
                     var path = Path.Combine(spool, $"entry-{files.Count}");
-                    await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
-                    {
-                        if (entry.DataStream is not null)
-                        {
-                            await entry.DataStream.CopyToAsync(file, ct);
-                        }
-                    }
-
+                    await SpoolAsync(entry.DataStream, path, ct);
                     files.Add(name, path);
                     continue;
                 }
@@ -144,6 +137,24 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
         }
 
         return (entries, files);
+    }
+
+    private static async Task SpoolAsync(Stream? data, string path, CancellationToken ct)
+    {
+        FileStream file;
+        try
+        {
+            file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
+        }
+        catch (IOException e)
+        {
+            throw ImportStorageException.For(path, e);
+        }
+
+        await using (file)
+        {
+            await ImportStorageException.CopyAsync(data ?? Stream.Null, file, ct);
+        }
     }
 
     private static string SafeName(string name)

@@ -85,3 +85,31 @@ public sealed record ArchiveNamespace(string Namespace, SortedDictionary<string,
 
 /// <summary>An archive that cannot be imported: corrupt, truncated, wrong version, unsafe paths, missing parts.</summary>
 public sealed class ArchiveException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>An import that could not write its temporary files (the disk is full, say): the server's problem, not the archive's.</summary>
+public sealed class ImportStorageException(string message, Exception inner) : Exception(message, inner)
+{
+    public static ImportStorageException For(string path, IOException e) =>
+        new($"the import could not write its temporary files in {Path.GetDirectoryName(path)}: {e.Message}", e);
+
+    /// <summary>
+    /// Copies <paramref name="source"/> into a file the import keeps (opened unbuffered, so closing it has nothing left
+    /// to fail on). A read that fails is the source's (IOException and the like, as read); a write that fails is this.
+    /// </summary>
+    public static async Task CopyAsync(Stream source, FileStream target, CancellationToken ct)
+    {
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await source.ReadAsync(buffer, ct)) > 0)
+        {
+            try
+            {
+                await target.WriteAsync(buffer.AsMemory(0, read), ct);
+            }
+            catch (IOException e)
+            {
+                throw For(target.Name, e);
+            }
+        }
+    }
+}

@@ -116,6 +116,48 @@ public sealed class ExportImportTests
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Api.Prefix + "schedule/orphan")).StatusCode);
     }
 
+    [RootFact]
+    public async Task An_import_whose_temporary_files_do_not_fit_answers_507_changes_nothing_and_leaves_no_files()
+    {
+        // The silo's temporary directory is a 1 MiB tmpfs: the archive fits (zeros compress), its unpacked namespace does not.
+        var temporary = TempDirectory.Create("moc-small-tmp");
+        await PostgresServer.RunAsync("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", temporary);
+        try
+        {
+            await using var server = await ServerProcess.StartAsync(environment: new Dictionary<string, string> { ["TMPDIR"] = temporary });
+            using var client = server.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, (await client.PutAsync(Api.Prefix + "kv/small-tmp/seed", new StringContent("seed"))).StatusCode);
+            var export = await client.GetByteArrayAsync(Api.Prefix + "admin/export");
+            var entries = await ReadEntriesAsync(export);
+            var zeros = Convert.ToBase64String(new byte[64 * 1024]);
+            entries["kv/big-tmp.json"] = Encoding.UTF8.GetBytes(
+                $"{{\"namespace\":\"big-tmp\",\"entries\":{{{string.Join(",", Enumerable.Range(0, 48).Select(i => $"\"k{i}\":\"{zeros}\""))}}}}}");
+            entries["kv/small-tmp.json"] = """{"namespace":"small-tmp","entries":{"seed":"aW1wb3J0ZWQ="}}"""u8.ToArray();
+
+            using var refused = await client.PostAsync(Api.Prefix + "admin/import",
+                new ByteArrayContent(await ArchiveAsync(entries.Select(e => (e.Key, e.Value)).ToArray())));
+
+            Assert.Equal(HttpStatusCode.InsufficientStorage, refused.StatusCode);
+            Assert.Contains("could not write its temporary files", await refused.MessageAsync());
+            Assert.Equal("seed", await client.GetStringAsync(Api.Prefix + "kv/small-tmp/seed"));
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Api.Prefix + "kv/big-tmp/k0")).StatusCode);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(temporary, "moc-import-*"));
+            Assert.Empty(Directory.EnumerateFiles(temporary, "tmp*"));
+
+            // With the large namespace gone, the same server imports the rest.
+            entries.Remove("kv/big-tmp.json");
+            using var imported = await client.PostAsync(Api.Prefix + "admin/import",
+                new ByteArrayContent(await ArchiveAsync(entries.Select(e => (e.Key, e.Value)).ToArray())));
+            Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
+            Assert.Equal("imported", await client.GetStringAsync(Api.Prefix + "kv/small-tmp/seed"));
+        }
+        finally
+        {
+            await PostgresServer.RunAsync("umount", temporary);
+            TempDirectory.Delete(temporary);
+        }
+    }
+
     internal static async Task PopulateAsync(HttpClient client)
     {
         Assert.Equal(HttpStatusCode.OK, (await client.RegisterAsync("exp-hello", Wat.ToWasm(Wat.Echo))).StatusCode);
