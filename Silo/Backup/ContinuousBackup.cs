@@ -42,6 +42,7 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
     private DateTimeOffset lastBase = DateTimeOffset.MinValue;
     /// <summary>The frames read by <see cref="ReadCurrentFrames"/>, kept from tick to tick (about a segment's size).</summary>
     private byte[] frames = [];
+    private bool disposed;
 
     public string Directory => directory;
 
@@ -89,7 +90,7 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
         {
             try
             {
-                if (!File.Exists(database))
+                if (disposed || !File.Exists(database))
                 {
                     return;
                 }
@@ -125,13 +126,21 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
         }
     }
 
+    /// <summary>
+    /// Waits for a tick in progress: a host that fails to start (a port in use) disposes its services while the first
+    /// tick may still be copying the base, and closing its connections under it could crash the process.
+    /// </summary>
     public override void Dispose()
     {
-        writer?.Dispose();
-        checkpointer?.Dispose();
-        pin?.Dispose();
-        store?.Dispose();
         base.Dispose();
+        lock (gate)
+        {
+            disposed = true;
+            writer?.Dispose();
+            checkpointer?.Dispose();
+            pin?.Dispose();
+            store?.Dispose();
+        }
     }
 
     private void OpenConnections()
