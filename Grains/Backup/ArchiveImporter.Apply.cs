@@ -85,7 +85,7 @@ public sealed partial class ArchiveImporter
         {
             var grain = grains.GetGrain<IFunctionFilesGrain>(tree.Function);
             var before = tree.Path + ".before";
-            await File.WriteAllBytesAsync(before, (await grain.GetAsync()).Bytes, CancellationToken.None);
+            await ImportStorageException.WriteAsync(before, (await grain.GetAsync()).Bytes);
             journal.Add(async () => await grain.ReplaceAsync(await File.ReadAllBytesAsync(before)));
             await grain.ReplaceAsync(await File.ReadAllBytesAsync(tree.Path, CancellationToken.None));
         });
@@ -235,14 +235,31 @@ internal sealed class OverwrittenValues(string path)
 
     public void Add(string key, byte[] value)
     {
-        writer ??= new BinaryWriter(new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 81920));
-        writer.Write(key);
-        writer.Write(value.Length);
-        writer.Write(value);
-        any = true;
+        try
+        {
+            writer ??= new BinaryWriter(new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 81920));
+            writer.Write(key);
+            writer.Write(value.Length);
+            writer.Write(value);
+            any = true;
+        }
+        catch (IOException e)
+        {
+            throw ImportStorageException.For(path, e);
+        }
     }
 
-    public void Flush() => writer?.Flush();
+    public void Flush()
+    {
+        try
+        {
+            writer?.Flush();
+        }
+        catch (IOException e)
+        {
+            throw ImportStorageException.For(path, e);
+        }
+    }
 
     public void Close()
     {

@@ -55,7 +55,9 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
                 var undone = failures.Count == 0
                     ? "nothing was imported"
                     : $"{failures.Count} imported parts could not be undone: {string.Join("; ", failures.Distinct())}";
-                throw new ArchiveException($"{(e is ArchiveException ? e.Message : "the import failed: " + e.Message)}; {undone}", e);
+                throw e is ImportStorageException
+                    ? new ImportStorageException($"{e.Message}; {undone}", e)
+                    : new ArchiveException($"{(e is ArchiveException ? e.Message : "the import failed: " + e.Message)}; {undone}", e);
             }
 
             return new ArchiveCounts(parsed.Functions.Count, parsed.Blobs.Count, parsed.Plugs.Length, parsed.Namespaces.Count,

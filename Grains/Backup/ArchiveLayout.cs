@@ -92,6 +92,19 @@ public sealed class ImportStorageException(string message, Exception inner) : Ex
     public static ImportStorageException For(string path, IOException e) =>
         new($"the import could not write its temporary files in {Path.GetDirectoryName(path)}: {e.Message}", e);
 
+    /// <summary>Writes a whole temporary file of the import.</summary>
+    public static async Task WriteAsync(string path, byte[] bytes)
+    {
+        try
+        {
+            await File.WriteAllBytesAsync(path, bytes);
+        }
+        catch (IOException e)
+        {
+            throw For(path, e);
+        }
+    }
+
     /// <summary>
     /// Copies <paramref name="source"/> into a file the import keeps (opened unbuffered, so closing it has nothing left
     /// to fail on). A read that fails is the source's (IOException and the like, as read); a write that fails is this.
