@@ -38,8 +38,10 @@ public sealed partial class ArchiveImporter
     /// </summary>
     private async Task ApplyAsync(Parsed parsed, ImportJournal journal, string spool)
     {
-        await Parallel.ForEachAsync(parsed.Blobs.Values, Unstoppable,
-            async (blob, _) => await grains.GetGrain<IBlobGrain>(blob.TechId).StoreAsync(blob));
+        // A few at a time, each read from its file: a module may be as large as a request body.
+        await Parallel.ForEachAsync(parsed.Blobs.Values, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (blob, _) =>
+            await grains.GetGrain<IBlobGrain>(blob.TechId).StoreAsync(
+                new BlobContent(blob.TechId, blob.ContentType, await File.ReadAllBytesAsync(blob.Path, CancellationToken.None))));
         // One namespace after the other, in name order: a refusal stops the import at a known point.
         foreach (var ns in parsed.Namespaces)
         {

@@ -20,7 +20,7 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
 {
     private sealed record Parsed(
         SortedDictionary<string, List<ArchiveVersion>> Functions,
-        Dictionary<string, BlobContent> Blobs,
+        Dictionary<string, SpooledBlob> Blobs,
         ArchivePlug[] Plugs,
         Filter[] Filters,
         IReadOnlyList<NamespaceFile> Namespaces,
@@ -34,7 +34,8 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
     /// </summary>
     public async Task<ArchiveCounts> ImportAsync(Stream input, CancellationToken ct)
     {
-        // Key-value entries and file trees wait in files here: a namespace may not fit in memory, nor every tree at once.
+        // Key-value entries, file trees and function code wait in files here: a namespace may not fit in memory, nor
+        // every tree or module at once.
         var spool = Directory.CreateTempSubdirectory("moc-import-").FullName;
         try
         {
@@ -76,13 +77,15 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
         }
     }
 
+    /// <summary>A function's code, checked against its tech id, waiting in a file of the spool directory.</summary>
+    private sealed record SpooledBlob(string TechId, string ContentType, string Path);
+
     /// <summary>A <c>kv/</c> entry written to a file of the spool directory, checked, with its namespace and key count.</summary>
     private sealed record NamespaceFile(string EntryName, string Path, string Namespace, long Keys);
 
     /// <summary>
-    /// Every entry of the archive: <c>kv/</c> and <c>trees/</c> entries go to files in <paramref name="spool"/> (their
-    /// paths in the second dictionary), the others (function code, routes, schedules: what the platform holds in
-    /// memory anyway) into arrays.
+    /// Every entry of the archive: <c>kv/</c> and <c>trees/</c> entries and blobs (function code) go to files in
+    /// <paramref name="spool"/> (their paths in the second dictionary), the small JSON ones into arrays.
     /// </summary>
     private static async Task<(Dictionary<string, byte[]>, Dictionary<string, string>)> ReadEntriesAsync(Stream input, string spool, CancellationToken ct)
     {
@@ -116,7 +119,7 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
                     throw new ArchiveException($"archive entry '{name}' appears twice");
                 }
 
-                if (name.StartsWith(ArchiveLayout.KeyValueFolder, StringComparison.Ordinal) || name.StartsWith(ArchiveLayout.TreesFolder, StringComparison.Ordinal))
+                if (Spooled(name))
                 {
                     var path = Path.Combine(spool, $"entry-{files.Count}");
                     await SpoolAsync(entry.DataStream, path, ct);
@@ -140,6 +143,11 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
 
         return (entries, files);
     }
+
+    private static bool Spooled(string name) =>
+        name.StartsWith(ArchiveLayout.KeyValueFolder, StringComparison.Ordinal)
+        || name.StartsWith(ArchiveLayout.TreesFolder, StringComparison.Ordinal)
+        || (name.StartsWith(ArchiveLayout.BlobsFolder, StringComparison.Ordinal) && !name.EndsWith(".json", StringComparison.Ordinal));
 
     private static async Task SpoolAsync(Stream? data, string path, CancellationToken ct)
     {
@@ -180,7 +188,7 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
         }
 
         var functions = Read<SortedDictionary<string, List<ArchiveVersion>>>(entries, ArchiveLayout.Functions);
-        var blobs = new Dictionary<string, BlobContent>(StringComparer.Ordinal);
+        var blobs = new Dictionary<string, SpooledBlob>(StringComparer.Ordinal);
         foreach (var version in functions.Values.SelectMany(v => v))
         {
             if (version.Capabilities is { } capabilities && CapabilityNames.Parse(capabilities).Error is { } badCapability)
@@ -195,7 +203,7 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
 
             if (!blobs.ContainsKey(version.TechId))
             {
-                blobs[version.TechId] = ReadBlob(entries, version.TechId);
+                blobs[version.TechId] = ReadBlob(entries, files, version.TechId);
             }
         }
 
@@ -285,20 +293,23 @@ public sealed partial class ArchiveImporter(IGrainFactory grains, KeyValueOption
         return filters;
     }
 
-    private static BlobContent ReadBlob(Dictionary<string, byte[]> entries, string techId)
+    private static SpooledBlob ReadBlob(Dictionary<string, byte[]> entries, Dictionary<string, string> files, string techId)
     {
-        if (!TechIds.IsValid(techId) || !entries.TryGetValue(ArchiveLayout.BlobsFolder + techId, out var bytes))
+        if (!TechIds.IsValid(techId) || !files.TryGetValue(ArchiveLayout.BlobsFolder + techId, out var path))
         {
             throw new ArchiveException($"functions.json refers to blob '{techId}', which the archive does not hold");
         }
 
-        if (TechIds.Of(bytes) != techId)
+        using (var file = File.OpenRead(path))
         {
-            throw new ArchiveException($"blob {techId} does not hash to its tech id (corrupt archive)");
+            if (TechIds.Of(file) != techId)
+            {
+                throw new ArchiveException($"blob {techId} does not hash to its tech id (corrupt archive)");
+            }
         }
 
         var info = Read<ArchiveBlobInfo>(entries, ArchiveLayout.BlobsFolder + techId + ".json");
-        return new BlobContent(techId, info.ContentType, bytes);
+        return new SpooledBlob(techId, info.ContentType, path);
     }
 
     /// <summary>Reads a spooled namespace entry through once, checking every entry, to learn its name and key count.</summary>

@@ -42,6 +42,10 @@ public static class TechIds
     public static string Of(ReadOnlySpan<byte> bytes) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
 
+    /// <summary>The tech id of what the stream holds from its position to its end, read a piece at a time.</summary>
+    public static string Of(Stream content) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
+
     public static bool IsValid(string techId) =>
         techId.Length == 64 && techId.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
 }

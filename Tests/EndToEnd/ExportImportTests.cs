@@ -114,6 +114,33 @@ public sealed class ExportImportTests
         Assert.Contains("not-there", await orphan.MessageAsync());
         Assert.Equal("seed", await client.GetStringAsync(Api.Prefix + "kv/exp-kv/seed"));
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Api.Prefix + "schedule/orphan")).StatusCode);
+
+        // Function code is checked against its tech id; a version whose code the archive lacks is refused too.
+        var module = Wat.ToWasm(Wat.Hello);
+        var techId = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(module));
+        entries = await ReadEntriesAsync(export);
+        entries["functions.json"] = Encoding.UTF8.GetBytes(
+            $$"""{"exp-code":[{"tech_id":"{{techId}}","content_type":"application/wasm","size":{{module.Length}},"registered_at":"2026-12-07T00:00:00Z"}]}""");
+        entries[$"blobs/{techId}.json"] = """{"content_type":"application/wasm"}"""u8.ToArray();
+        entries[$"blobs/{techId}"] = [.. module.Take(module.Length - 1), 0];
+        var tampered = await client.PostAsync(Api.Prefix + "admin/import",
+            new ByteArrayContent(await ArchiveAsync(entries.Select(e => (e.Key, e.Value)).ToArray())));
+        Assert.Equal(HttpStatusCode.BadRequest, tampered.StatusCode);
+        Assert.Contains($"blob {techId} does not hash to its tech id", await tampered.MessageAsync());
+        entries.Remove($"blobs/{techId}");
+        var missing = await client.PostAsync(Api.Prefix + "admin/import",
+            new ByteArrayContent(await ArchiveAsync(entries.Select(e => (e.Key, e.Value)).ToArray())));
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains($"refers to blob '{techId}', which the archive does not hold", await missing.MessageAsync());
+        entries[$"blobs/{techId}"] = module;
+        using (var whole = await client.PostAsync(Api.Prefix + "admin/import",
+            new ByteArrayContent(await ArchiveAsync(entries.Select(e => (e.Key, e.Value)).ToArray()))))
+        {
+            Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+        }
+
+        using var hello = await client.CallAsync(new { name = "exp-code" });
+        Assert.Equal("Hello from wasm", Encoding.UTF8.GetString(Convert.FromBase64String((await hello.JsonAsync())["output"]!.GetValue<string>())));
     }
 
     [RootFact]
