@@ -43,6 +43,7 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
     /// <summary>The frames read by <see cref="ReadCurrentFrames"/>, kept from tick to tick (about a segment's size).</summary>
     private byte[] frames = [];
     private bool disposed;
+    private bool writeLocked;
 
     public string Directory => directory;
 
@@ -113,8 +114,10 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
                     LastError = null;
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
+                // Whatever went wrong, the silo goes on (an exception leaving the loop would stop the host): the
+                // writes wait in the log, and the next tick tries again.
                 pendingSince ??= DateTimeOffset.UtcNow;
                 if (LastError != e.Message)
                 {
@@ -301,6 +304,9 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
             }
 
             CheckpointPassive();
+            // Only this checkpointer copies frames back, and only frames up to the snapshot, which is shipped: a log
+            // that restarts from here on held nothing unshipped, so the restart is not a reason for a new generation.
+            restartExpected = true;
             snapshot.Rollback();
         }
 
@@ -321,15 +327,24 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
         command.ExecuteNonQuery();
     }
 
+    /// <summary>Runs the action holding the store's write lock; within an action that holds it already, just runs it.</summary>
     private void WithWriteLock(Action action)
     {
+        if (writeLocked)
+        {
+            action();
+            return;
+        }
+
         using var transaction = writer!.BeginTransaction(deferred: false);
+        writeLocked = true;
         try
         {
             action();
         }
         finally
         {
+            writeLocked = false;
             transaction.Rollback();
         }
     }
