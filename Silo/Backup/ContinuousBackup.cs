@@ -45,6 +45,9 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
     private bool disposed;
     private bool writeLocked;
 
+    /// <summary>For tests: runs between a checkpoint's two steps, where writers may write (and restart the log).</summary>
+    internal Action? BetweenCheckpointSteps { get; set; }
+
     public string Directory => directory;
 
     /// <summary>When the last write reached the backup directory.</summary>
@@ -310,6 +313,7 @@ public sealed class ContinuousBackup(string database, string directory, BackupOp
             snapshot.Rollback();
         }
 
+        BetweenCheckpointSteps?.Invoke();
         WithWriteLock(() =>
         {
             if (Ship())

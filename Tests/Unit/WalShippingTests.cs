@@ -117,6 +117,47 @@ public sealed class WalShippingTests : IDisposable
         Assert.True(Directory.GetFiles(Directory.GetDirectories(backups).Single(), "*.seg").Length >= 3, "the small transactions were not shipped apart from the large one");
     }
 
+    [Fact]
+    public void A_write_that_restarts_the_log_between_a_checkpoints_two_steps_is_shipped_in_the_same_generation()
+    {
+        var live = Path.Combine(folder, "restart.db");
+        var backups = Path.Combine(folder, "restart-backups");
+        using var connection = SqliteFile.Open(live);
+        SqliteFile.Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);");
+        // Every tick past the first checkpoints: the log holds more than 1 byte.
+        using var backup = new ContinuousBackup(live, backups, new MyOwnCluster.Silo.Backup.BackupOptions { ContinuousCheckpointBytes = 1 },
+            NullLogger<ContinuousBackup>.Instance);
+        backup.Tick();
+        for (var i = 0; i < 50; i++)
+        {
+            SqliteFile.Execute(connection, $"INSERT INTO t(k, v) VALUES ({i}, 'before {i}')");
+        }
+
+        // The first step copied back the whole log (nothing was written after its snapshot): this write restarts it.
+        var restarts = 0;
+        byte[] Salts() => File.ReadAllBytes(live + "-wal")[16..24];
+        backup.BetweenCheckpointSteps = () =>
+        {
+            var before = Salts();
+            SqliteFile.Execute(connection, "INSERT INTO t(k, v) VALUES (1000, 'between the steps')");
+            restarts += before.AsSpan().SequenceEqual(Salts()) ? 0 : 1;
+        };
+        backup.Tick();
+        backup.BetweenCheckpointSteps = null;
+        SqliteFile.Execute(connection, "INSERT INTO t(k, v) VALUES (1001, 'after')");
+        backup.Tick();
+
+        Assert.Equal(1, restarts);
+        Assert.Null(backup.LastError);
+        Assert.Single(Directory.GetDirectories(backups));
+        var expected = Dump(connection);
+        var restored = Path.Combine(folder, "restart-restored.db");
+        ContinuousRestore.Restore(backups, restored, null, NullLogger.Instance);
+        using var check = SqliteFile.Open(restored);
+        Assert.Equal(expected, Dump(check));
+        Assert.Contains("1000=between the steps", expected);
+    }
+
     private static List<string> Dump(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
