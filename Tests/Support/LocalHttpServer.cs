@@ -29,7 +29,8 @@ public sealed class LocalHttpServer : IDisposable
 
     public void Dispose()
     {
-        listener.Stop();
+        // Close alone: on Linux, Stop then Close removes the listener's endpoint twice, and the second removal binds
+        // the port again to find it, failing with "Address already in use" once another process holds it.
         listener.Close();
         serving.Wait(TimeSpan.FromSeconds(5));
     }

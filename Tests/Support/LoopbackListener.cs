@@ -23,7 +23,14 @@ public static class LoopbackListener
             }
             catch (HttpListenerException) when (attempt < 10)
             {
-                listener.Close();
+                // Closing a listener that never started looks its port up again, which may fail the same way.
+                try
+                {
+                    listener.Close();
+                }
+                catch (HttpListenerException)
+                {
+                }
             }
         }
     }
