@@ -190,7 +190,7 @@ internal sealed class ArchiveNamespaceReader(string path, string entryName, int 
         }
         else if (!withValues && !reader.ValueIsEscaped)
         {
-            // The text is the base64 itself: checked and measured where it lies (both ways pass white space).
+            // The text is the base64 itself: checked and sized in place, without decoding (both ways accept white space).
             length = Base64.IsValid(reader.ValueSpan, out var decoded) ? decoded : -1;
         }
         else

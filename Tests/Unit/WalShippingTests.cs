@@ -21,8 +21,7 @@ public sealed class WalShippingTests : IDisposable
     public void A_compacted_shipment_and_an_older_frame_for_frame_one_restore_the_same_store()
     {
         var live = Path.Combine(folder, "live.db");
-        using var connection = SqliteFile.Open(live);
-        SqliteFile.Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);");
+        using var connection = LiveStore(live);
         SqliteFile.Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
         var baseCopy = Path.Combine(folder, "base.db");
         File.Copy(live, baseCopy);
@@ -76,10 +75,8 @@ public sealed class WalShippingTests : IDisposable
     [Fact]
     public void A_transaction_larger_than_a_segment_is_shipped_whole_between_the_small_ones_around_it()
     {
-        var live = Path.Combine(folder, "big.db");
-        var backups = Path.Combine(folder, "big-backups");
-        using var connection = SqliteFile.Open(live);
-        SqliteFile.Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b(k INTEGER PRIMARY KEY, v BLOB);");
+        var (live, backups) = (Path.Combine(folder, "big.db"), Path.Combine(folder, "big-backups"));
+        using var connection = LiveStore(live, "CREATE TABLE b(k INTEGER PRIMARY KEY, v BLOB);");
         using var backup = new ContinuousBackup(live, backups, new MyOwnCluster.Silo.Backup.BackupOptions(), NullLogger<ContinuousBackup>.Instance);
         backup.Tick();
         for (var i = 0; i < 200; i++)
@@ -107,9 +104,7 @@ public sealed class WalShippingTests : IDisposable
         Assert.Equal(0, backup.LagSeconds);
         var expected = Dump(connection);
 
-        var restored = Path.Combine(folder, "big-restored.db");
-        ContinuousRestore.Restore(backups, restored, null, NullLogger.Instance);
-        using var check = SqliteFile.Open(restored);
+        using var check = Restored(backups, "big-restored.db");
         Assert.Equal(expected, Dump(check));
         using var read = check.CreateCommand();
         read.CommandText = "SELECT v FROM b WHERE k = 1";
@@ -120,10 +115,8 @@ public sealed class WalShippingTests : IDisposable
     [Fact]
     public void A_write_that_restarts_the_log_between_a_checkpoints_two_steps_is_shipped_in_the_same_generation()
     {
-        var live = Path.Combine(folder, "restart.db");
-        var backups = Path.Combine(folder, "restart-backups");
-        using var connection = SqliteFile.Open(live);
-        SqliteFile.Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);");
+        var (live, backups) = (Path.Combine(folder, "restart.db"), Path.Combine(folder, "restart-backups"));
+        using var connection = LiveStore(live);
         // Every tick past the first checkpoints: the log holds more than 1 byte.
         using var backup = new ContinuousBackup(live, backups, new MyOwnCluster.Silo.Backup.BackupOptions { ContinuousCheckpointBytes = 1 },
             NullLogger<ContinuousBackup>.Instance);
@@ -151,11 +144,25 @@ public sealed class WalShippingTests : IDisposable
         Assert.Null(backup.LastError);
         Assert.Single(Directory.GetDirectories(backups));
         var expected = Dump(connection);
-        var restored = Path.Combine(folder, "restart-restored.db");
-        ContinuousRestore.Restore(backups, restored, null, NullLogger.Instance);
-        using var check = SqliteFile.Open(restored);
+        using var check = Restored(backups, "restart-restored.db");
         Assert.Equal(expected, Dump(check));
         Assert.Contains("1000=between the steps", expected);
+    }
+
+    /// <summary>A store in WAL mode with SQLite's own checkpoints off (as the silo runs it) and the table t.</summary>
+    private static SqliteConnection LiveStore(string path, string moreSchema = "")
+    {
+        var connection = SqliteFile.Open(path);
+        SqliteFile.Execute(connection, $"PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT); {moreSchema}");
+        return connection;
+    }
+
+    /// <summary>The continuous backup in <paramref name="backups"/> restored to a new store in the test's folder.</summary>
+    private SqliteConnection Restored(string backups, string name)
+    {
+        var restored = Path.Combine(folder, name);
+        ContinuousRestore.Restore(backups, restored, null, NullLogger.Instance);
+        return SqliteFile.Open(restored);
     }
 
     private static List<string> Dump(SqliteConnection connection)
